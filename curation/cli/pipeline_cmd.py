@@ -1,0 +1,88 @@
+"""`curate run`: the whole pipeline from one config."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+DEFAULT_CONFIG = Path("data/curate.toml")
+
+
+class Engine(str, Enum):
+    auto = "auto"
+    local = "local"
+    prefect = "prefect"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `run` to the app."""
+
+    @app.command()
+    def run(
+        config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Pipeline config (TOML)."),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Override the config's output_dir."),
+        engine: Engine = typer.Option(
+            Engine.auto,
+            help="local: run the stages in-process; prefect: run them as Prefect flows; "
+            "auto: prefect when PREFECT_API_URL is set, else local (no 20-50 s server start-up).",
+        ),
+        task_runner: Optional[str] = typer.Option(
+            None, help="Prefect task runner: thread, process or dask (overrides the config)."
+        ),
+        dask_address: Optional[str] = typer.Option(None, help="Address of an existing Dask scheduler."),
+    ) -> None:
+        """Run every configured stage (ingest, clean, MCQ, dedup, decontaminate, difficulty, review) and export."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from curation.config import load_config
+        from curation.pipeline import run_pipeline
+
+        console = Console()
+        cfg = load_config(config)
+        if output is not None:
+            cfg.output_dir = str(output.resolve())
+        if cfg.difficulty.enabled and not cfg.difficulty.model.base_url:
+            console.print(
+                "[bold yellow]note:[/] difficulty uses the embedded SmolLM2-135M model. Its answers to competition "
+                "math are near-random: this run demonstrates the mechanics only. For real curation set "
+                "[bold]difficulty.model.base_url[/] to a real OpenAI-compatible endpoint."
+            )
+        use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
+        if use_prefect:
+            from flows.pipeline import run_with_prefect
+
+            if not os.environ.get("PREFECT_API_URL"):
+                console.print("Starting Prefect's temporary API server (20-50 s on a small machine)...")
+            report = run_with_prefect(config, task_runner=task_runner, dask_address=dask_address)
+        else:
+
+            def show(count) -> None:
+                dropped = sum(count.dropped.values())
+                flag = " (disabled)" if count.skipped else ""
+                console.print(
+                    f"[green]✓[/] {count.stage:<14} {count.rows:>8} rows  {dropped:>6} dropped  "
+                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s{flag}"
+                    + (f"  [dim]{count.note}[/]" if count.note else "")
+                )
+
+            with console.status("running pipeline..."):
+                report = run_pipeline(cfg, on_stage=show)
+            try:
+                from curation.run_report import write_run_report
+
+                write_run_report(report, cfg)
+            except ImportError:
+                pass
+
+        table = Table(title="Where every input row went")
+        table.add_column("destination")
+        table.add_column("rows", justify="right")
+        for name, n in report.destinations.items():
+            table.add_row(name, str(n))
+        console.print(table)
+        console.print(f"dataset: [bold]{report.dataset_dir or report.out_dir}[/]")

@@ -1,0 +1,205 @@
+"""The pipeline configuration: one TOML file, validated with pydantic; errors name the field path.
+
+Each stage owns one settings class below. Add a field to your stage's class only; every field has
+a default so a minimal config stays minimal.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from curation.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldMapping(_Section):
+    """Which source fields hold what. Dotted paths reach nested fields (`meta.answer`)."""
+
+    question: Optional[str] = None
+    answer: Optional[str] = None
+    choices: Optional[str] = None
+    solution: Optional[str] = None
+    id: Optional[str] = None
+    subject: Optional[str] = None
+    unit: Optional[str] = None
+    context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+
+
+class SourceConfig(_Section):
+    name: Optional[str] = Field(None, description="Defaults to the file stem.")
+    path: str = Field(description="File, folder (HF save_to_disk) or `hf://NAME` for load_dataset.")
+    format: Optional[Literal["jsonl", "json", "csv", "parquet", "hf"]] = Field(
+        None, description="Detected from the extension when omitted."
+    )
+    split: Optional[str] = Field(None, description="Split for Hugging Face datasets.")
+    mapping: FieldMapping = Field(default_factory=FieldMapping)
+    answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
+    priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
+    kind: Literal["competition", "puzzle"] = "competition"
+
+
+class CleanSettings(_Section):
+    enabled: bool = True
+    min_question_chars: int = 10
+    max_question_chars: int = 8000
+    missing_answer: bool = True
+    proof: bool = True
+    figure: bool = True
+    multi_part: bool = True
+    yes_no: bool = True
+    answer_leak: bool = True
+    length: bool = True
+
+
+class McqSettings(_Section):
+    enabled: bool = True
+    drop_not_convertible: bool = True
+    model_mode: bool = False
+
+
+class DedupSettings(_Section):
+    enabled: bool = True
+    shingle_size: int = 5
+    num_perm: int = 128
+    bands: int = 16
+    rows: int = 8
+    threshold: float = 0.8
+    seed: int = 1
+    drop_duplicates: bool = True
+    existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
+
+
+class DecontaminateSettings(_Section):
+    enabled: bool = True
+    benchmarks: list[SourceConfig] = Field(default_factory=list)
+    ngram: int = 8
+    drop_contaminated: bool = True
+
+
+class ModelSettings(_Section):
+    """An OpenAI-compatible endpoint. With no base_url, the embedded SmolLM2 server is started."""
+
+    base_url: Optional[str] = None
+    model: str = "SmolLM2-135M-Instruct"
+    api_key_env: Optional[str] = Field(None, description="Name of the environment variable holding the key.")
+    request_timeout: float = 120.0
+    concurrency: int = Field(16, description="Most HTTP requests in flight at once.")
+    max_retries: int = Field(5, description="Retries of 429/5xx/timeouts/connection errors/malformed bodies.")
+    backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
+    backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
+
+
+class DifficultySettings(_Section):
+    enabled: bool = True
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    k: int = 4
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_tokens: int = 512
+    seed: Optional[int] = 0
+    system_prompt: str = "You are a careful mathematician. Reason step by step."
+    user_prompt: str = "{question}\n\nPut your final answer within \\boxed{{}}."
+    easy_threshold: Optional[int] = Field(None, description="Drop as easy when correct >= this (default: k).")
+    dispute_share: float = 0.75
+    store_url: Optional[str] = Field(None, description="SQLAlchemy URL of the response store (default: next to output).")
+    sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
+    label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
+    label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+
+
+class PuzzleRequest(_Section):
+    generator: Literal["sudoku", "maze"]
+    count: int = 10
+    level: int = 1
+    seed: int = 0
+
+
+class GenerateSettings(_Section):
+    enabled: bool = False
+    puzzles: list[PuzzleRequest] = Field(default_factory=list)
+
+
+class ReviewSettings(_Section):
+    enabled: bool = True
+    db_url: Optional[str] = Field(None, description="SQLAlchemy URL (default: sqlite file next to the output).")
+    lease_seconds: int = 900
+
+
+class ExportSettings(_Section):
+    shard_rows: int = 100_000
+    compression: Literal["zstd", "snappy", "lz4", "gzip", "none"] = "zstd"
+    compression_level: int = 3
+    rl_layout: bool = True
+
+
+class PrefectSettings(_Section):
+    task_runner: Literal["thread", "process", "dask"] = "thread"
+    dask_address: Optional[str] = None
+    dask_workers: int = 2
+    chunk_rows: int = 2000
+
+
+class PipelineConfig(_Section):
+    output_dir: str = "out"
+    sources: list[SourceConfig] = Field(default_factory=list)
+    clean: CleanSettings = Field(default_factory=CleanSettings)
+    mcq: McqSettings = Field(default_factory=McqSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    decontaminate: DecontaminateSettings = Field(default_factory=DecontaminateSettings)
+    difficulty: DifficultySettings = Field(default_factory=DifficultySettings)
+    generate: GenerateSettings = Field(default_factory=GenerateSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+    prefect: PrefectSettings = Field(default_factory=PrefectSettings)
+
+    # relative paths in the file are relative to the config file's folder
+    base_dir: str = Field(".", exclude=True)
+
+    def resolve(self, path: str | None) -> Path | None:
+        if path is None:
+            return None
+        if path.startswith("hf://"):
+            return Path(path)
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output_dir)
+
+
+def _field_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def config_from_dict(data: dict, *, base_dir: str | Path = ".", origin: str = "config") -> PipelineConfig:
+    """Validate a config mapping; raise ConfigError naming the first bad field path."""
+    try:
+        cfg = PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{origin}: {_field_path(err['loc'])}: {err['msg']}{more}") from None
+    cfg.base_dir = str(base_dir)
+    return cfg
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_dict(data, base_dir=path.parent, origin=str(path))

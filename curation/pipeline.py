@@ -1,0 +1,320 @@
+"""The whole pipeline from one config, as a list of named stage steps over Parquet files.
+
+Each step reads the previous step's Parquet file from the work folder, runs one library stage and
+writes its own file. `run_pipeline` runs them in order in-process (what `curate run` does); the
+Prefect flows in `flows/` run the very same steps as tasks, so both produce the same export.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from curation.config import PipelineConfig
+from curation.io import read_problems, write_problems
+from schemas import conform
+
+STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "difficulty", "review")
+
+
+@dataclass
+class StageCount:
+    """What one stage did: rows in and out, and the drop/review reasons it added."""
+
+    stage: str
+    rows: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    review: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    skipped: bool = False
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "stage": self.stage,
+            "rows": self.rows,
+            "dropped": self.dropped,
+            "review": self.review,
+            "seconds": round(self.seconds, 3),
+            "skipped": self.skipped,
+            "note": self.note,
+        }
+
+
+@dataclass
+class PipelineReport:
+    out_dir: Path
+    dataset_dir: Path | None
+    stages: list[StageCount]
+    destinations: dict[str, int]
+    quarantined: int
+
+    def as_dict(self) -> dict:
+        return {
+            "out_dir": str(self.out_dir),
+            "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
+            "destinations": self.destinations,
+            "quarantined": self.quarantined,
+            "stages": [s.as_dict() for s in self.stages],
+        }
+
+
+class Workspace:
+    """Paths of one run: the output folder, its work folder, and the stores next to the data."""
+
+    def __init__(self, cfg: PipelineConfig):
+        self.cfg = cfg
+        self.out = cfg.output_path
+        self.work = self.out / "work"
+
+    def stage_file(self, stage: str) -> Path:
+        return self.work / f"{STAGES.index(stage):02d}_{stage}.parquet"
+
+    @property
+    def quarantine_file(self) -> Path:
+        return self.work / "quarantine.jsonl"
+
+    @property
+    def evidence_file(self) -> Path:
+        return self.work / "review_evidence.json"
+
+    @property
+    def review_url(self) -> str:
+        return self.cfg.review.db_url or f"sqlite:///{(self.out / 'review.sqlite').resolve()}"
+
+    @property
+    def responses_url(self) -> str:
+        return self.cfg.difficulty.store_url or f"sqlite:///{(self.out / 'responses.sqlite').resolve()}"
+
+    @property
+    def dedup_index(self) -> Path | None:
+        return self.cfg.resolve(self.cfg.dedup.existing) if self.cfg.dedup.existing else None
+
+
+def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
+    if df.height == 0:
+        return {}
+    counts = df.get_column(column).drop_nulls().value_counts()
+    return {row[column]: row["count"] for row in counts.iter_rows(named=True)}
+
+
+def _added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0}
+
+
+# --- the stage steps: each maps the previous table to the next one --------------------------------
+
+
+def step_ingest(ws: Workspace) -> tuple[pl.DataFrame, str | None]:
+    from curation.ingest import ingest_sources, write_quarantine
+
+    result = ingest_sources(ws.cfg.sources, base_dir=Path(ws.cfg.base_dir))
+    ws.work.mkdir(parents=True, exist_ok=True)
+    write_quarantine(result.quarantine, ws.quarantine_file)
+    note = f"{result.rows_read} rows read, {result.quarantine.height} quarantined"
+    return result.problems, note
+
+
+def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from generators import generate_records
+
+    frames = [df]
+    made = 0
+    for req in ws.cfg.generate.puzzles:
+        records = generate_records(req.generator, count=req.count, level=req.level, seed=req.seed)
+        made += len(records)
+        frames.append(conform(pl.DataFrame(records, infer_schema_length=None)))
+    return pl.concat(frames, how="diagonal_relaxed"), f"{made} puzzles generated"
+
+
+def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.clean import flag_problems
+
+    return flag_problems(df, settings=ws.cfg.clean), None
+
+
+def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.mcq import convert_multiple_choice
+
+    model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
+    return convert_multiple_choice(df, settings=ws.cfg.mcq, model=model), None
+
+
+def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.dedup import mark_duplicates
+
+    priority = {(s.name or Path(s.path).stem): s.priority for s in ws.cfg.sources}
+    return mark_duplicates(df, settings=ws.cfg.dedup, source_priority=priority, index_dir=ws.dedup_index), None
+
+
+def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.decontaminate import mark_contamination
+
+    settings = ws.cfg.decontaminate
+    benchmarks = {}
+    for bench in settings.benchmarks:
+        path = ws.cfg.resolve(bench.path)
+        benchmarks[bench.name or path.stem] = read_problems(path)
+    if not benchmarks:
+        return df, "no benchmarks configured"
+    out = mark_contamination(df, benchmarks=benchmarks, ngram=settings.ngram, drop=settings.drop_contaminated)
+    return out, None
+
+
+def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.difficulty import grade_difficulty
+
+    # Puzzles are checked by their generators' verifiers, not the math verifier: not graded here.
+    is_puzzle = pl.col("kind") == "puzzle"
+    graded, evidence = grade_difficulty(
+        df.filter(~is_puzzle), settings=ws.cfg.difficulty, store_url=ws.responses_url
+    )
+    out = pl.concat([conform(graded), conform(df.filter(is_puzzle))], how="diagonal_relaxed")
+    ws.evidence_file.write_text(json.dumps(evidence, ensure_ascii=False, default=str))
+    note = None
+    if not ws.cfg.difficulty.model.base_url:
+        note = "embedded SmolLM2-135M: demonstrates the mechanics only; point difficulty.model.base_url at a real model"
+    return out, note
+
+
+def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.review import ReviewQueue, apply_review_decisions, queue_items
+
+    evidence = json.loads(ws.evidence_file.read_text()) if ws.evidence_file.exists() else {}
+    queue = ReviewQueue(ws.review_url, lease_seconds=ws.cfg.review.lease_seconds)
+    try:
+        queued = queue_items(df, queue, evidence=evidence)
+        out = apply_review_decisions(df, queue)
+    finally:
+        close = getattr(queue, "close", None)
+        if close:
+            close()
+    return out, f"{queued} newly queued"
+
+
+STEPS: dict[str, Callable] = {
+    "generate": step_generate,
+    "clean": step_clean,
+    "convert_mcq": step_convert_mcq,
+    "dedup": step_dedup,
+    "decontaminate": step_decontaminate,
+    "difficulty": step_difficulty,
+    "review": step_review,
+}
+
+
+def stage_enabled(cfg: PipelineConfig, stage: str) -> bool:
+    section = {
+        "ingest": None,
+        "generate": cfg.generate,
+        "clean": cfg.clean,
+        "convert_mcq": cfg.mcq,
+        "dedup": cfg.dedup,
+        "decontaminate": cfg.decontaminate,
+        "difficulty": cfg.difficulty,
+        "review": cfg.review,
+    }[stage]
+    return section is None or section.enabled
+
+
+def run_stage(ws: Workspace, stage: str, input_file: Path | None) -> tuple[Path, StageCount]:
+    """Run one stage from its input Parquet to its output Parquet; return the file and its counts."""
+    started = time.perf_counter()
+    if stage == "ingest":
+        df_in = None
+        df, note = step_ingest(ws)
+    else:
+        df_in = read_problems(input_file)
+        if stage_enabled(ws.cfg, stage):
+            df, note = STEPS[stage](ws, df_in)
+        else:
+            df, note = df_in, "disabled in config"
+    df = conform(df)
+    out_file = write_problems(df, ws.stage_file(stage))
+    before_drop = _reason_counts(df_in, "drop_reason") if df_in is not None else {}
+    before_review = _reason_counts(df_in, "review_reason") if df_in is not None else {}
+    count = StageCount(
+        stage=stage,
+        rows=df.height,
+        dropped=_added(before_drop, _reason_counts(df, "drop_reason")),
+        review=_added(before_review, _reason_counts(df, "review_reason")),
+        seconds=time.perf_counter() - started,
+        skipped=not stage_enabled(ws.cfg, stage),
+        note=note,
+    )
+    return out_file, count
+
+
+def card_sections(df: pl.DataFrame) -> list[str]:
+    """Markdown sections the stages contribute to the dataset card."""
+    sections = []
+    for module, name in (
+        ("curation.dedup", "dedup_card_section"),
+        ("curation.decontaminate", "contamination_card_section"),
+        ("curation.mcq", "mcq_card_section"),
+        ("curation.difficulty", "difficulty_card_section"),
+    ):
+        import importlib
+
+        fn = getattr(importlib.import_module(module), name, None)
+        if fn is not None:
+            text = fn(df)
+            if text:
+                sections.append(text)
+    return sections
+
+
+def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> PipelineReport:
+    """The explicit drop step and the export."""
+    import polars as pl
+
+    from curation.drop import split_outcomes
+    from curation.export import export_dataset
+
+    df = read_problems(last_file)
+    outcomes = split_outcomes(df)
+    quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
+    result = export_dataset(
+        outcomes,
+        out_dir=ws.out,
+        settings=ws.cfg.export,
+        quarantine=quarantine,
+        stage_counts=[c.as_dict() for c in counts],
+        extra_card_sections=card_sections(df),
+    )
+    if ws.dedup_index is not None:
+        from curation.dedup import update_index
+
+        update_index(outcomes.kept, ws.dedup_index, ws.cfg.dedup)
+    destinations = {
+        "kept": outcomes.kept.height,
+        "dropped": outcomes.dropped.height,
+        "review": outcomes.review.height,
+        "quarantined": quarantine.height if quarantine is not None else 0,
+    }
+    return PipelineReport(
+        out_dir=ws.out,
+        dataset_dir=getattr(result, "dataset_dir", None),
+        stages=counts,
+        destinations=destinations,
+        quarantined=destinations["quarantined"],
+    )
+
+
+def run_pipeline(cfg: PipelineConfig, *, on_stage: Callable[[StageCount], None] | None = None) -> PipelineReport:
+    """Run every configured stage in order, then split and export. Returns the run report."""
+    ws = Workspace(cfg)
+    ws.work.mkdir(parents=True, exist_ok=True)
+    counts: list[StageCount] = []
+    current: Path | None = None
+    for stage in STAGES:
+        current, count = run_stage(ws, stage, current)
+        counts.append(count)
+        if on_stage:
+            on_stage(count)
+    return finish(ws, current, counts)

@@ -1,0 +1,190 @@
+"""The canonical problem record.
+
+`Problem` (pydantic) is the definition; `polars_schema()`, `arrow_schema()` and `json_schema()` are
+derived from it, so a column is added in exactly one place. Bump `SCHEMA_VERSION` (and note it in
+`schemas/CHANGELOG.md`) whenever a field is added, removed or changes meaning.
+
+Stage-owned columns are declared here too (nullable, default empty), so every stage's output has
+the same columns and a stage can run alone on any input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import typing
+from typing import Literal, Optional
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+KINDS = ("competition", "puzzle")
+ANSWER_TYPES = (
+    "integer",
+    "number",
+    "expression",
+    "equation",
+    "interval",
+    "set",
+    "tuple",
+    "matrix",
+    "text",
+    "boolean",
+    "choice",
+    "puzzle",
+    "unknown",
+)
+
+
+class DifficultyResult(BaseModel):
+    """One model's grading of one item (issue: drop easy items by sampling)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    k: int = 0
+    correct: int = 0
+    pass_rate: Optional[float] = None
+    unparseable: int = 0
+    failed: int = 0
+    majority_answer: Optional[str] = None
+    majority_share: Optional[float] = None
+    status: str = "scored"  # scored | unscored
+    error: Optional[str] = None
+
+
+class Problem(BaseModel):
+    """One problem, as it flows through every stage and into the export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # identity and provenance
+    id: str = Field(description="Content-derived id: hash of kind, normalized question, answer and choices.")
+    source: str = Field(description="Source name from the config (or the file stem).")
+    source_file: Optional[str] = Field(None, description="File or dataset the row came from.")
+    source_row: Optional[int] = Field(None, description="1-based line (JSONL/CSV) or 0-based row index.")
+    source_id: Optional[str] = Field(None, description="The id the source gave the row, if any.")
+    kind: Literal["competition", "puzzle"] = "competition"
+
+    # content
+    question: str
+    answer: Optional[str] = Field(None, description="Reference answer as text.")
+    answer_type: str = "unknown"
+    answer_unit: Optional[str] = Field(None, description="Unit stripped from the reference answer, if any.")
+    choices: Optional[list[str]] = Field(None, description="Option texts, in order (A, B, C, ...).")
+    solution: Optional[str] = None
+    subject: Optional[str] = None
+
+    # raw text as in the source, and the value before a stage rewrote it
+    raw_question: Optional[str] = None
+    raw_answer: Optional[str] = None
+    original_question: Optional[str] = Field(None, description="Question before a rewrite (MCQ conversion, review edit).")
+    original_answer: Optional[str] = None
+    original_choices: Optional[list[str]] = None
+    rewritten_by: Optional[str] = Field(None, description="Stage that last rewrote question/answer.")
+
+    # cleaning
+    clean_flags: list[str] = Field(default_factory=list, description="Every cleaning reason that fired.")
+
+    # deduplication and decontamination
+    exact_dup_of: Optional[str] = None
+    template_group: Optional[str] = Field(None, description="Digit-masked template hash shared by >1 rows.")
+    cluster_id: Optional[str] = None
+    duplicate_of: Optional[str] = None
+    dup_similarity: Optional[float] = None
+    conflicting_answers: bool = False
+    contaminated_by: list[str] = Field(default_factory=list, description="Benchmarks this item matches.")
+
+    # multiple choice conversion
+    mcq_status: Optional[str] = Field(None, description="converted | not_convertible | review | None (not MCQ).")
+    mcq_method: Optional[str] = None
+    mcq_reason: Optional[str] = None
+
+    # difficulty
+    difficulty: list[DifficultyResult] = Field(default_factory=list)
+    difficulty_label: Optional[str] = None
+    level: Optional[int] = Field(None, description="Puzzle level or curriculum level.")
+
+    # review
+    review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | skipped.")
+    review_reason: Optional[str] = None
+
+    # outcome
+    drop_reason: Optional[str] = Field(None, description="Set by the first stage that decides to drop the row.")
+
+    metadata: Optional[str] = Field(None, description="JSON object with anything else.")
+    schema_version: str = SCHEMA_VERSION
+
+
+def _polars_dtype(annotation) -> pl.DataType:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        return _polars_dtype(inner)
+    if origin is Literal:
+        return pl.Utf8()
+    if origin is list:
+        return pl.List(_polars_dtype(args[0]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pl.Struct({name: _polars_dtype(f.annotation) for name, f in annotation.model_fields.items()})
+    return {str: pl.Utf8(), int: pl.Int64(), float: pl.Float64(), bool: pl.Boolean()}[annotation]
+
+
+def polars_schema() -> pl.Schema:
+    """The problem table's polars schema, in column order."""
+    return pl.Schema({name: _polars_dtype(f.annotation) for name, f in Problem.model_fields.items()})
+
+
+def arrow_schema():
+    """The problem table's Arrow schema (with the schema version in its metadata)."""
+    schema = pl.DataFrame(schema=polars_schema()).to_arrow().schema
+    return schema.with_metadata({b"curate_schema_version": SCHEMA_VERSION.encode()})
+
+
+def json_schema() -> dict:
+    """JSON Schema of one problem record."""
+    schema = Problem.model_json_schema()
+    schema["$comment"] = f"curate problem schema version {SCHEMA_VERSION}"
+    return schema
+
+
+def _defaults() -> dict:
+    out = {}
+    for name, field in Problem.model_fields.items():
+        if field.default_factory is not None:
+            out[name] = field.default_factory()
+        elif not field.is_required():
+            out[name] = field.default
+    return out
+
+
+def conform(df: pl.DataFrame, *, extra: str = "keep") -> pl.DataFrame:
+    """Add any missing schema columns (with defaults), cast to schema dtypes and order them first.
+
+    `extra="keep"` keeps columns outside the schema after the schema columns (e.g. per-benchmark
+    contamination flags); `extra="drop"` removes them.
+    """
+    schema = polars_schema()
+    defaults = _defaults()
+    columns = []
+    for name, dtype in schema.items():
+        if name in df.columns:
+            columns.append(pl.col(name).cast(dtype, strict=False))
+        else:
+            default = defaults.get(name)
+            if isinstance(default, list):
+                columns.append(pl.lit([], dtype=dtype).alias(name) if default == [] else pl.lit(default).cast(dtype).alias(name))
+            else:
+                columns.append(pl.lit(default, dtype=dtype).alias(name))
+    others = [c for c in df.columns if c not in schema] if extra == "keep" else []
+    return df.select([*columns, *[pl.col(c) for c in others]])
+
+
+def content_id(kind: str, question: str, answer: str | None, choices: list[str] | None) -> str:
+    """Stable id from content: the same problem text, answer and options give the same id anywhere."""
+    payload = json.dumps([kind, question, answer or "", choices or []], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
