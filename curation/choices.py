@@ -21,10 +21,14 @@ _LEADING_LABEL = re.compile(r"^\s*(?:\(\s*([A-P])\s*\)|([A-P])\s*(?:[):、]|\.(?
 # Inline option markers; group 1 is the letter. Three styles, matched separately so one question
 # cannot mix them.
 _INLINE_STYLES = {
-    "paren": re.compile(r"(?:(?<=\s)|^)\(\s*([A-P])\s*\)\s*"),
+    # "(B)" may follow the previous option directly ("(A)28(B)31", common in Chinese exams), but not a
+    # letter or a backslash ("f(B)", "\left(B)")
+    "paren": re.compile(r"(?:(?<=[^A-Za-z\\])|^)\(\s*([A-P])\s*\)\s*"),
     "close": re.compile(r"(?:(?<=\s)|^)([A-P])\)\s*"),
     "dot": re.compile(r"(?:(?<=\s)|^)([A-P])[.:、]\s*"),
 }
+
+_RELAXED_LABEL = re.compile(r"^\s*([A-P])\s*[.．]\s*")
 
 _ANSWER_LETTER = re.compile(
     r"^\s*(?:answer\s*(?:is)?\s*[:：]?\s*)?(?:\\text\{\s*)?\(?\s*([A-P])\s*\)?(?:\s*\})?\s*[.)]?\s*$",
@@ -79,6 +83,11 @@ def parse_choice_value(value) -> ChoiceParse | None:
         labels = [lab for lab, _ in labelled]
         if all(lab is not None for lab in labels) and labels == list(LETTERS[: len(labels)]):
             return ChoiceParse([t for _, t in labelled])
+        # "A.1", "Ａ．１" (a digit right after the dot): accepted only when every option is labelled
+        # A, B, C, ... in order, so a list of decimals like "A.5" alone is never mistaken for labels
+        relaxed = [_RELAXED_LABEL.match(unicodedata.normalize("NFKC", t)) for t in texts]
+        if all(relaxed) and [m.group(1) for m in relaxed] == list(LETTERS[: len(texts)]):
+            return ChoiceParse([unicodedata.normalize("NFKC", t)[m.end():].strip() for t, m in zip(texts, relaxed)])
         return ChoiceParse([t.strip() for t in texts])
     return None
 

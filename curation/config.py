@@ -56,12 +56,25 @@ class CleanSettings(_Section):
     yes_no: bool = True
     answer_leak: bool = True
     length: bool = True
+    empty: bool = Field(True, description="Flag rows with no question text.")
 
 
 class McqSettings(_Section):
+    """Multiple-choice → fill-in conversion (curation/mcq.py, docs/mcq.md)."""
+
     enabled: bool = True
     drop_not_convertible: bool = True
     model_mode: bool = False
+    max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
+    text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
+    max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
+    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
+    model_reasons: list[str] = Field(
+        default_factory=lambda: ["stem_depends_on_options"],
+        description="Not-convertible reasons the model may try to rewrite (model_mode).",
+    )
+    model_max_tokens: int = 512
+    model_temperature: float = 0.0
 
 
 class DedupSettings(_Section):
@@ -74,13 +87,20 @@ class DedupSettings(_Section):
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
+    index_dir: Optional[str] = Field(
+        None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
+    )
+    max_bucket: int = Field(
+        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+    )
 
 
 class DecontaminateSettings(_Section):
     enabled: bool = True
     benchmarks: list[SourceConfig] = Field(default_factory=list)
-    ngram: int = 8
+    ngram: int = Field(8, description="Word n-gram length; a shared n-gram with a benchmark question is a hit.")
     drop_contaminated: bool = True
+    digit_masked: bool = Field(True, description="Also flag items equal to a benchmark question once digits are masked.")
 
 
 class ModelSettings(_Section):
@@ -137,13 +157,43 @@ class ExportSettings(_Section):
     compression: Literal["zstd", "snappy", "lz4", "gzip", "none"] = "zstd"
     compression_level: int = 3
     rl_layout: bool = True
+    dataset_dir: str = Field("dataset", description="Folder under output_dir swapped in atomically by each export.")
+    rl_instruction: str = Field(
+        "\n\nPut your final answer within \\boxed{}.", description="Appended to the question in the RL prompt."
+    )
+    rl_system_prompt: Optional[str] = Field(None, description="System message of the RL prompt (none by default).")
+    card_review_limit: int = Field(50, description="Pending review items listed in the dataset card.")
 
 
 class PrefectSettings(_Section):
+    """Orchestration with Prefect (`curate run --engine prefect`, `curate serve`); see docs/orchestration.md."""
+
+    class Schedule(_Section):
+        """A cron-scheduled deployment served by `curate serve`."""
+
+        name: str = Field(description="Deployment name.")
+        cron: str = Field(description="Cron expression, e.g. '0 2 * * *' (nightly at 02:00).")
+        kind: Literal["curation", "watch", "puzzles"] = Field(
+            "curation",
+            description="curation: the pipeline on `config`; watch: the pipeline on every file in `watch`; "
+            "puzzles: puzzle generation at the curriculum's level mix.",
+        )
+        config: Optional[str] = Field(None, description="Config file for the run (default: this config).")
+        watch: Optional[str] = Field(None, description="Folder of input files (kind = watch).")
+        output_dir: Optional[str] = Field(None, description="Output folder (default: the config's).")
+        generators: list[str] = Field(default_factory=lambda: ["sudoku", "maze"], description="kind = puzzles.")
+        count: int = Field(1000, description="Puzzles per generator (kind = puzzles).")
+        seed: int = 0
+        timezone: str = "UTC"
+
     task_runner: Literal["thread", "process", "dask"] = "thread"
     dask_address: Optional[str] = None
     dask_workers: int = 2
-    chunk_rows: int = 2000
+    max_workers: Optional[int] = Field(None, description="Threads/processes of the thread or process runner.")
+    chunk_rows: int = Field(2000, ge=1, description="Rows (or seeds) per chunk task.")
+    network_retries: int = Field(2, ge=0, description="Retries of stages that call a model endpoint.")
+    retry_delay_seconds: float = Field(10.0, ge=0)
+    schedules: list[Schedule] = Field(default_factory=list)
 
 
 class PipelineConfig(_Section):

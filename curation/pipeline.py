@@ -53,6 +53,8 @@ class PipelineReport:
     stages: list[StageCount]
     destinations: dict[str, int]
     quarantined: int
+    last_file: Path | None = None
+    review_url: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -303,6 +305,8 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         stages=counts,
         destinations=destinations,
         quarantined=destinations["quarantined"],
+        last_file=last_file,
+        review_url=ws.review_url,
     )
 
 

@@ -70,14 +70,20 @@ def register(app: typer.Typer) -> None:
                     + (f"  [dim]{count.note}[/]" if count.note else "")
                 )
 
+            import time
+
+            from curation.run_report import collect_run_facts, write_run_report
+
+            started = time.perf_counter()
             with console.status("running pipeline..."):
                 report = run_pipeline(cfg, on_stage=show)
-            try:
-                from curation.run_report import write_run_report
-
-                write_run_report(report, cfg)
-            except ImportError:
-                pass
+            facts = collect_run_facts(
+                report,
+                last_file=report.last_file,
+                review_url=report.review_url,
+                seconds=time.perf_counter() - started,
+            )
+            console.print(f"run report: {write_run_report(facts)}")
 
         table = Table(title="Where every input row went")
         table.add_column("destination")

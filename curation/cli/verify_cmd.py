@@ -1,0 +1,162 @@
+"""`curate verify`: judge one answer, or a JSONL file of (reference, answer) pairs.
+
+The verifier (and sympy/mpmath behind it) is imported inside the command body so `curate --help`
+stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from curation.errors import CurateError
+
+
+class VerifyInputError(CurateError):
+    """`curate verify` was given unusable arguments or an unreadable pairs file."""
+
+
+def _looks_like_response(text: str) -> bool:
+    """Whole model responses get extraction; short final answers are judged as given."""
+    return len(text) > 200 or "\n" in text or "</think>" in text or "\\boxed" in text or "\\fbox" in text
+
+
+def _judge_auto(verifier, reference: str, answer: str, mode: str):
+    """mode "auto": extract only when the answer looks like a whole response (or an answer phrase
+    is found); "response": always extract; "answer": judge as given (rule "as_given")."""
+    from curation.verifier import Judgment
+
+    if _wants_extraction(answer, mode):
+        return verifier.judge_response(reference, answer)
+    j = verifier.judge(reference, answer)
+    return Judgment(j.outcome, j.reason, answer, "as_given")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to `app`."""
+
+    @app.command("verify")
+    def verify(
+        reference: Optional[str] = typer.Argument(
+            None, help="Reference answer (LaTeX or plain), e.g. '\\frac{1}{2}'. Omit when using --pairs."
+        ),
+        answer: Optional[str] = typer.Argument(
+            None, help="Answer to judge: a final answer or a whole model response (the answer is extracted)."
+        ),
+        pairs: Optional[Path] = typer.Option(
+            None, "--pairs", help="JSONL input: one object per line with string fields 'reference' and 'answer'."
+        ),
+        out: Optional[Path] = typer.Option(
+            None, "--out", help="JSONL output for --pairs: each input line with 'outcome', 'extracted', 'rule', 'reason' added."
+        ),
+        mode: str = typer.Option(
+            "auto", "--mode", help="How to read answers: 'auto' (extract from responses, judge short answers as given), "
+            "'response' (always extract), or 'answer' (never extract).",
+        ),
+        timeout: float = typer.Option(1.0, "--timeout", help="Time bound per judgment in seconds (cooperative; any thread)."),
+        processes: int = typer.Option(0, "--processes", help="Worker processes for --pairs (0 = judge in this process)."),
+        as_json: bool = typer.Option(False, "--json", help="For a single pair: print the judgment as one JSON object."),
+    ) -> None:
+        """Judge whether an answer is mathematically equivalent to a reference answer.
+
+        Prints the outcome (equivalent / different / unparseable), the reason, the extracted answer and the extraction rule.
+
+        With --pairs IN.jsonl --out OUT.jsonl, judges every line; a bad line is reported on stderr with its line number and written with outcome "unparseable", reason "bad input line".
+        """
+        from curation.verifier import Verifier
+
+        if mode not in ("auto", "response", "answer"):
+            raise VerifyInputError(f"--mode must be auto, response or answer, got {mode!r}")
+        if timeout <= 0:
+            raise VerifyInputError("--timeout must be positive")
+        verifier = Verifier(timeout=timeout)
+        if pairs is None:
+            if out is not None:
+                raise VerifyInputError("--out needs --pairs")
+            if reference is None or answer is None:
+                raise VerifyInputError("give REFERENCE and ANSWER, or --pairs IN.jsonl --out OUT.jsonl")
+            j = _judge_auto(verifier, reference, answer, mode)
+            if as_json:
+                typer.echo(json.dumps({"outcome": j.outcome, "reason": j.reason, "extracted": j.extracted, "rule": j.rule}, ensure_ascii=False))
+            else:
+                typer.echo(j.outcome)
+                typer.echo(f"reason: {j.reason}")
+                typer.echo(f"extracted: {j.extracted}")
+                typer.echo(f"rule: {j.rule}")
+            return
+        if reference is not None or answer is not None:
+            raise VerifyInputError("give either REFERENCE ANSWER or --pairs, not both")
+        if out is None:
+            raise VerifyInputError("--pairs needs --out OUT.jsonl")
+        _verify_file(verifier, pairs, out, mode, processes)
+
+
+def _wants_extraction(answer: str, mode: str) -> bool:
+    from curation.verifier import extract_answer
+
+    if mode != "auto":
+        return mode == "response"
+    if _looks_like_response(answer):
+        return True
+    return extract_answer(answer).rule in ("final_answer_phrase", "answer_colon")
+
+
+def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int) -> None:
+    from curation.verifier import Judgment
+
+    try:
+        lines = pairs.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise VerifyInputError(f"pairs file not found: {pairs}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VerifyInputError(f"cannot read pairs file {pairs}: {exc}") from None
+    records: list[dict] = []
+    todo: list[tuple[int, str, str, bool]] = []
+    bad = 0
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        obj = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            ref, ans = obj.get("reference"), obj.get("answer")
+            if not isinstance(ref, str) or not isinstance(ans, str):
+                raise ValueError("'reference' and 'answer' must be strings")
+        except ValueError as exc:
+            bad += 1
+            typer.echo(f"{pairs}:{n}: bad input line: {exc}", err=True)
+            rec = obj if isinstance(obj, dict) else {"line": n, "raw": line}
+            rec.update(outcome="unparseable", extracted=None, rule=None, reason="bad input line")
+            records.append(rec)
+            continue
+        records.append(obj)
+        todo.append((len(records) - 1, ref, ans, _wants_extraction(ans, mode)))
+    judged: dict[int, Judgment] = {}
+    for extract in (True, False):
+        batch = [(idx, r, a) for idx, r, a, e in todo if e is extract]
+        got = verifier.judge_many([(r, a) for _, r, a in batch], responses=extract, processes=processes)
+        for (idx, _, a), j in zip(batch, got):
+            judged[idx] = j if extract else Judgment(j.outcome, j.reason, a, "as_given")
+    counts = {"equivalent": 0, "different": 0, "unparseable": bad}
+    for idx, j in judged.items():
+        records[idx].update(outcome=j.outcome, extracted=j.extracted, rule=j.rule, reason=j.reason)
+        counts[j.outcome] += 1
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        tmp.replace(out)
+    except OSError as exc:
+        raise VerifyInputError(f"cannot write {out}: {exc}") from None
+    typer.echo(
+        f"judged {len(records)} lines: {counts['equivalent']} equivalent, {counts['different']} different, "
+        f"{counts['unparseable']} unparseable ({bad} bad input lines) -> {out}",
+        err=True,
+    )

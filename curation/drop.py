@@ -1,0 +1,78 @@
+"""The one explicit removal step: split a problem table into kept / dropped / in review.
+
+- dropped: `drop_reason` is set (whatever the review state);
+- review: no drop_reason, and the review is undecided — `review_status == "pending"`, or
+  `review_reason` set while `review_status` is null;
+- kept: everything else (including rows a reviewer accepted/edited; a rejected row carries a
+  drop_reason set by the review stage).
+Every row lands in exactly one of the three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from schemas import conform
+
+
+@dataclass
+class Outcomes:
+    kept: pl.DataFrame
+    dropped: pl.DataFrame
+    review: pl.DataFrame
+
+    @property
+    def total(self) -> int:
+        return self.kept.height + self.dropped.height + self.review.height
+
+
+def _destination() -> pl.Expr:
+    dropped = pl.col("drop_reason").is_not_null()
+    pending = (pl.col("review_status") == "pending").fill_null(False) | (
+        pl.col("review_reason").is_not_null() & pl.col("review_status").is_null()
+    )
+    return pl.when(dropped).then(pl.lit("dropped")).when(pending).then(pl.lit("review")).otherwise(pl.lit("kept"))
+
+
+def split_outcomes(df: pl.DataFrame) -> Outcomes:
+    """Split `df` (conformed first) into kept / dropped / review frames (row order preserved)."""
+    df = conform(df)
+    dest = df.select(_destination().alias("d")).to_series()
+    return Outcomes(
+        kept=df.filter(dest == "kept"),
+        dropped=df.filter(dest == "dropped"),
+        review=df.filter(dest == "review"),
+    )
+
+
+def outcome_counts(outcomes: Outcomes, quarantine: pl.DataFrame | None = None) -> dict:
+    """Counts per destination, per drop reason, per review reason and per source.
+
+    Returns {"kept", "dropped", "review", "quarantined", "total", "drop_reasons": {reason: n},
+    "review_reasons": {reason: n}, "sources": {source: {kept, dropped, review, quarantined}}}.
+    """
+    q = quarantine if quarantine is not None else pl.DataFrame(schema={"source": pl.Utf8})
+    counts = {
+        "kept": outcomes.kept.height,
+        "dropped": outcomes.dropped.height,
+        "review": outcomes.review.height,
+        "quarantined": q.height,
+    }
+    counts["total"] = sum(counts.values())
+    counts["drop_reasons"] = _value_counts(outcomes.dropped, "drop_reason")
+    counts["review_reasons"] = _value_counts(outcomes.review, "review_reason", null_as="pending")
+    sources: dict[str, dict[str, int]] = {}
+    for dest, frame in (("kept", outcomes.kept), ("dropped", outcomes.dropped), ("review", outcomes.review), ("quarantined", q)):
+        for name, n in _value_counts(frame, "source").items():
+            sources.setdefault(name, {"kept": 0, "dropped": 0, "review": 0, "quarantined": 0})[dest] = n
+    counts["sources"] = dict(sorted(sources.items()))
+    return counts
+
+
+def _value_counts(df: pl.DataFrame, column: str, *, null_as: str = "(none)") -> dict[str, int]:
+    if df.height == 0 or column not in df.columns:
+        return {}
+    vc = df.select(pl.col(column).cast(pl.Utf8).fill_null(null_as)).to_series().value_counts(sort=True)
+    return {str(k): int(v) for k, v in vc.iter_rows()}

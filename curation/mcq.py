@@ -1,0 +1,432 @@
+"""Multiple-choice → fill-in conversion (issue 6).
+
+A multiple-choice item can only be an RL training item when the stem stands alone: its options are
+removed and the reference answer becomes the correct option's *value*. Items whose stem or answer
+needs the options are flagged with a named reason and kept unchanged (and dropped by default).
+
+Row level: `convert_item(question, choices, answer) -> Conversion` (pure).
+Frame level: `convert_multiple_choice(df, settings=..., model=...)` (the pipeline stage).
+Dataset card: `mcq_card_section(df)`.
+
+Outcomes (`mcq_status`): `converted` | `not_convertible` | `review` | null (not multiple choice).
+Reasons (`mcq_reason`) — a fixed vocabulary, `REASONS` below (docs/mcq.md has examples).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from curation import mcq_rules as R
+from curation.choices import LETTERS, answer_index, parse_choice_value, split_inline_choices, strip_label
+from curation.config import McqSettings, ModelSettings
+
+CONVERTED = "converted"
+NOT_CONVERTIBLE = "not_convertible"
+REVIEW = "review"
+
+#: reason → (outcome it gives, meaning). A reason names why an item was not converted (or why it
+#: needs a human). Converted rows carry the rewrite rule in `mcq_reason` instead (see RULES).
+REASONS: dict[str, tuple[str, str]] = {
+    "no_answer": (NOT_CONVERTIBLE, "options but no reference answer"),
+    "options_missing": (NOT_CONVERTIBLE, "answer_type is 'choice' but no options were found"),
+    "answer_not_in_options": (NOT_CONVERTIBLE, "the answer is not a letter/index/text of an option (e.g. letter out of range)"),
+    "answer_is_meta_option": (NOT_CONVERTIBLE, "correct option is 'all/none of the above', 'both A and B', 'cannot be determined', ..."),
+    "duplicate_options": (NOT_CONVERTIBLE, "two options have the same value"),
+    "stem_depends_on_options": (NOT_CONVERTIBLE, "'which of the following', 'EXCEPT', 'could be', 'is true', 'possible value', ..."),
+    "approximate_options": (NOT_CONVERTIBLE, "the question asks for an approximation ('closest to', 'approximately'): the options fix the precision"),
+    "options_are_statements": (NOT_CONVERTIBLE, "the correct option (or most options) is a claim/prose, or a text answer longer than max_text_answer_words"),
+    "answer_guessable": (NOT_CONVERTIBLE, "options are only true/false or yes/no"),
+    "text_answer": (NOT_CONVERTIBLE, "the answer is words (a term, a name): string matching cannot verify it (text_answers=false)"),
+    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check"),
+    "empty_stem": (NOT_CONVERTIBLE, "nothing is left of the question once the options are removed"),
+    # review: a human decides (review_reason = "mcq_ambiguous")
+    "approximate_values": (REVIEW, "numeric options look like approximations of each other (3.14 / 3.1416) or are all rounded to >= 3 decimals"),
+    "mixed_units": (REVIEW, "options carry different units"),
+    "options_left_in_stem": (REVIEW, "after conversion the question still shows option labels"),
+    "options_mismatch": (REVIEW, "the question's inline options differ from the choices field"),
+    "model_rewrite_rejected": (REVIEW, "model mode: the rewrite mentioned options, changed the answer or was judged not self-contained"),
+}
+
+#: rewrite rules that may appear in a converted row's `mcq_reason` ("+"-joined, in order applied)
+RULES = ("options_removed", "instruction", "from_following", "which_is_the", "blank", "colon_lead", "colon_blank",
+         "completion_blank", "punctuation", "unit_hint", "model")
+
+_TRUE_FALSE = {"true", "false", "yes", "no", "correct", "incorrect", "right", "wrong", "对", "错", "是", "否"}
+_LETTER_ONLY = re.compile(r"^\s*(?:answer\s*(?:is)?\s*[:：]?\s*)?\(?\s*[A-Pa-p]\s*\)?\s*[.)]?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The decision for one item.
+
+    status None means "not multiple choice" (the row passes through). For `converted`, `question`,
+    `answer`, `answer_unit`, `answer_type` are the new values and `reason` is the rewrite rule; for
+    `not_convertible` / `review`, `reason` is from `REASONS` and `proposal` (review only, when one
+    could be built) holds the conversion a reviewer can accept.
+    """
+
+    status: str | None
+    reason: str | None = None
+    question: str | None = None
+    answer: str | None = None
+    answer_unit: str | None = None
+    answer_type: str | None = None
+    method: str | None = None
+    choices: list[str] | None = None
+    correct_index: int | None = None
+    stem: str | None = None
+    proposal: dict | None = None
+
+    @property
+    def is_mcq(self) -> bool:
+        return self.status is not None
+
+
+def _not(reason: str, **kw) -> Conversion:
+    return Conversion(status=REASONS[reason][0], reason=reason, **kw)
+
+
+def _norm_option(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\s$]+|\\[,;!]|\\text\{|\}|\{", "", t).rstrip(".")
+
+
+def _answer_type(value: str) -> str:
+    """answer_type from the verifier; a small fallback when it says 'unknown'."""
+    try:
+        from curation.verifier import classify_answer_type
+
+        kind = classify_answer_type(value)
+    except Exception:  # verifier missing or failing: fall back, never break the stage
+        kind = "unknown"
+    if kind and kind != "unknown":
+        return kind
+    if re.fullmatch(r"-?\d+", value):
+        return "integer"
+    if R.numeric_value(value) is not None:
+        return "number"
+    if R.is_texty(value):
+        return "text"
+    return "expression"
+
+
+def _verifiable(value: str) -> bool:
+    try:
+        from curation.verifier import is_verifiable
+    except Exception:
+        return bool(value.strip())
+    try:
+        return bool(is_verifiable(value))
+    except Exception:
+        return False
+
+
+def _as_choice_list(choices: Any) -> list[str] | None:
+    if choices is None:
+        return None
+    if isinstance(choices, pl.Series):
+        choices = choices.to_list()
+    parsed = parse_choice_value(choices)
+    if parsed is None or len(parsed.choices) < 2:
+        return None
+    return parsed.choices
+
+
+def _same_options(a: list[str], b: list[str]) -> bool:
+    if len(a) != len(b):
+        return False
+    same = sum(_norm_option(strip_label(x)[1]) == _norm_option(strip_label(y)[1]) for x, y in zip(a, b))
+    return same * 2 >= len(a)
+
+
+def convert_item(
+    question: str,
+    choices: Any,
+    answer: Any,
+    *,
+    answer_type: str | None = None,
+    settings: McqSettings | None = None,
+) -> Conversion:
+    """Decide one item: convert it, or say why not. Pure (no I/O, no model).
+
+    question: the question text (inline options may still be in it).
+    choices: option texts from ingest (list, dict or stringified list/dict; labels allowed) or None.
+    answer: the correct letter (`"C"`, `"(C)"`), a 0-based int index, or the option's text.
+    answer_type: `"choice"` marks the row as multiple choice even when the answer cannot be matched.
+
+    Not multiple choice (status None): no options anywhere, or options found only inline while the
+    answer is neither a letter nor an option's text (a free-answer question that happens to contain
+    "A." or "(B)").
+    """
+    settings = settings or McqSettings()
+    question = question or ""
+    given = _as_choice_list(choices)
+    inline = split_inline_choices(question) if question else None
+    if inline is not None and len(inline.choices) < 2:
+        inline = None
+    assume = answer_type == "choice" or given is not None
+    mismatch = False
+    if given is not None:
+        options = given
+        if inline is not None and _same_options(inline.choices, given):
+            stem = inline.stem or ""
+        else:
+            stem = unicodedata.normalize("NFKC", question).strip()
+            mismatch = inline is not None and len(inline.choices) >= 2 and len(inline.choices) == len(given)
+    elif inline is not None:
+        options, stem = inline.choices, inline.stem or ""
+    else:
+        if answer_type == "choice":
+            return _not("options_missing")
+        return Conversion(status=None)
+
+    base = dict(choices=options, stem=stem)
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return _not("no_answer", **base) if assume else Conversion(status=None)
+    idx = answer_index(answer, options)
+    if idx is None:
+        letter_like = isinstance(answer, str) and bool(_LETTER_ONLY.match(unicodedata.normalize("NFKC", answer)))
+        if assume or letter_like:
+            return _not("answer_not_in_options", **base)
+        return Conversion(status=None)
+    base["correct_index"] = idx
+    correct = strip_label(options[idx])[1] if strip_label(options[idx])[0] == LETTERS[idx] else options[idx].strip()
+
+    if len(re.findall(r"\w", stem)) < 3:
+        return _not("empty_stem", **base)
+    if R.is_meta_option(correct):
+        return _not("answer_is_meta_option", **base)
+
+    problem = R.stem_problem(stem)
+    if problem is not None:
+        return _not(problem, **base)
+
+    cleaned = [R.clean_option(o) for o in options]
+    keys = [(_norm_option(v), (u or "").lower()) for v, u in cleaned]
+    nums = [R.numeric_value(v) for v, _ in cleaned]
+    seen: set = set()
+    for i, (key, num) in enumerate(zip(keys, nums)):
+        k = ("n", round(num, 12), key[1]) if num is not None else ("t", key)
+        if k in seen and not R.is_meta_option(options[i]):
+            return _not("duplicate_options", **base)
+        seen.add(k)
+
+    max_words = settings.max_option_words
+    statements = [R.is_statement(o, max_words=max_words) for o in options if not R.is_meta_option(o)]
+    if R.is_statement(correct, max_words=max_words) or (statements and sum(statements) * 2 >= len(statements)):
+        return _not("options_are_statements", **base)
+    plain = [_norm_option(o) for o in options if not R.is_meta_option(o)]
+    if plain and all(all(w in _TRUE_FALSE for w in re.split(r"[,;/]", p) if w) for p in plain):
+        return _not("answer_guessable", **base)
+
+    value, unit = cleaned[idx]
+    if not value:
+        return _not("answer_not_verifiable", **base)
+    if unit and R.unit_is_variable(unit, stem):  # "4/3 V" where V is the flow speed in the stem
+        value, unit = R.times_variable(value, unit), None
+        cleaned = [(R.times_variable(v, u), None) if u == cleaned[idx][1] else (v, u) for v, u in cleaned]
+    if unit and re.search(r"\bratio\b", R.question_sentence(stem), re.IGNORECASE):
+        return _not("answer_not_verifiable", **base)  # "9 Trousers" for "what is the ratio ..."
+    if R.is_texty(value):
+        if R.option_words(value) > settings.max_text_answer_words:
+            return _not("options_are_statements", **base)
+        if not settings.text_answers:
+            return _not("text_answer", **base)
+    if R.is_unevaluated_arithmetic(value):
+        return _not("stem_depends_on_options", **base)
+    if value in LETTERS[: len(options)] or R.looks_malformed(value) or not _verifiable(value):
+        return _not("answer_not_verifiable", **base)
+
+    text, rule = R.rewrite_stem(stem)
+    rule = "options_removed" + (f"+{rule}" if rule else "")
+    hinted = R.unit_hint(text, unit)
+    if hinted != text:
+        text, rule = hinted, rule + "+unit_hint"
+    kind = _answer_type(value)
+    proposal = {"question": text, "answer": value, "answer_unit": unit, "answer_type": kind}
+    units = {R.unit_key(u) for (v, u), o in zip(cleaned, options) if not R.is_meta_option(o)}
+    if len(units) > 1:
+        return _not("mixed_units", proposal=proposal, **base)
+    option_values = [v for (v, _), o in zip(cleaned, options) if not R.is_meta_option(o)]
+    numeric = [v for v in option_values if R.numeric_value(v) is not None]
+    rounded = len(numeric) >= 2 and len(numeric) == len(option_values) and all(R.decimals(v) >= 3 for v in numeric)
+    if rounded or R.approximations(option_values, rel_tol=settings.approx_rel_tol):
+        return _not("approximate_values", proposal=proposal, **base)
+    if mismatch:
+        return _not("options_mismatch", proposal=proposal, **base)
+    if split_inline_choices(text) is not None or R.stem_problem(text) is not None:
+        return _not("options_left_in_stem", proposal=proposal, **base)
+    return Conversion(
+        status=CONVERTED, reason=rule, question=text, answer=value, answer_unit=unit, answer_type=kind,
+        method="rule", **base,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Frame level
+
+_NEEDED: dict[str, pl.DataType] = {
+    "question": pl.Utf8(), "answer": pl.Utf8(), "answer_type": pl.Utf8(), "answer_unit": pl.Utf8(),
+    "choices": pl.List(pl.Utf8()), "original_question": pl.Utf8(), "original_answer": pl.Utf8(),
+    "original_choices": pl.List(pl.Utf8()), "rewritten_by": pl.Utf8(), "mcq_status": pl.Utf8(),
+    "mcq_method": pl.Utf8(), "mcq_reason": pl.Utf8(), "review_reason": pl.Utf8(), "drop_reason": pl.Utf8(),
+    "metadata": pl.Utf8(),
+}
+
+
+def _merge_metadata(meta: str | None, key: str, value: Any) -> str:
+    data: dict = {}
+    if meta:
+        try:
+            loaded = json.loads(meta)
+            data = loaded if isinstance(loaded, dict) else {"_metadata": loaded}
+        except (ValueError, TypeError):
+            data = {"_metadata": meta}
+    data[key] = value
+    return json.dumps(data, ensure_ascii=False)
+
+
+def convert_multiple_choice(
+    df: pl.DataFrame, *, settings: McqSettings = McqSettings(), model: ModelSettings | None = None
+) -> pl.DataFrame:
+    """Convert multiple-choice rows to fill-in form; flag the rest. Never removes rows.
+
+    Input columns: `question`, `answer` (letter, index or option text), `choices` (option texts or
+    null; inline options in the question are found too), optional `answer_type` ("choice" marks an
+    MCQ), `kind` (puzzles are skipped), `mcq_status` (rows already decided are skipped — running
+    the stage twice changes nothing), `drop_reason`, `review_reason`, `metadata`.
+
+    Output columns (only on multiple-choice rows; every other row is returned untouched):
+    - all: `mcq_status` (converted | not_convertible | review), `mcq_method` (rule | model, null when
+      not converted), `mcq_reason` (REASONS key, or the rewrite rule for converted rows),
+      `original_question`, `original_answer`, `original_choices` (set where null).
+    - converted: `question` (stand-alone), `answer` (the correct option's value), `answer_unit`
+      (stripped unit, e.g. "USD", "cm"), `answer_type` (verifier classification), `choices` = null,
+      `rewritten_by` = "mcq".
+    - not_convertible: `drop_reason` = "mcq_not_convertible" where null, when
+      `settings.drop_not_convertible`.
+    - review: `review_reason` = "mcq_ambiguous" where null; `metadata.mcq_proposal` = the proposed
+      conversion when there is one.
+
+    With `settings.model_mode`, rows not converted for a reason in `settings.model_reasons` are sent
+    to the model (`model`, an OpenAI-compatible endpoint) for a rewrite; see `curation.mcq_model`.
+    """
+    if not settings.enabled or df.height == 0:
+        return df
+    added = [pl.lit(None, dtype=t).alias(c) for c, t in _NEEDED.items() if c not in df.columns]
+    if added:
+        df = df.with_columns(added)
+    cols = {c: df.get_column(c).to_list() for c in _NEEDED}
+    kinds = df.get_column("kind").to_list() if "kind" in df.columns else [None] * df.height
+
+    results: dict[int, Conversion] = {}
+    for i in range(df.height):
+        if cols["mcq_status"][i] is not None or kinds[i] == "puzzle":
+            continue
+        q = cols["question"][i]
+        if q is None:
+            continue
+        ch = cols["choices"][i]
+        if not ch and cols["answer_type"][i] != "choice" and not _maybe_inline(q):
+            continue
+        conv = convert_item(q, ch or None, cols["answer"][i], answer_type=cols["answer_type"][i], settings=settings)
+        if conv.status is not None:
+            results[i] = conv
+
+    if settings.model_mode and results:
+        from curation.mcq_model import rewrite_rows
+
+        todo = {i: c for i, c in results.items() if c.status == NOT_CONVERTIBLE and c.reason in settings.model_reasons}
+        if todo:
+            results.update(rewrite_rows(todo, model=model or ModelSettings(), settings=settings))
+
+    if not results:
+        return df
+    out = {c: list(v) for c, v in cols.items()}
+    for i, conv in results.items():
+        out["original_question"][i] = out["original_question"][i] if out["original_question"][i] is not None else cols["question"][i]
+        out["original_answer"][i] = out["original_answer"][i] if out["original_answer"][i] is not None else cols["answer"][i]
+        if out["original_choices"][i] is None:
+            out["original_choices"][i] = cols["choices"][i] if cols["choices"][i] else conv.choices
+        out["mcq_status"][i] = conv.status
+        out["mcq_reason"][i] = conv.reason
+        if conv.status == CONVERTED:
+            out["question"][i] = conv.question
+            out["answer"][i] = conv.answer
+            out["answer_unit"][i] = conv.answer_unit
+            out["answer_type"][i] = conv.answer_type
+            out["choices"][i] = None
+            out["rewritten_by"][i] = "mcq"
+            out["mcq_method"][i] = conv.method
+        elif conv.status == NOT_CONVERTIBLE:
+            if settings.drop_not_convertible and out["drop_reason"][i] is None:
+                out["drop_reason"][i] = "mcq_not_convertible"
+        elif conv.status == REVIEW:
+            if out["review_reason"][i] is None:
+                out["review_reason"][i] = "mcq_ambiguous"
+            if conv.proposal:
+                out["metadata"][i] = _merge_metadata(out["metadata"][i], "mcq_proposal", conv.proposal)
+    return df.with_columns([pl.Series(c, v, dtype=_NEEDED[c]) for c, v in out.items() if c in _CHANGED])
+
+
+_CHANGED = ("question", "answer", "answer_type", "answer_unit", "choices", "original_question", "original_answer",
+            "original_choices", "rewritten_by", "mcq_status", "mcq_method", "mcq_reason", "review_reason",
+            "drop_reason", "metadata")
+_INLINE_HINT = re.compile(r"(?:^|\s)[(（]?\s*[AＡ]\s*[).:、．：）]")
+
+
+def _maybe_inline(question: str) -> bool:
+    return bool(_INLINE_HINT.search(question))
+
+
+def mcq_counts(df: pl.DataFrame) -> dict[str, Any]:
+    """{"converted": n, "not_convertible": {reason: n}, "review": {reason: n}, "not_mcq": n, "by_method": {...}}."""
+    if "mcq_status" not in df.columns:
+        return {"converted": 0, "not_convertible": {}, "review": {}, "not_mcq": df.height, "by_method": {}}
+    rows = df.select("mcq_status", "mcq_reason", *(["mcq_method"] if "mcq_method" in df.columns else [])).to_dicts()
+    out: dict[str, Any] = {"converted": 0, "not_convertible": {}, "review": {}, "not_mcq": 0, "by_method": {}}
+    for r in rows:
+        s = r["mcq_status"]
+        if s is None:
+            out["not_mcq"] += 1
+        elif s == CONVERTED:
+            out["converted"] += 1
+            m = r.get("mcq_method") or "rule"
+            out["by_method"][m] = out["by_method"].get(m, 0) + 1
+        elif s in (NOT_CONVERTIBLE, REVIEW):
+            bucket = out[s]
+            bucket[r["mcq_reason"] or "unknown"] = bucket.get(r["mcq_reason"] or "unknown", 0) + 1
+    return out
+
+
+def mcq_card_section(df: pl.DataFrame) -> str:
+    """Markdown for the dataset card: converted (by method), not convertible by reason, review by reason."""
+    c = mcq_counts(df)
+    total = c["converted"] + sum(c["not_convertible"].values()) + sum(c["review"].values())
+    lines = ["## Multiple-choice conversion", ""]
+    if total == 0:
+        lines.append("No multiple-choice items.")
+        return "\n".join(lines) + "\n"
+    pct = lambda n: f"{100.0 * n / total:.1f}%"  # noqa: E731
+    lines += [
+        f"{total} multiple-choice items: options removed and the answer replaced by the correct option's value "
+        "where the stem stands alone.",
+        "",
+        "| outcome | reason | items | share |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for method, n in sorted(c["by_method"].items()):
+        lines.append(f"| converted | by {method} | {n} | {pct(n)} |")
+    for status in (NOT_CONVERTIBLE, REVIEW):
+        for reason, n in sorted(c[status].items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"| {status.replace('_', ' ')} | `{reason}` | {n} | {pct(n)} |")
+    lines.append("")
+    lines.append("Not-convertible items are dropped (`drop_reason = mcq_not_convertible`) unless configured "
+                 "otherwise; review items wait for a human (`review_reason = mcq_ambiguous`).")
+    return "\n".join(lines) + "\n"

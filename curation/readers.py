@@ -1,0 +1,285 @@
+"""Format readers: JSONL, JSON, CSV, Parquet and Hugging Face datasets → one raw polars frame.
+
+Each reader returns a `RawTable`: the records as a polars frame (source columns as found, nested
+objects as structs), the row position of every record (`source_row`: 1-based line for JSONL/CSV,
+0-based index otherwise) and the rows that could not be read (`bad`: position, error, raw text).
+
+Speed: JSONL is read with `polars.read_ndjson` (vectorized). Only when that fails (a malformed line,
+a line that is not an object, or types polars cannot reconcile) do we fall back to a per-line
+`json.loads` pass that finds the bad lines; the good lines are then read with polars again.
+Blank (whitespace-only) lines are not records: they are skipped, and line numbers stay exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from curation.errors import SourceError
+
+RAW_LIMIT = 2000
+FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_INFER_ROWS = 10_000
+# a line that starts with whitespace (blank lines included): line numbers need the careful path
+_BLANK_LINE = re.compile(rb"\n\s")
+
+
+@dataclass
+class RawTable:
+    df: pl.DataFrame
+    rows: list[int] | pl.Series  # source_row of each df row
+    source_file: str
+    bad: list[dict] = field(default_factory=list)  # {"line": int, "error": str, "raw": str}
+
+
+def detect_format(path: str | Path, fmt: str | None, *, source: str) -> str:
+    """The format named in the config, else from the extension (or `hf://`, or a save_to_disk dir)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise SourceError(f"source {source!r}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        return fmt
+    text = str(path)
+    if text.startswith("hf://"):
+        return "hf"
+    p = Path(path)
+    if p.is_dir():
+        if (p / "dataset_info.json").exists() or (p / "dataset_dict.json").exists() or (p / "state.json").exists():
+            return "hf"
+        raise SourceError(f"source {source!r}: {p} is a folder but not a Hugging Face save_to_disk dataset")
+    suffix = p.suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    raise SourceError(
+        f"source {source!r}: cannot tell the format of {p.name!r} from its extension; set format = one of {', '.join(FORMATS)}"
+    )
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= RAW_LIMIT else text[:RAW_LIMIT] + "…"
+
+
+def read_raw(path: str | Path, fmt: str, *, source: str, split: str | None = None) -> RawTable:
+    text = str(path)
+    if fmt != "hf" and not Path(path).exists():
+        raise SourceError(f"source {source!r}: input not found: {path}")
+    try:
+        if fmt == "jsonl":
+            return read_jsonl(Path(path))
+        if fmt == "json":
+            return read_json(Path(path), source=source)
+        if fmt == "csv":
+            return read_csv(Path(path))
+        if fmt == "parquet":
+            df = pl.read_parquet(path)
+            return RawTable(df, pl.int_range(0, df.height, eager=True), text)
+        if fmt == "hf":
+            return read_hf(text, split=split, source=source)
+    except SourceError:
+        raise
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, ValueError) as exc:
+        raise SourceError(f"source {source!r}: cannot read {path}: {type(exc).__name__}: {exc}") from None
+    raise SourceError(f"source {source!r}: unknown format {fmt!r}")
+
+
+# ---------------------------------------------------------------------------------------- JSONL
+
+
+def read_jsonl(path: Path) -> RawTable:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    blanks = data[:1].isspace() or _BLANK_LINE.search(data) is not None
+    if not blanks:
+        try:
+            df = pl.read_ndjson(io.BytesIO(data), infer_schema_length=_INFER_ROWS)
+            # polars turns a column mixing texts and lists/objects into text without JSON escaping
+            # (`\\boxed` would read back as a backspace); such files take the careful path.
+            if not _has_coerced_text(df):
+                # no blank lines, so row i is line i + 1
+                return RawTable(df, pl.int_range(1, df.height + 1, eager=True), str(path))
+        except Exception:  # noqa: BLE001 - any parse/schema problem → the careful path
+            pass
+    return _read_jsonl_careful(data, path)
+
+
+def _has_coerced_text(df: pl.DataFrame) -> bool:
+    cols = [c for c, t in df.schema.items() if t == pl.Utf8]
+    if not cols or df.height == 0:
+        return False
+    hit = df.select(pl.any_horizontal([pl.col(c).str.contains(r'^\s*[\[{]\s*"').any() for c in cols])).item()
+    return bool(hit)
+
+
+def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
+    good_lines: list[bytes] = []
+    good_rows: list[int] = []
+    records: list[dict] = []
+    bad: list[dict] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            bad.append({"line": number, "error": f"malformed JSON: {exc}", "raw": _truncate(line.decode("utf-8", "replace"))})
+            continue
+        if not isinstance(obj, dict):
+            bad.append({"line": number, "error": f"not a JSON object (got {type(obj).__name__})", "raw": _truncate(line.decode("utf-8", "replace"))})
+            continue
+        good_lines.append(line)
+        good_rows.append(number)
+        records.append(obj)
+    if not good_lines:
+        return RawTable(pl.DataFrame(), [], str(path), bad)
+    try:
+        df = pl.read_ndjson(io.BytesIO(b"\n".join(good_lines)), infer_schema_length=None)
+        if df.height != len(good_rows) or _has_coerced_text(df):
+            raise ValueError("row count mismatch or coerced text")
+    except Exception:  # noqa: BLE001 - types polars cannot reconcile → build column-wise
+        df = frame_from_records(records)
+    return RawTable(df, good_rows, str(path), bad)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    return "other"
+
+
+def frame_from_records(records: list[dict]) -> pl.DataFrame:
+    """Records with inconsistent value types → a frame; a column with mixed kinds becomes text
+    (strings as they are, other values JSON-encoded, so `"['1','2']"`-style handling applies)."""
+    keys: dict[str, None] = {}
+    for rec in records:
+        for k in rec:
+            keys.setdefault(k, None)
+    columns = {}
+    for key in keys:
+        values = [rec.get(key) for rec in records]
+        kinds = {_kind(v) for v in values} - {"null"}
+        if len(kinds) > 1 or kinds & {"other"}:
+            values = [v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+            columns[key] = pl.Series(key, values, dtype=pl.Utf8)
+            continue
+        try:
+            columns[key] = pl.Series(key, values, strict=False)
+        except Exception:  # noqa: BLE001 - nested shapes polars cannot type → JSON text
+            columns[key] = pl.Series(
+                key, [v if v is None else json.dumps(v, ensure_ascii=False) for v in values], dtype=pl.Utf8
+            )
+    return pl.DataFrame(columns)
+
+
+# ----------------------------------------------------------------------------------------- JSON
+
+
+def read_json(path: Path, *, source: str) -> RawTable:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"source {source!r}: {path} is not valid JSON: {exc}") from None
+    if isinstance(obj, dict):
+        if isinstance(obj.get("data"), list):
+            obj = obj["data"]
+        elif obj and all(isinstance(v, list) for v in obj.values()) and len({len(v) for v in obj.values()}) == 1:
+            n = len(next(iter(obj.values())))
+            obj = [{k: v[i] for k, v in obj.items()} for i in range(n)]
+        else:
+            raise SourceError(
+                f"source {source!r}: {path}: expected an array of records, {{\"data\": [...]}} or a dict of equal-length columns"
+            )
+    if not isinstance(obj, list):
+        raise SourceError(f"source {source!r}: {path}: expected an array of records")
+    records, rows, bad = [], [], []
+    for i, rec in enumerate(obj):
+        if isinstance(rec, dict):
+            records.append(rec)
+            rows.append(i)
+        else:
+            bad.append({"line": i, "error": f"not a JSON object (got {type(rec).__name__})", "raw": _truncate(json.dumps(rec, ensure_ascii=False))})
+    return RawTable(frame_from_records(records) if records else pl.DataFrame(), rows, str(path), bad)
+
+
+# ------------------------------------------------------------------------------------------ CSV
+
+
+def read_csv(path: Path) -> RawTable:
+    """CSV with a header. A pass with the csv module finds each record's first line (records may
+    span lines inside quotes) and rows with the wrong number of fields; polars then reads the rest."""
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return RawTable(pl.DataFrame(), [], str(path))
+    good: list[list[str]] = []
+    rows: list[int] = []
+    bad: list[dict] = []
+    start = reader.line_num + 1
+    try:
+        for rec in reader:
+            if not rec or all(not c.strip() for c in rec):
+                start = reader.line_num + 1
+                continue
+            if len(rec) != len(header):
+                bad.append({"line": start, "error": f"expected {len(header)} fields, got {len(rec)}", "raw": _truncate(",".join(rec))})
+            else:
+                good.append(rec)
+                rows.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        bad.append({"line": start, "error": f"malformed CSV: {exc}", "raw": ""})
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(good)
+    df = pl.read_csv(buf.getvalue().encode(), infer_schema_length=_INFER_ROWS)
+    return RawTable(df, rows, str(path), bad)
+
+
+# --------------------------------------------------------------------------------- Hugging Face
+
+
+def read_hf(path: str, *, split: str | None, source: str) -> RawTable:
+    import datasets  # heavy
+
+    if path.startswith("hf://"):
+        ds = datasets.load_dataset(path[len("hf://") :], split=split or "train")
+    else:
+        ds = datasets.load_from_disk(path)
+        if isinstance(ds, datasets.DatasetDict):
+            names = list(ds.keys())
+            if split is None:
+                split = "train" if "train" in names else names[0]
+            if split not in ds:
+                raise SourceError(f"source {source!r}: split {split!r} not in {path} (has {', '.join(names)})")
+            ds = ds[split]
+    table = ds.with_format("arrow")[:] if len(ds) else ds.data.table
+    df = pl.from_arrow(table)
+    if isinstance(df, pl.Series):
+        df = df.to_frame()
+    return RawTable(df, pl.int_range(0, df.height, eager=True), path)

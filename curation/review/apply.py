@@ -1,0 +1,172 @@
+"""The review stage's two pipeline calls: queue rows that need a human, apply their decisions.
+
+    n_new = queue_items(df, queue, evidence=None)
+    df = apply_review_decisions(df, queue)
+
+Input columns: `id`, `question`, `answer`, `choices`, `review_reason`, `drop_reason`, plus whatever
+evidence the record carries (`difficulty`, `duplicate_of`, `cluster_id`, `exact_dup_of`,
+`conflicting_answers`, `dup_similarity`, `mcq_status`, `mcq_method`, `mcq_reason`, `contaminated_by`,
+`clean_flags`, `metadata`).
+Output columns (apply): `review_status`, and for decisions `question`, `answer`,
+`original_question`, `original_answer`, `rewritten_by`, `drop_reason`. Rows are never removed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from curation.review.queue import (
+    ACCEPTED,
+    CHOICE_SEP,
+    EDITED,
+    KEY_SEP,
+    REJECTED,
+    ReviewQueue,
+)
+
+_DUP_FIELDS = ("duplicate_of", "cluster_id", "exact_dup_of", "conflicting_answers", "dup_similarity", "template_group")
+_MCQ_FIELDS = ("mcq_status", "mcq_method", "mcq_reason")
+
+
+def build_evidence(record: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a reviewer needs to judge a record: model answers, pass rate, duplicates, MCQ notes.
+
+    `extra` (from the stage that flagged the row, e.g. the verifier outcome) is kept under "stage".
+    """
+    ev: dict[str, Any] = {"reason": record.get("review_reason")}
+    runs = [dict(d) for d in (record.get("difficulty") or []) if d]
+    if runs:
+        ev["models"] = runs
+        k = sum(int(d.get("k") or 0) for d in runs)
+        correct = sum(int(d.get("correct") or 0) for d in runs)
+        ev["samples"] = k
+        ev["correct"] = correct
+        ev["pass_rate"] = (correct / k) if k else None
+        scored = [d for d in runs if d.get("majority_answer") is not None]
+        if scored:
+            best = max(scored, key=lambda d: (d.get("majority_share") or 0.0))
+            ev["majority_answer"] = best.get("majority_answer")
+            ev["majority_share"] = best.get("majority_share")
+            ev["majority_model"] = best.get("model")
+    dup = {f: record.get(f) for f in _DUP_FIELDS if record.get(f) not in (None, False)}
+    if dup:
+        ev["duplicates"] = dup
+    mcq = {f: record.get(f) for f in _MCQ_FIELDS if record.get(f) is not None}
+    if mcq:
+        ev["mcq"] = mcq
+    for f in ("contaminated_by", "clean_flags"):
+        if record.get(f):
+            ev[f] = list(record[f])
+    meta = record.get("metadata")
+    if meta:
+        try:
+            ev["metadata"] = json.loads(meta)
+        except (TypeError, ValueError):
+            ev["metadata"] = meta
+    if extra:
+        ev["stage"] = extra
+    return ev
+
+
+def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dict] | None = None) -> int:
+    """Queue every row with a `review_reason` and no `drop_reason`; return how many are new.
+
+    Idempotent: a row whose (id, question+answer+choices) is already queued — whatever its status,
+    decided included — is not queued again; a changed problem is queued afresh. `evidence` maps a
+    problem id to extra evidence from the flagging stage (e.g. the verifier outcome).
+    """
+    if df.height == 0 or "review_reason" not in df.columns:
+        return 0
+    todo = df.filter(pl.col("review_reason").is_not_null())
+    if "drop_reason" in todo.columns:
+        todo = todo.filter(pl.col("drop_reason").is_null())
+    if todo.height == 0:
+        return 0
+    evidence = evidence or {}
+    records = []
+    for rec in todo.to_dicts():  # one DB row per record: inserting is inherently per row
+        records.append((rec, rec["review_reason"], build_evidence(rec, evidence.get(rec.get("id")))))
+    return sum(1 for _id, new in queue.enqueue_many(records) if new)
+
+
+def _content_key_expr() -> pl.Expr:
+    choices = pl.col("choices").list.join(CHOICE_SEP).fill_null("")
+    return pl.concat_str(
+        [pl.col("question").fill_null(""), pl.col("answer").fill_null(""), choices],
+        separator=KEY_SEP,
+    )
+
+
+def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame:
+    """Apply decisions to the rows that have a queue item (matched on id + content); a join.
+
+    accepted → `review_status="accepted"`; edited → question/answer replaced (previous values in
+    `original_question`/`original_answer`), `rewritten_by="review"`, `review_status="edited"`;
+    rejected → `review_status="rejected"` and `drop_reason="review_rejected"` where still null;
+    pending, claimed or skipped → `review_status="pending"`. Rows without an item are unchanged.
+    """
+    if df.height == 0:
+        return df
+    states = queue.item_states()
+    if not states:
+        return df
+    tmp = "__review_"
+    items_df = pl.DataFrame(
+        states,
+        schema={
+            "id": pl.Int64,
+            "problem_id": pl.Utf8,
+            "content_key": pl.Utf8,
+            "status": pl.Utf8,
+            "decision": pl.Utf8,
+            "edited_question": pl.Utf8,
+            "edited_answer": pl.Utf8,
+            "queued_at": pl.Float64,
+        },
+    ).rename(lambda c: tmp + c)
+    # one item per (problem id, content): the latest queued wins if an old item was reopened/requeued
+    items_df = items_df.sort(tmp + "queued_at", tmp + "id").unique(
+        [tmp + "problem_id", tmp + "content_key"], keep="last", maintain_order=True
+    )
+    cols = df.columns
+    for name in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason"):
+        if name not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    if "choices" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.List(pl.Utf8)).alias("choices"))
+    joined = df.with_columns(_content_key_expr().alias(tmp + "key")).join(
+        items_df,
+        left_on=["id", tmp + "key"],
+        right_on=[tmp + "problem_id", tmp + "content_key"],
+        how="left",
+        maintain_order="left",
+    )
+    status = pl.col(tmp + "status")
+    has_item = status.is_not_null()
+    is_edit = status == EDITED
+    new_q = pl.col(tmp + "edited_question")
+    new_a = pl.col(tmp + "edited_answer")
+    q_changes = is_edit & new_q.is_not_null()
+    a_changes = is_edit & new_a.is_not_null()
+    out = joined.with_columns(
+        pl.when(~has_item)
+        .then(pl.col("review_status"))
+        .when(status.is_in([ACCEPTED, EDITED, REJECTED]))
+        .then(status)
+        .otherwise(pl.lit("pending"))
+        .alias("review_status"),
+        pl.when(q_changes).then(new_q).otherwise(pl.col("question")).alias("question"),
+        pl.when(a_changes).then(new_a).otherwise(pl.col("answer")).alias("answer"),
+        pl.when(is_edit).then(pl.col("question")).otherwise(pl.col("original_question")).alias("original_question"),
+        pl.when(is_edit).then(pl.col("answer")).otherwise(pl.col("original_answer")).alias("original_answer"),
+        pl.when(is_edit).then(pl.lit("review")).otherwise(pl.col("rewritten_by")).alias("rewritten_by"),
+        pl.when((status == REJECTED) & pl.col("drop_reason").is_null())
+        .then(pl.lit("review_rejected"))
+        .otherwise(pl.col("drop_reason"))
+        .alias("drop_reason"),
+    )
+    added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason") if c not in cols]
+    return out.select(cols + added)

@@ -1,0 +1,57 @@
+"""`curate dedup` / `curate decontaminate` end to end on curate Parquet files."""
+
+from __future__ import annotations
+
+import polars as pl
+import typer
+from typer.testing import CliRunner
+
+from curation.cli import dedup_cmd
+from curation.io import write_problems
+
+from .helpers import BASE, OTHER, THIRD, frame
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    dedup_cmd.register(app)
+    return app
+
+
+def test_dedup_command_marks_and_keeps_all_rows(tmp_path):
+    src = write_problems(
+        frame([
+            {"id": "a", "question": BASE, "answer": "1"},
+            {"id": "b", "question": BASE + "  ", "answer": "2"},
+            {"id": "c", "question": OTHER},
+        ]),
+        tmp_path / "in.parquet",
+    )
+    out = tmp_path / "out.parquet"
+    res = CliRunner().invoke(_app(), ["dedup", str(src), str(out), "--threshold", "0.9", "--index", str(tmp_path / "idx")])
+    assert res.exit_code == 0, res.output
+    assert "1 clusters" in res.output and "conflicting clusters 1" in res.output
+    df = pl.read_parquet(out)
+    assert df.height == 3 and df.filter(pl.col("id") == "b")["drop_reason"][0] == "exact_duplicate"
+    assert (tmp_path / "idx" / "params.json").exists()
+    # second batch against the index: the same problem again is a duplicate of the indexed row
+    src2 = write_problems(frame([{"id": "z", "question": BASE}]), tmp_path / "in2.parquet")
+    res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "out2.parquet"), "--index", str(tmp_path / "idx"), "--keep-duplicates"])
+    assert res.exit_code == 0, res.output
+    df2 = pl.read_parquet(tmp_path / "out2.parquet")
+    assert df2["duplicate_of"][0] == "a" and df2["drop_reason"][0] is None
+    # different parameters against the same index are refused with a CurateError
+    res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o3.parquet"), "--index", str(tmp_path / "idx"), "--num-perm", "64", "--bands", "8"])
+    assert res.exit_code != 0 and "different parameters" in str(res.exception)
+
+
+def test_decontaminate_command(tmp_path):
+    src = write_problems(frame([{"id": "a", "question": THIRD}, {"id": "b", "question": OTHER}]), tmp_path / "in.parquet")
+    bench = write_problems(frame([{"id": "m1", "question": THIRD}]), tmp_path / "math500.parquet")
+    out = tmp_path / "out.parquet"
+    res = CliRunner().invoke(_app(), ["decontaminate", str(src), str(out), "--benchmark", str(bench), "--keep"])
+    assert res.exit_code == 0, res.output
+    assert "contaminated 1 (math500: 1)" in res.output
+    df = pl.read_parquet(out)
+    assert df["contam_math500"].to_list() == ["m1", None]
+    assert df["drop_reason"].null_count() == 2

@@ -1,0 +1,54 @@
+"""`curate review ...` commands over a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from typer.testing import CliRunner
+
+from curation.cli.main import app
+
+from .helpers import make_df
+
+runner = CliRunner()
+
+
+def run(*args: str, ok: bool = True):
+    result = runner.invoke(app, ["review", *args], catch_exceptions=False) if ok else runner.invoke(app, ["review", *args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_cli_flow(tmp_path):
+    db = str(tmp_path / "review.sqlite")
+    src = tmp_path / "in.parquet"
+    make_df(3).write_parquet(src)
+    assert "queued 3 new items" in run("add", str(src), "--db", db).output
+    assert "queued 0 new items" in run("add", str(src), "--db", db).output
+    assert "pending" in run("list", "--db", db).output
+    out = run("next", "--db", db, "--reviewer", "alice").output
+    assert "item 1" in out and "disputed_reference" in out
+    bad = run("accept", "1", "--db", db, "--reviewer", "bob", ok=False)
+    assert bad.exit_code != 0 and "lease" in str(bad.exception)
+    run("accept", "1", "--db", db, "--reviewer", "alice", "--note", "fine")
+    run("next", "--db", db, "--reviewer", "alice")
+    run("edit", "2", "--db", db, "--reviewer", "alice", "--answer", "3")
+    run("next", "--db", db, "--reviewer", "alice")
+    run("skip", "3", "--db", db, "--reviewer", "alice")
+    assert "audit trail" in run("show", "1", "--db", db).output
+    stats = json.loads(run("stats", "--db", db, "--json").output)
+    assert stats["by_status"]["accepted"] == 1 and stats["by_status"]["skipped"] == 1
+    assert "throughput" in run("stats", "--db", db).output
+    run("export", str(tmp_path / "d.jsonl"), "--db", db)
+    lines = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert {(x["problem_id"], x["decision"]) for x in lines} == {("p0", "accepted"), ("p1", "edited")}
+    run("export", str(tmp_path / "h.parquet"), "--db", db, "--history")
+    assert pl.read_parquet(tmp_path / "h.parquet").height == 3
+
+
+def test_help_everywhere():
+    for cmd in ("list", "next", "show", "claim", "accept", "edit", "reject", "skip", "release", "reopen", "stats", "export", "add", "serve"):
+        out = runner.invoke(app, ["review", cmd, "--help"]).output
+        assert "--db" in out or cmd == "serve" and "--port" in out, cmd

@@ -1,0 +1,84 @@
+"""Many reviewers claiming at once from one SQLite file: no item is ever held twice."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue as stdqueue
+import threading
+from collections import Counter
+
+from curation.review import ReviewQueue, queue_items
+
+from .helpers import claim_and_decide_worker, make_df
+
+N_ITEMS = 120
+
+
+def _check(url: str, results: list[tuple[str, list[int]]]) -> None:
+    claimed = [i for _r, ids in results for i in ids]
+    dupes = [i for i, n in Counter(claimed).items() if n > 1]
+    assert dupes == []
+    assert len(claimed) == N_ITEMS
+    q = ReviewQueue(url)
+    try:
+        assert {i.status for i in q.list_items(limit=None)} == {"accepted"}
+        ev = q.events()
+        claims = Counter(e["item_id"] for e in ev if e["event"] == "claimed")
+        decided = Counter(e["item_id"] for e in ev if e["event"] == "decided")
+        assert set(claims.values()) == {1} and set(decided.values()) == {1} and len(claims) == N_ITEMS
+        owners = {e["item_id"]: e["actor"] for e in ev if e["event"] == "claimed"}
+        for reviewer, ids in results:
+            assert all(owners[i] == reviewer for i in ids)
+    finally:
+        q.close()
+
+
+def _prepare(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'review.sqlite'}"
+    q = ReviewQueue(url)
+    queue_items(make_df(N_ITEMS), q)
+    q.close()
+    return url
+
+
+def test_threads_never_claim_the_same_item(tmp_path):
+    url = _prepare(tmp_path)
+    out: stdqueue.Queue = stdqueue.Queue()
+    threads = [threading.Thread(target=claim_and_decide_worker, args=(url, f"t{i}", out)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    results = [out.get_nowait() for _ in threads]
+    _check(url, results)
+
+
+def test_processes_never_claim_the_same_item(tmp_path):
+    url = _prepare(tmp_path)
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=claim_and_decide_worker, args=(url, f"p{i}", out)) for i in range(4)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=180) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    _check(url, results)
+    assert sum(1 for _r, ids in results if ids) >= 1
+
+
+def test_threads_in_several_processes_never_claim_the_same_item(tmp_path):
+    from .helpers import threaded_process_worker
+
+    url = _prepare(tmp_path)
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=threaded_process_worker, args=(url, f"p{i}", 4, out)) for i in range(3)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=180) for _ in range(3 * 4)]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    _check(url, results)

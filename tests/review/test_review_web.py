@@ -1,0 +1,111 @@
+"""The review page's API: token required, CSRF and Origin checks, decisions through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from curation.review import queue_items
+from curation.review.web import CSRF_COOKIE, create_app
+
+from .helpers import make_df
+
+TOKEN = "s3cret-token"
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture
+def app(queue):
+    queue_items(make_df(3), queue)
+    return create_app(queue, token=TOKEN)
+
+
+def _login(client: TestClient) -> str:
+    r = client.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303 and "token" not in r.headers["location"]
+    cookies = r.headers.get_list("set-cookie")
+    assert all("HttpOnly" in c and "SameSite=strict" in c for c in cookies)
+    return client.cookies[CSRF_COOKIE]
+
+
+def test_every_route_requires_the_token(app):
+    client = TestClient(app)
+    for path in ("/", "/api/stats", "/api/item/1", "/static/katex.js", "/nope"):
+        assert client.get(path).status_code == 401
+    assert client.post("/api/next", json={"reviewer": "x"}).status_code == 401
+    assert client.get("/?token=wrong").status_code == 401
+    assert client.get("/api/stats", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_header_token_works_for_scripts(app, queue):
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    item = client.post("/api/next", json={"reviewer": "bot"}, headers=h).json()["item"]
+    assert item["lease_owner"] == "bot"
+    r = client.post("/api/decide", json={"reviewer": "bot", "item_id": item["id"], "decision": "accepted"}, headers={"X-Review-Token": TOKEN})
+    assert r.status_code == 200 and queue.get(item["id"]).status == "accepted"
+
+
+def test_cookie_session_page_and_decision(app, queue):
+    client = TestClient(app)
+    csrf = _login(client)
+    page = client.get("/")
+    assert page.status_code == 200 and csrf in page.text
+    assert "nonce-" in page.headers["content-security-policy"] and page.headers["x-frame-options"] == "DENY"
+    h = {"X-CSRF-Token": csrf, "Origin": ORIGIN}
+    assert client.post("/api/reviewer", json={"name": "carol"}, headers=h).status_code == 200
+    item = client.post("/api/next", json={}, headers=h).json()["item"]
+    assert item["lease_owner"] == "carol"
+    r = client.post("/api/decide", json={"item_id": item["id"], "decision": "edited", "answer": "5"}, headers=h)
+    assert r.status_code == 200
+    got = queue.get(item["id"])
+    assert (got.status, got.decided_by, got.edited_answer) == ("edited", "carol", "5")
+
+
+def test_csrf_and_origin_are_enforced(app, queue):
+    client = TestClient(app)
+    csrf = _login(client)
+    body = {"reviewer": "eve"}
+    assert client.post("/api/next", json=body).status_code == 403  # no CSRF header
+    assert client.post("/api/next", json=body, headers={"X-CSRF-Token": "forged", "Origin": ORIGIN}).status_code == 403
+    r = client.post("/api/next", json=body, headers={"X-CSRF-Token": csrf, "Origin": "http://evil.example"})
+    assert r.status_code == 403 and "cross-origin" in r.json()["error"]
+    assert client.post("/api/next", json=body, headers={"X-CSRF-Token": csrf}).status_code == 403  # no Origin/Referer
+    assert all(e["event"] == "queued" for e in queue.events())  # nothing happened
+    ok = client.post("/api/next", json=body, headers={"X-CSRF-Token": csrf, "Referer": ORIGIN + "/"})
+    assert ok.status_code == 200
+
+
+def test_lost_lease_over_http_is_a_clear_409(app, queue, clock):
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    item = client.post("/api/next", json={"reviewer": "alice"}, headers=h).json()["item"]
+    clock.advance(3600)
+    client.post("/api/next", json={"reviewer": "bob"}, headers=h)
+    r = client.post("/api/decide", json={"reviewer": "alice", "item_id": item["id"], "decision": "rejected"}, headers=h)
+    assert r.status_code == 409 and "lease" in r.json()["error"]
+    assert queue.get(item["id"]).lease_owner == "bob"
+
+
+def test_bad_requests(app):
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    assert client.post("/api/next", json={}, headers=h).status_code == 409  # no reviewer
+    assert client.post("/api/next", content=b"x", headers=h | {"Content-Type": "application/json"}).status_code == 409
+    assert client.post("/api/decide", json={"reviewer": "a", "item_id": "x", "decision": "accepted"}, headers=h).status_code == 409
+    assert client.get("/api/item/999", headers=h).status_code == 409
+
+
+def test_create_app_needs_a_token(queue):
+    from curation.errors import ReviewError
+
+    with pytest.raises(ReviewError):
+        create_app(queue, token="")
+
+
+def test_page_without_katex_shows_source_only(queue):
+    client = TestClient(create_app(queue, token=TOKEN, katex=False))
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    assert client.get("/static/katex.js", headers=h).status_code == 404
+    page = client.get("/", headers=h).text
+    assert '"0" === "1"' in page and 'id="q-src"' in page

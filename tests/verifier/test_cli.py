@@ -1,0 +1,80 @@
+"""`curate verify` through typer's CliRunner on the real app."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from curation.cli.main import app
+
+runner = CliRunner()
+
+
+def test_help_text_present():
+    res = runner.invoke(app, ["verify", "--help"])
+    assert res.exit_code == 0
+    for option in ("--pairs", "--out", "--mode", "--timeout", "--processes", "--json"):
+        assert option in res.output
+    assert "equivalent" in res.output
+    assert "verify" in runner.invoke(app, ["--help"]).output
+
+
+def test_single_pair_prints_outcome_reason_extracted_rule():
+    res = runner.invoke(app, ["verify", "\\frac12", "0.5"])
+    assert res.exit_code == 0
+    lines = res.output.splitlines()
+    assert lines[0] == "equivalent"
+    assert any(x.startswith("reason:") for x in lines)
+    assert "extracted: 0.5" in lines
+
+
+def test_single_response_is_extracted():
+    res = runner.invoke(app, ["verify", "15", "\\boxed{12} ... wait ... \\boxed{15}", "--json"])
+    assert res.exit_code == 0
+    got = json.loads(res.output)
+    assert got["outcome"] == "equivalent" and got["extracted"] == "15" and got["rule"] == "boxed"
+
+
+def test_different_and_unparseable():
+    assert runner.invoke(app, ["verify", "35", "0.35"]).output.startswith("different")
+    res = runner.invoke(app, ["verify", "\\frac{1}{", "1"])
+    assert res.output.startswith("unparseable") and "reference unparseable" in res.output
+
+
+def test_pairs_file_with_bad_lines(tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [
+        json.dumps({"id": 1, "reference": "2^{19}", "answer": "524288"}),
+        "{not json",
+        json.dumps({"id": 3, "reference": "x", "answer": 7}),
+        "",
+        json.dumps({"id": 4, "reference": "15", "answer": "Let me think.\nSo \\boxed{12}... wait, \\boxed{15}"}),
+        json.dumps({"id": 5, "reference": "(1,2]", "answer": "(1,2)"}),
+        json.dumps(["a", "list"]),
+    ]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    dst = tmp_path / "out" / "out.jsonl"
+    res = runner.invoke(app, ["verify", "--pairs", str(src), "--out", str(dst)])
+    assert res.exit_code == 0, res.output
+    out = [json.loads(x) for x in dst.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == 6
+    assert out[0] == {"id": 1, "reference": "2^{19}", "answer": "524288", "outcome": "equivalent",
+                      "extracted": "524288", "rule": "as_given", "reason": out[0]["reason"]}
+    assert out[1]["outcome"] == "unparseable" and out[1]["reason"] == "bad input line" and out[1]["line"] == 2
+    assert out[2]["id"] == 3 and out[2]["reason"] == "bad input line"
+    assert (out[3]["outcome"], out[3]["extracted"], out[3]["rule"]) == ("equivalent", "15", "boxed")
+    assert out[4]["outcome"] == "different"
+    assert out[5]["reason"] == "bad input line"
+    err = res.stderr if hasattr(res, "stderr") else res.output
+    assert ":2:" in err and ":3:" in err and ":7:" in err
+
+
+def test_errors_are_curate_errors(tmp_path):
+    from curation.errors import CurateError
+
+    for args in (["verify", "1"], ["verify", "--pairs", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o.jsonl")],
+                 ["verify", "--pairs", str(tmp_path / "x.jsonl")], ["verify", "1", "1", "--mode", "bogus"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code != 0
+        assert isinstance(res.exception, CurateError), args
