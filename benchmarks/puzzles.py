@@ -205,16 +205,24 @@ def main(argv=None) -> None:
     levels = [1 + (i % 5) for i in range(half)]
     print(f"\n== Mixed level list: {total:,} items ({half:,} sudoku + {total - half:,} maze, levels 1-5 cycled), "
           f"{args.workers} workers ==")
-    t0 = time.perf_counter()
+    import resource
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished pool workers
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0, t0 = cpu(), time.perf_counter()
     mz = generate_mixed("maze", [1 + (i % 5) for i in range(total - half)], seed=0, workers=args.workers)
-    t_maze = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_maze, c_maze = time.perf_counter() - t0, cpu() - c0
+    c0, t0 = cpu(), time.perf_counter()
     sd = generate_mixed("sudoku", levels, seed=0, workers=args.workers, chunk_size=50)
-    t_sudoku = time.perf_counter() - t0
+    t_sudoku, c_sudoku = time.perf_counter() - t0, cpu() - c0
     assert len(mz) + len(sd) == total
-    print(f"maze   {len(mz):,} items: {t_maze:8.1f}s wall ({len(mz) / t_maze:8.1f}/s)")
-    print(f"sudoku {len(sd):,} items: {t_sudoku:8.1f}s wall ({len(sd) / t_sudoku:8.1f}/s)")
-    print(f"total  {total:,} items: {t_maze + t_sudoku:8.1f}s wall")
+    print(f"maze   {len(mz):,} items: {t_maze:8.1f}s wall, {c_maze:8.1f} CPU-s ({len(mz) / t_maze:8.1f}/s wall)")
+    print(f"sudoku {len(sd):,} items: {t_sudoku:8.1f}s wall, {c_sudoku:8.1f} CPU-s ({len(sd) / t_sudoku:8.1f}/s wall)")
+    print(f"total  {total:,} items: {t_maze + t_sudoku:8.1f}s wall, {c_maze + c_sudoku:8.1f} CPU-s "
+          f"(uncontended {args.workers}-core estimate: {(c_maze + c_sudoku) / args.workers:8.1f}s)")
 
 
 if __name__ == "__main__":

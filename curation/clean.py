@@ -188,10 +188,22 @@ def flag_problems(df: pl.DataFrame, *, settings: CleanSettings = CleanSettings()
         df = df.with_columns(_leak=_leak_mask(df, settings))
     df = df.with_columns(**_question_masks(df, settings))
     not_puzzle = (pl.col("kind") != "puzzle").fill_null(True)
-    fired = [pl.when(not_puzzle & expr).then(pl.lit(name)) for name, expr in exprs.items()]
-    new_flags = pl.concat_list(fired).list.drop_nulls()
-    df = df.with_columns(_new=new_flags)
-    return df.with_columns(
-        clean_flags=pl.concat_list([pl.col("clean_flags").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))), pl.col("_new")]),
-        drop_reason=pl.coalesce(pl.col("drop_reason"), pl.col("_new").list.first()),
-    ).drop("_new", "_leak", "_proof_q", "_figure", "_multi_part", strict=False)
+    # booleans first (cheap); the list column is built from a joined string only where a flag fired
+    df = df.with_columns(**{f"_f_{name}": (not_puzzle & expr) for name, expr in exprs.items()})
+    fired = [pl.col(f"_f_{name}") for name in exprs]
+    first = pl.when(fired[0]).then(pl.lit(next(iter(exprs))))
+    for name in list(exprs)[1:]:
+        first = first.when(pl.col(f"_f_{name}")).then(pl.lit(name))
+    joined = pl.concat_str(
+        [pl.when(pl.col(f"_f_{name}")).then(pl.lit(name)) for name in exprs], separator="\x1f", ignore_nulls=True
+    )
+    empty = pl.lit([], dtype=pl.List(pl.Utf8))
+    new_flags = pl.when(pl.any_horizontal(fired)).then(joined.str.split("\x1f")).otherwise(empty)
+    had_flags = bool(df.select(pl.col("clean_flags").list.len().fill_null(0).sum()).item())
+    flags = (
+        pl.concat_list([pl.col("clean_flags").fill_null(empty), new_flags]) if had_flags else new_flags
+    )
+    df = df.with_columns(clean_flags=flags, drop_reason=pl.coalesce(pl.col("drop_reason"), first))
+    return df.drop(
+        [f"_f_{name}" for name in exprs], "_leak", "_proof_q", "_figure", "_multi_part", strict=False
+    )

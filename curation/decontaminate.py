@@ -3,8 +3,9 @@
 `mark_contamination(df, benchmarks={name: frame}, ngram=8, drop=True)`
 
 Input columns: `question`, `contaminated_by`, `drop_reason` (and each benchmark frame's `question`
-and, if present, `id`). Output columns: one `contam_<name>` per benchmark (Utf8: the id of the
-matched benchmark item, or its 0-based row number when the benchmark has no id; null when clean),
+and, if present, `id`). Output columns: one `contam_<name>` per benchmark (Utf8: the matched benchmark item's own id —
+`source_id` when the ingested benchmark has one, else its `id`, else its 0-based row number; null
+when clean),
 `contaminated_by` (benchmark names appended, unique, in the order given) and, with `drop`,
 `drop_reason = "contaminated"` where null.
 
@@ -59,11 +60,12 @@ def _ngram_table(norm: pl.Series, ngram: int) -> pl.DataFrame:
 
 
 def _bench_ids(bench: pl.DataFrame) -> pl.Series:
-    if "id" in bench.columns:
-        ids = bench["id"].cast(pl.Utf8)
-        fallback = pl.Series([str(i) for i in range(bench.height)], dtype=pl.Utf8)
-        return ids.fill_null(fallback) if ids.null_count() else ids
-    return pl.Series([str(i) for i in range(bench.height)], dtype=pl.Utf8)
+    """The benchmark's own id (`source_id`, as ingested), else curate's `id`, else the row number."""
+    out = pl.Series("bid", [str(i) for i in range(bench.height)], dtype=pl.Utf8)
+    for col in ("id", "source_id"):
+        if col in bench.columns:
+            out = bench[col].cast(pl.Utf8).alias("bid").fill_null(out)
+    return out
 
 
 def mark_contamination(

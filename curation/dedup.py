@@ -16,7 +16,7 @@ Input columns: `id`, `source`, `question`, `answer`, `answer_type`, `solution`, 
 `review_reason`. Output columns: `exact_dup_of`, `template_group`, `cluster_id`, `duplicate_of`,
 `dup_similarity`, `conflicting_answers`, `drop_reason`, `review_reason`.
 
-Normalization (`normalized_question_expr`, polars only): NFKC, lowercase; `$$`, `\\[ \\]`, `\\( \\)` → `$`;
+Normalization (`normalized_text_expr` / `normalize_series`, polars only): NFKC, lowercase; `$$`, `\\[ \\]`, `\\( \\)` → `$`;
 `\\dfrac`/`\\tfrac` → `\\frac`; `\\left`, `\\right`, `\\big…` sizing and `\\displaystyle` dropped; `\\leq`/
 `\\leqslant`/`≤` → `\\le`, likewise `\\ge`, `\\ne`; LaTeX spacing (`\\,` `\\;` `\\:` `\\!` `\\ ` `~` `\\quad`
 `\\qquad`) → space; whitespace runs collapsed; spaces next to any non-word character, and between a
@@ -366,7 +366,7 @@ def _engine(
         return df
     batch = _prepare(df, source_priority, norm)
     clock = _Clock(stats)
-    clock("normalize")
+    clock("prepare")
 
     if isinstance(index_dir, pl.DataFrame):
         index = index_dir
@@ -446,11 +446,11 @@ def _engine(
         )
         n_nodes += len(idx_pos)
     nodes = pl.concat([batch, *extra], how="vertical") if extra else batch
-    # a unique key per empty text so empty questions never group together
+    # exact group label: the first node with the same text; empty texts are never grouped
     nodes = nodes.with_columns(
         pl.when(pl.col("_norm").str.len_bytes() == 0)
-        .then(pl.format("\u0000{}", pl.col("_node")))
-        .otherwise(pl.col("_norm"))
+        .then(pl.col("_node"))
+        .otherwise(pl.col("_node").min().over("_norm"))
         .alias("_key")
     )
     # map near pairs (uniq-text index space + index positions) to node indices
@@ -463,7 +463,7 @@ def _engine(
             to_node[u + idx_pos] = n + np.arange(len(idx_pos))
         edges.append(to_node[near_pairs])
     # exact edges: every node to the first node with the same key
-    first = nodes.select(pl.col("_node").min().over("_key")).to_series().to_numpy()
+    first = nodes["_key"].to_numpy()
     same = first != np.arange(n_nodes)
     edges.append(np.stack([np.flatnonzero(same), first[same]], axis=1))
     comp = mh.connected_components(n_nodes, np.concatenate(edges))
@@ -476,14 +476,14 @@ def _engine(
     )
     reps = nodes["_rep"].to_numpy()
     ids = nodes["id"]
-    norm_np = nodes["_key"]
+    key_np = nodes["_key"].to_numpy()
     # similarity to representative: 1.0 for identical text, exact Jaccard otherwise
     b = nodes.head(n)
     in_cluster = (b["_size"] > 1).to_numpy()
     not_rep = in_cluster & (b["_rep"].to_numpy() != np.arange(n))
     sim = np.full(n, np.nan)
     rep_b = reps[:n]
-    same_text = (norm_np.head(n).to_numpy() == norm_np.gather(rep_b).to_numpy())
+    same_text = key_np[:n] == key_np[rep_b]
     sim[not_rep & same_text] = 1.0
     need = np.flatnonzero(not_rep & ~same_text)
     if len(need):

@@ -12,6 +12,10 @@ Layout (everything under `out_dir/<settings.dataset_dir>`, default `out_dir/data
       review.parquet                    rows waiting for a human decision
       quarantine.jsonl                  rows that could not be read
 
+Next to it, `out_dir/README.md` (written only if absent or written by curate before) carries the
+same `configs` with paths into `dataset/`, so `datasets.load_dataset(out_dir)` loads the export and
+not the work files the pipeline keeps in `out_dir/work/`.
+
 Atomicity: the folder is written as a hidden sibling (`out_dir/.dataset.tmp-*`) and swapped in with
 two renames (old → `.dataset.old-*`, new → `dataset`), then the old copy is removed. Only the
 dataset folder is swapped: other things in `out_dir` (review.sqlite, responses.sqlite, dedup index)
@@ -119,20 +123,26 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings) -> pl.DataFrame:
     """verl-style rows: data_source, prompt (chat messages), ability, reward_model, extra_info."""
     content = pl.col("question")
     df = kept
-    has_choices = (df["choices"].list.len().fill_null(0) > 0) if df.height else pl.Series([], dtype=pl.Boolean)
-    options_block = pl.Series("o", [None] * df.height, dtype=pl.Utf8)
-    if df.height and has_choices.any():
-        from curation.choices import LETTERS, split_inline_choices
+    from curation.choices import LETTERS, split_inline_choices
 
-        idx = has_choices.arg_true()
-        blocks = []
-        for q, ch in zip(df["question"].gather(idx).to_list(), df["choices"].gather(idx).to_list()):
-            if split_inline_choices(q or "") is not None:
-                blocks.append(None)  # options are already written in the question
-            else:
-                blocks.append("\n\n" + "\n".join(f"{LETTERS[i]}) {c}" for i, c in enumerate(ch[: len(LETTERS)])))
-        options_block = options_block.scatter(idx, pl.Series(blocks, dtype=pl.Utf8))
-    df = df.with_columns(_opts=options_block)
+    # options are appended as "A) ..." lines unless the question already lists them inline
+    block = pl.concat_str([
+        pl.lit("\n\n"),
+        pl.col("choices").list.eval(
+            pl.concat_str([pl.lit(LETTERS).str.slice(pl.int_range(pl.len()), 1), pl.lit(") "), pl.element()])
+        ).list.join("\n"),
+    ])
+    maybe_inline = (
+        pl.col("question").str.contains(r"(?:^|\s)\(?\s?A\s?[).:、]") & pl.col("question").str.contains(r"(?:^|\s)\(?\s?B\s?[).:、]")
+    )
+    has_choices = pl.col("choices").list.len().fill_null(0) > 0
+    flags = df.select(has=has_choices, maybe=(has_choices & maybe_inline).fill_null(False))
+    inline = flags["maybe"]
+    if inline.any():
+        idx = inline.arg_true()
+        found = [split_inline_choices(q or "") is not None for q in df["question"].gather(idx).to_list()]
+        inline = inline.scatter(idx, pl.Series(found, dtype=pl.Boolean))
+    df = df.with_columns(_opts=pl.when(flags["has"] & ~inline).then(block))
     user = pl.struct(
         role=pl.lit("user"),
         content=pl.concat_str([content, pl.col("_opts").fill_null(""), pl.lit(settings.rl_instruction)]),
@@ -324,12 +334,34 @@ def export_dataset(
         (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _swap(tmp, final, out_dir, name)
+        _write_root_card(out_dir, name, settings)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):
             raise ExportError(f"export to {final} failed: {exc}") from exc
         raise
     return ExportResult(dataset_dir=final, files=files, counts=counts, manifest=manifest)
+
+
+ROOT_CARD_MARK = "<!-- written by curate export; edit dataset/README.md instead -->"
+
+
+def _write_root_card(out_dir: Path, name: str, settings: ExportSettings) -> None:
+    """`out_dir/README.md` with `configs` pointing into the dataset folder, so
+    `datasets.load_dataset(out_dir)` loads the export (and not the work files next to it).
+    Written only if absent or written by curate before (marker line); atomically."""
+    path = out_dir / "README.md"
+    if path.exists() and ROOT_CARD_MARK not in path.read_text(encoding="utf-8", errors="replace"):
+        return
+    lines = ["---", "configs:", "- config_name: default", "  default: true", "  data_files:", "  - split: train",
+             f"    path: {name}/data/train-*.parquet"]
+    if settings.rl_layout:
+        lines += ["- config_name: rl", "  data_files:", "  - split: train", f"    path: {name}/rl/train-*.parquet"]
+    lines += ["---", "", ROOT_CARD_MARK, "", "# curate output", "",
+              f"The curated dataset is in [`{name}/`]({name}/README.md) (card, manifest, Parquet shards).", ""]
+    tmp = path.with_name(f".README.md.tmp-{os.getpid()}")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _swap(tmp: Path, final: Path, out_dir: Path, name: str) -> None:

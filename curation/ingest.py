@@ -48,7 +48,7 @@ from curation.config import FieldMapping, SourceConfig
 from curation.errors import SourceError
 from curation.readers import RawTable, detect_format, read_raw
 from curation.text import last_boxed, normalize_text
-from schemas import conform, content_id, polars_schema
+from schemas import conform, polars_schema
 
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64, "error": pl.Utf8, "raw": pl.Utf8}
 
@@ -88,6 +88,7 @@ _WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WS_NO_NL) + "]"
 _ALL_WS = _WS_NO_NL + "\n"
 # An ASCII string is unchanged by normalize_text unless it matches this.
 _NEEDS_NORMALIZING = r"[\t\x0b\x0c\r\x1c-\x1f]|  | \n|\n |\n\n\n|^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"
+_NEEDS_NORMALIZING_INNER = r"[\t\x0b\x0c\r\x1c-\x1f]|  | \n|\n |\n\n\n"  # + first/last char checked apart
 
 
 @dataclass
@@ -118,8 +119,13 @@ def normalize_series(s: pl.Series) -> pl.Series:
     """`normalize_text` over a string Series; only rows that can change are touched."""
     s = s.cast(pl.Utf8)
     frame = s.to_frame("s")
+    c = pl.col("s")
+    edge = r"^[\s\x1c-\x1f]$"
     mask = frame.select(
-        (pl.col("s").str.len_bytes() != pl.col("s").str.len_chars()) | pl.col("s").str.contains(_NEEDS_NORMALIZING)
+        (c.str.len_bytes() != c.str.len_chars())
+        | c.str.contains(_NEEDS_NORMALIZING_INNER)
+        | c.str.slice(0, 1).str.contains(edge)
+        | c.str.slice(-1, 1).str.contains(edge)
     ).to_series().fill_null(False)
     if not mask.any():
         return s
@@ -201,16 +207,19 @@ def resolve_mapping(df: pl.DataFrame, mapping: FieldMapping, *, source: str) -> 
     """Role → expression (None when absent), and the top-level columns consumed whole."""
     exprs: dict[str, pl.Expr | None] = {}
     used: set[str] = set()
-    for role in ROLES:
+    for role in ROLES:  # explicit mappings first, so recognition never takes their columns
         path = getattr(mapping, role)
-        if path is not None:
-            expr = _resolve_path(df, path)
-            if expr is None:
-                have = ", ".join(df.columns[:20]) or "no fields"
-                raise SourceError(f"source {source!r}: mapped field {role} = {path!r} is not in any row (fields: {have})")
-            exprs[role] = expr
-            if path in df.columns:
-                used.add(path)
+        if path is None:
+            continue
+        expr = _resolve_path(df, path)
+        if expr is None:
+            have = ", ".join(df.columns[:20]) or "no fields"
+            raise SourceError(f"source {source!r}: mapped field {role} = {path!r} is not in any row (fields: {have})")
+        exprs[role] = expr
+        if path in df.columns:
+            used.add(path)
+    for role in ROLES:
+        if role in exprs:
             continue
         col = _find_column(df, DEFAULT_FIELDS[role])
         if col is not None and col in used:
@@ -317,8 +326,15 @@ def _json_literal(expr: pl.Expr) -> pl.Expr:
 
 
 def content_ids(df: pl.DataFrame) -> pl.Series:
-    """`schemas.content_id(kind, question, answer, choices)` for every row: payload built with
-    polars, sha256 in a batched Python pass (hashlib is stable everywhere; polars has no sha256)."""
+    """`schemas.content_id(kind, question, answer, choices)` for every row: the JSON payload is
+    built with polars (escaping identical to `json.dumps(ensure_ascii=False)`, tested), the sha256
+    in one batched Python pass (hashlib is stable everywhere; polars has no sha256)."""
+    choices = pl.col("choices")
+    choices_json = (
+        pl.when(choices.list.len().fill_null(0) > 0)
+        .then(pl.concat_str([pl.lit("["), choices.list.eval(_json_literal(pl.element())).list.join(", "), pl.lit("]")]))
+        .otherwise(pl.lit("[]"))
+    )
     payload = df.select(
         pl.concat_str(
             [
@@ -328,19 +344,14 @@ def content_ids(df: pl.DataFrame) -> pl.Series:
                 _json_literal(pl.col("question").fill_null("")),
                 pl.lit(", "),
                 _json_literal(pl.col("answer").fill_null("")),
-                pl.lit(", []]"),
+                pl.lit(", "),
+                choices_json,
+                pl.lit("]"),
             ]
-        )
+        ).cast(pl.Binary)
     ).to_series()
     sha = hashlib.sha256
-    ids = pl.Series("id", [sha(p.encode()).hexdigest()[:16] for p in payload.to_list()], dtype=pl.Utf8)
-    has_choices = df["choices"].list.len().fill_null(0) > 0
-    if has_choices.any():
-        idx = has_choices.arg_true()
-        sub = df.select("kind", "question", "answer", "choices")[idx]
-        fixed = [content_id(k, q or "", a, c) for k, q, a, c in sub.iter_rows()]
-        ids = ids.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
-    return ids
+    return pl.Series("id", [sha(p).hexdigest()[:16] for p in payload.to_list()], dtype=pl.Utf8)
 
 
 # ---------------------------------------------------------------------------------- building
@@ -492,15 +503,17 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
 
     # reference answer only inside the solution
     if source.answer_from_solution:
-        need = answer.is_null() & solution.str.contains(r"\\(?:boxed|fbox)", literal=False).fill_null(False)
+        need = (answer.is_null() & solution.is_not_null()).fill_null(False)
         if need.any():
             idx = need.arg_true()
-            boxed = [last_boxed(s) for s in solution.gather(idx).to_list()]
-            raw_answer = raw_answer.scatter(idx, pl.Series(boxed, dtype=pl.Utf8))
-            answer = answer.scatter(idx, normalize_series(pl.Series(boxed, dtype=pl.Utf8)))
-            got = pl.Series([b is not None for b in boxed])
-            notes = notes.scatter(idx, pl.Series(["answer from solution" if g else None for g in got], dtype=pl.Utf8))
-            # keep notes of earlier steps where present
+            boxed = [last_boxed(s) if ("boxed" in s or "fbox" in s) else None for s in solution.gather(idx).to_list()]
+            found = [(i, b) for i, b in zip(idx.to_list(), boxed) if b is not None]
+            if found:
+                where = pl.Series([i for i, _ in found], dtype=pl.UInt32)
+                values = pl.Series([b for _, b in found], dtype=pl.Utf8)
+                raw_answer = raw_answer.scatter(where, values)
+                answer = answer.scatter(where, normalize_series(values))
+                notes = notes.scatter(where, pl.Series(["answer from solution"] * len(found), dtype=pl.Utf8))
     answer_type = pl.Series("answer_type", [None] * n, dtype=pl.Utf8)
     choices = pl.Series("choices", [None] * n, dtype=pl.List(pl.Utf8))
 
@@ -524,26 +537,35 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         elif isinstance(ch_raw.dtype, (pl.List, pl.Array)):
             have = have & (ch_raw.list.len() > 0)
         have = have.fill_null(False)
-        fast = _simple_mcq(ch_raw, ans_raw, have)
-        if fast is not None:
-            letters, ok = fast
-            choices = pl.DataFrame({"c": ch_raw, "ok": ok, "b": choices}).select(
-                pl.when(pl.col("ok")).then(pl.col("c")).otherwise(pl.col("b"))
-            ).to_series()
-            answer = pl.DataFrame({"l": letters, "ok": ok, "a": answer}).select(
-                pl.when(pl.col("ok")).then(pl.col("l")).otherwise(pl.col("a"))
-            ).to_series()
-            answer_type = pl.DataFrame({"ok": ok, "t": answer_type}).select(
-                pl.when(pl.col("ok")).then(pl.lit("choice")).otherwise(pl.col("t"))
-            ).to_series()
-            have = have & ~ok
         if have.any():
+            # work on the rows that have options only; vectorized for plain lists, Python otherwise
             idx = have.arg_true()
-            ans_values = ans_raw.gather(idx).to_list() if ans_raw is not None else [None] * len(idx)
-            rows = [mcq_row(c, a, t) for c, a, t in zip(ch_raw.gather(idx).to_list(), ans_values, answer.gather(idx).to_list())]
-            choices = _scatter_list(choices, idx, [r[0] for r in rows])
-            answer = answer.scatter(idx, pl.Series([r[1] for r in rows], dtype=pl.Utf8))
-            answer_type = answer_type.scatter(idx, pl.Series([r[2] for r in rows], dtype=pl.Utf8))
+            sub_c = ch_raw.gather(idx)
+            sub_a = ans_raw.gather(idx) if ans_raw is not None else None
+            sub_answer = answer.gather(idx)
+            sub_choices: list = [None] * len(idx)
+            sub_type = pl.Series([None] * len(idx), dtype=pl.Utf8)
+            fast = _simple_mcq(sub_c, sub_a, pl.Series([True] * len(idx)))
+            slow = pl.Series([True] * len(idx))
+            if fast is not None:
+                letters, ok = fast
+                sub_answer = pl.DataFrame({"l": letters, "ok": ok, "a": sub_answer}).select(
+                    pl.when(pl.col("ok")).then(pl.col("l")).otherwise(pl.col("a"))
+                ).to_series()
+                sub_type = pl.DataFrame({"ok": ok}).select(pl.when(pl.col("ok")).then(pl.lit("choice"))).to_series()
+                sub_choices = pl.DataFrame({"c": sub_c, "ok": ok}).select(pl.when(pl.col("ok")).then(pl.col("c"))).to_series().to_list()
+                slow = ~ok
+            if slow.any():
+                where = slow.arg_true()
+                a_vals = sub_a.gather(where).to_list() if sub_a is not None else [None] * len(where)
+                rows = [mcq_row(c, a, t) for c, a, t in zip(sub_c.gather(where).to_list(), a_vals, sub_answer.gather(where).to_list())]
+                for j, r in zip(where.to_list(), rows):
+                    sub_choices[j] = r[0]
+                sub_answer = sub_answer.scatter(where, pl.Series([r[1] for r in rows], dtype=pl.Utf8))
+                sub_type = sub_type.scatter(where, pl.Series([r[2] for r in rows], dtype=pl.Utf8))
+            choices = _scatter_list(choices, idx, sub_choices)
+            answer = answer.scatter(idx, sub_answer)
+            answer_type = answer_type.scatter(idx, sub_type)
 
     # multiple choice: options inline in the question
     inline = (
@@ -606,9 +628,6 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
     # answer type: integers/decimals vectorized, the rest through the verifier (cached per value)
     if source.kind == "puzzle":
         answer_type = answer_type.fill_null("puzzle")
-    groups = pl.col("a").str.extract_groups(_FRACTION_RE)
-    num = pl.coalesce(groups.struct.field("n"), groups.struct.field("n2")).cast(pl.Int64, strict=False)
-    den = pl.coalesce(groups.struct.field("d"), groups.struct.field("d2")).cast(pl.Int64, strict=False)
     types = pl.DataFrame({"a": answer, "t": answer_type}).select(
         pl.when(pl.col("t").is_not_null())
         .then(pl.col("t"))
@@ -618,13 +637,16 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         .then(pl.lit("integer"))
         .when(pl.col("a").str.contains(r"^[-+]?(?:\d+\.\d+|\.\d+)$"))
         .then(pl.lit("number"))
-        .when(den > 0)
-        .then(
-            pl.when(num % den == 0)
-            .then(pl.lit("integer"))
-            .otherwise(pl.lit("number"))
-        )
     ).to_series()
+    # fractions a/b, \frac{a}{b}: integer when b divides a (only on the rows still untyped)
+    todo = types.is_null()
+    if todo.any():
+        idx = todo.arg_true()
+        g = answer.gather(idx).to_frame("a").select(pl.col("a").str.extract_groups(_FRACTION_RE).alias("g")).unnest("g")
+        num = pl.coalesce("n", "n2").cast(pl.Int64, strict=False)
+        den = pl.coalesce("d", "d2").cast(pl.Int64, strict=False)
+        frac = g.select(pl.when(den > 0).then(pl.when(num % den == 0).then(pl.lit("integer")).otherwise(pl.lit("number")))).to_series()
+        types = types.scatter(idx, frac)
     rest = types.is_null()
     if rest.any():
         idx = rest.arg_true()
@@ -733,6 +755,8 @@ def ingest_sources(sources: list[SourceConfig], *, base_dir: Path = Path(".")) -
 def ingest_file(path: Path) -> IngestResult:
     """Ingest one file (or HF folder / `hf://NAME`) with the default field recognition."""
     path_text = str(path)
+    if path_text.startswith("hf:/") and not path_text.startswith("hf://"):
+        path_text = "hf://" + path_text[len("hf:/"):]  # Path("hf://x") collapses the double slash
     name = Path(path_text.removeprefix("hf://")).stem
     return ingest_source(SourceConfig(name=name, path=path_text))
 

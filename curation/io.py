@@ -31,8 +31,9 @@ def read_problems(path: str | Path, *, quarantine_to: str | Path | None = None) 
     default field recognition; rows that cannot be read are written to `quarantine_to` (JSONL) when
     given, and reported by the ingest step either way.
     """
+    is_hub = str(path).startswith("hf://")  # checked before Path() collapses "//"
     path = Path(path)
-    if not path.exists() and not str(path).startswith("hf://"):
+    if not path.exists() and not is_hub:
         raise SourceError(f"input not found: {path}")
     if path.is_dir():
         shards = sorted(p for p in path.rglob("*.parquet") if is_curated_parquet(p))

@@ -36,7 +36,7 @@ Exact Jaccard
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Optional
 
 import numpy as np
@@ -475,8 +475,3 @@ def datasketch_minhash(text: str, *, num_perm: int = 128, seed: int = 1, shingle
     for s in shingles(text, shingle_size):
         m.update(s)
     return m
-
-
-def iter_chunks(n: int, size: int) -> Iterable[tuple[int, int]]:
-    for s in range(0, n, size):
-        yield s, min(n, s + size)

@@ -124,7 +124,76 @@ def _has_coerced_text(df: pl.DataFrame) -> bool:
     return bool(hit)
 
 
+def _read_ndjson_bytes(body: bytes) -> pl.DataFrame:
+    """read_ndjson inferring the schema from the first rows, then (if that fails) from all rows."""
+    try:
+        return pl.read_ndjson(io.BytesIO(body), infer_schema_length=_INFER_ROWS)
+    except Exception:  # noqa: BLE001
+        return pl.read_ndjson(io.BytesIO(body), infer_schema_length=None)
+
+
+def _bad_line(number: int, line: bytes | str) -> dict:
+    """The quarantine entry for one line, with json.loads' own error message."""
+    raw = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return {"line": number, "error": f"malformed JSON: {exc}", "raw": _truncate(raw)}
+    if not isinstance(obj, dict):
+        return {"line": number, "error": f"not a JSON object (got {type(obj).__name__})", "raw": _truncate(raw)}
+    return {"line": number, "error": "JSON object the fast reader rejects (e.g. NaN/Infinity)", "raw": _truncate(raw)}
+
+
 def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
+    """Blank lines, malformed lines or lines that are not objects: find them vectorized (polars'
+    `json_path_match` gives null for invalid JSON), quarantine them with their line numbers, and
+    read the good lines with `read_ndjson`. Only the bad lines go through `json.loads` (for the
+    error message). Types polars cannot reconcile → a column-wise build from `json.loads`."""
+    parts = data.split(b"\n")
+    binary = pl.Series("b", parts, dtype=pl.Binary)
+    del parts
+    try:
+        text = binary.cast(pl.Utf8)  # strict: invalid UTF-8 raises
+    except Exception:  # noqa: BLE001
+        return _read_jsonl_per_line(data, path)
+    lines = text.to_frame("l").with_row_index("n", offset=1)
+    del text
+    lines = lines.with_columns(
+        blank=pl.col("l").str.contains(r"^[ \t\r\x0b\x0c]*$"),
+        obj=pl.col("l").str.contains(r"^[ \t\r\x0b\x0c]*\{") & pl.col("l").str.json_path_match("$").is_not_null(),
+    )
+    bad_rows = lines.filter(~pl.col("blank") & ~pl.col("obj"))
+    bad = [_bad_line(int(n), line) for n, line in bad_rows.select("n", "l").iter_rows()]
+    good = lines.filter(pl.col("obj"))
+    rows = good["n"].cast(pl.Int64)
+    if good.height == 0:
+        return RawTable(pl.DataFrame(), [], str(path), bad)
+    try:
+        body = b"\n".join(binary.filter(lines["obj"]).to_list())
+        del binary
+        df = _read_ndjson_bytes(body)
+        if df.height != good.height or _has_coerced_text(df):
+            raise ValueError("row count mismatch or coerced text")
+    except Exception:  # noqa: BLE001 - types polars cannot reconcile → build column-wise
+        records, keep, more_bad = [], [], []
+        for n, line in good.select("n", "l").iter_rows():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict):
+                records.append(obj)
+                keep.append(n)
+            else:
+                more_bad.append(_bad_line(int(n), line))
+        bad = sorted(bad + more_bad, key=lambda b: b["line"])
+        df = frame_from_records(records) if records else pl.DataFrame()
+        rows = pl.Series(keep, dtype=pl.Int64)
+    return RawTable(df, rows, str(path), bad)
+
+
+def _read_jsonl_per_line(data: bytes, path: Path) -> RawTable:
+    """Slow, fully Python path for files that are not valid UTF-8 as a whole."""
     good_lines: list[bytes] = []
     good_rows: list[int] = []
     records: list[dict] = []
@@ -134,11 +203,11 @@ def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
             continue
         try:
             obj = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            bad.append({"line": number, "error": f"malformed JSON: {exc}", "raw": _truncate(line.decode("utf-8", "replace"))})
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            bad.append(_bad_line(number, line))
             continue
         if not isinstance(obj, dict):
-            bad.append({"line": number, "error": f"not a JSON object (got {type(obj).__name__})", "raw": _truncate(line.decode("utf-8", "replace"))})
+            bad.append(_bad_line(number, line))
             continue
         good_lines.append(line)
         good_rows.append(number)

@@ -12,9 +12,11 @@ prefect` calls; it returns the same `PipelineReport` as `run_pipeline`.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,9 +64,38 @@ def run_stages(cfg: PipelineConfig) -> dict[str, Any]:
         ctx.ws, report, counts=counts, last_file=current, started_at=started_at, seconds=time.perf_counter() - t0
     )
     report = dict(report)
+    report["last_file"] = str(current)
+    report["review_url"] = ctx.ws.review_url
     report["run_report"] = str(path)
     report["flow_stages"] = counts
     return report
+
+
+def _current_api_url() -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    ctx = FlowRunContext.get()
+    client = getattr(ctx, "client", None) if ctx else None
+    url = getattr(client, "api_url", None)
+    return str(url).rstrip("/") if url else (PREFECT_API_URL.value() or None)
+
+
+@contextmanager
+def api_url_for_workers(url: str | None = None):
+    """Put the API URL in the environment while worker processes (Dask, process pool) are spawned.
+
+    Workers inherit the environment, not Prefect's settings context: without this, each worker of a
+    run on the temporary server (or the test harness) would start a temporary server of its own.
+    """
+    url = url or _current_api_url()
+    if os.environ.get("PREFECT_API_URL") or not url:
+        yield
+        return
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 @flow(name="curation-pipeline-on-runner")
@@ -91,7 +122,8 @@ def curation_pipeline(
     current = runner_kind(ctx.task_runner) if ctx else "other"
     if current != kind:
         runner = runner_for(cfg, task_runner, dask_address)
-        return _pipeline_on_runner.with_options(task_runner=runner)(config_path, output_dir)
+        with api_url_for_workers():
+            return _pipeline_on_runner.with_options(task_runner=runner)(config_path, output_dir)
     return run_stages(cfg)
 
 
@@ -104,15 +136,32 @@ def prefect_environment() -> dict[str, str]:
     }
 
 
+def _ephemeral_running() -> bool:
+    if "prefect.server.api.server" not in sys.modules:
+        return False
+    from prefect.server.api.server import SubprocessASGIServer
+
+    return any(getattr(s, "running", False) for s in SubprocessASGIServer._instances.values())
+
+
 def report_from_dict(data: dict[str, Any]) -> PipelineReport:
+    """The flow's result (JSON-able dict) back as the `PipelineReport` that `run_pipeline` returns."""
+    import dataclasses
+
     fields = {"stage", "rows", "dropped", "review", "seconds", "skipped", "note"}
-    return PipelineReport(
+    kwargs: dict[str, Any] = dict(
         out_dir=Path(data["out_dir"]),
         dataset_dir=Path(data["dataset_dir"]) if data.get("dataset_dir") else None,
         stages=[StageCount(**{k: v for k, v in s.items() if k in fields}) for s in data.get("stages", [])],
         destinations=dict(data.get("destinations", {})),
         quarantined=int(data.get("quarantined", 0)),
     )
+    optional = {f.name for f in dataclasses.fields(PipelineReport)}
+    if "last_file" in optional and data.get("last_file"):
+        kwargs["last_file"] = Path(data["last_file"])
+    if "review_url" in optional and data.get("review_url"):
+        kwargs["review_url"] = data["review_url"]
+    return PipelineReport(**kwargs)
 
 
 def run_with_prefect(
@@ -137,18 +186,27 @@ def run_with_prefect(
     _compat.apply()
     from prefect.settings import PREFECT_API_URL
 
-    if not PREFECT_API_URL.value():
-        print(
-            "PREFECT_API_URL is not set: starting a temporary local Prefect server (takes 20-50 s; "
-            "set PREFECT_API_URL to use a running server, see docs/orchestration.md)",
-            file=sys.stderr,
-            flush=True,
+    if not PREFECT_API_URL.value() and not _ephemeral_running():
+        # `curate run --engine prefect` prints its own notice; this is for programmatic callers
+        logging.getLogger("curate.flows").info(
+            "PREFECT_API_URL is not set: starting a temporary local Prefect server (20-50 s; up to %s s allowed)",
+            EPHEMERAL_STARTUP_TIMEOUT,
         )
     cfg = load_run_config(config_path, output_dir)
     runner = runner_for(cfg, task_runner, dask_address)
     kind, address = _choose_runner(cfg, task_runner, dask_address)
     timeout = max(EPHEMERAL_STARTUP_TIMEOUT, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
-    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: timeout}):
+    updates: dict[Any, Any] = {PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: timeout}
+    url = PREFECT_API_URL.value() or None
+    if not url and kind != "thread":
+        # start the temporary server first, so worker processes are spawned knowing its address
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start(timeout=timeout)
+        url = server.api_url
+        updates[PREFECT_API_URL] = url
+    with temporary_settings(updates), api_url_for_workers(url):
         result = curation_pipeline.with_options(task_runner=runner)(
             config_path=str(config_path), output_dir=output_dir, task_runner=kind, dask_address=address
         )

@@ -16,6 +16,7 @@ recorded; a missing or changed file re-runs the stage (`refresh_cache=True`).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
         raise KeyError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     if stage != "ingest" and input_file is None:
         raise ValueError(f"stage {stage} needs an input file")
+    t0 = time.perf_counter()
     params = _stage_params(ctx, stage, input_file)
     enabled = stage_enabled(ctx.cfg, stage)
     if enabled and stage == "dedup" and chunks.dedup_chunkable():
@@ -134,7 +136,12 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
         )
     result = dict(result)
     result["cached"] = cached
-    result["count"] = {**result["count"], "cached": cached, "attempts": result.get("attempts", 1)}
+    result["count"] = {
+        **result["count"],
+        "cached": cached,
+        "attempts": result.get("attempts", 1),
+        "wall_seconds": round(time.perf_counter() - t0, 3),  # as seen by the flow: task overhead included
+    }
     return result
 
 

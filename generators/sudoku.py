@@ -124,7 +124,7 @@ def _groups(g: Geometry, grid: list[int], rng: random.Random, symmetric: bool) -
     return groups
 
 
-def _dig(grid: list[int], groups, g: Geometry, tier: int, floor: int) -> int:
+def _dig(grid: list[int], groups, g: Geometry, tier: int, floor: int, solution: list[int] | None = None) -> int:
     """Remove clue groups (in order) from `grid` in place while the puzzle stays solvable.
 
     `tier` 1–4: keep a removal only if techniques of tier ≤ `tier` still solve the puzzle (which
@@ -151,7 +151,7 @@ def _dig(grid: list[int], groups, g: Geometry, tier: int, floor: int) -> int:
             if logical and tier <= 2:  # singles-only grading fails fast on its own
                 ok = grade(grid, g, tier, grp).solved
             else:
-                ok = count_solutions(grid, g, 1, forbid=(i, v)) == 0
+                ok = count_solutions(grid, g, 1, forbid=(i, v), prefer=solution) == 0
                 if ok and logical:
                     ok = grade(grid, g, tier, grp).solved
             if ok:
@@ -166,7 +166,7 @@ def _dig(grid: list[int], groups, g: Geometry, tier: int, floor: int) -> int:
             if logical and tier <= 2:
                 ok = grade(grid, g, tier, grp).solved
             else:
-                ok = count_solutions(grid, g, 2) == 1
+                ok = count_solutions(grid, g, 2, prefer=solution) == 1
                 if ok and logical:
                     ok = grade(grid, g, tier, grp).solved
             if ok:
@@ -241,7 +241,7 @@ class SudokuGenerator(PuzzleGenerator):
                 solution = random_full_grid(g, rng)
             puzzle = list(solution)
             for t in layers:
-                _dig(puzzle, _groups(g, puzzle, rng, cfg.symmetric), g, t, floor)
+                _dig(puzzle, _groups(g, puzzle, rng, cfg.symmetric), g, t, floor, solution)
             clues = g.size - puzzle.count(0)
             if cfg.max_clues is not None and clues > cfg.max_clues:
                 continue

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         store: Optional[str] = typer.Option(
             None, "--store",
             help="Response store: SQLAlchemy URL or SQLite file path. Default: the config's difficulty.store_url, "
-                 "else difficulty_responses.sqlite next to OUT. Reruns with the same settings make no requests.",
+                 "else responses.sqlite next to OUT. Reruns with the same settings make no requests.",
         ),
         evidence_path: Optional[Path] = typer.Option(
             None, "--evidence", help="Where to write the review evidence JSON {id: {...}} (default: OUT with .evidence.json)."
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
             url = settings.store_url if "://" in settings.store_url else _store_url(
                 str(cfg.resolve(settings.store_url) if cfg else settings.store_url))
         else:
-            url = _store_url(str(output.parent / "difficulty_responses.sqlite"))
+            url = _store_url(str(output.parent / "responses.sqlite"))
 
         logging.getLogger("httpx2").setLevel(logging.WARNING)
         logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -183,7 +183,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("init")
     def init(
-        path: Path = typer.Argument(Path("curate.toml"), help="Config file to write."),
+        path: Path = typer.Argument(Path("curate.toml"), help="Config file to write.", metavar="PATH"),
         force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
     ) -> None:
         """Write a commented example pipeline config (every section, defaults shown)."""
@@ -199,10 +199,10 @@ def register(app: typer.Typer) -> None:
     def ingest(
         input: Optional[str] = typer.Argument(
             None, help="Input: JSONL, JSON, CSV, Parquet, a HF save_to_disk folder or hf://NAME. "
-            "With --config, give only OUT.", show_default=False),
-        output: Optional[Path] = typer.Argument(None, help="Parquet file to write.", show_default=False),
+            "With --config, give only OUT.", show_default=False, metavar="IN"),
+        output: Optional[Path] = typer.Argument(None, help="Parquet file to write.", show_default=False, metavar="OUT"),
         config: Optional[Path] = typer.Option(
-            None, "--config", "-c", help="Pipeline TOML: ingest all of its [[sources]] instead of IN."),
+            None, "--config", "-c", help="Pipeline TOML: ingest every configured source instead of IN."),
         fmt: Optional[str] = typer.Option(
             None, "--format", help="Input format (jsonl, json, csv, parquet, hf); default from the extension."),
         name: Optional[str] = typer.Option(None, "--name", help="Source name (default: the file stem)."),
@@ -250,8 +250,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("clean")
     def clean(
-        input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file."),
-        output: Path = typer.Argument(..., help="Parquet file to write (all rows, with clean_flags/drop_reason)."),
+        input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file.", metavar="IN"),
+        output: Path = typer.Argument(..., help="Parquet file to write (all rows, with clean_flags/drop_reason).", metavar="OUT"),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Pipeline TOML; its [clean] section is used."),
     ) -> None:
         """Flag unusable problems (empty, length, missing answer, proof, figure, multi-part, yes/no, leak)."""
@@ -274,8 +274,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export(
-        input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file."),
-        out_dir: Path = typer.Argument(..., help="Output folder; the dataset is written to OUT_DIR/dataset/."),
+        input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file.", metavar="IN"),
+        out_dir: Path = typer.Argument(..., help="Output folder; the dataset is written to OUT_DIR/dataset/.", metavar="OUT_DIR"),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Pipeline TOML; its [export] section is used."),
         quarantine: Optional[Path] = typer.Option(
             None, "--quarantine", help="Quarantine JSONL to include (default: IN_STEM.quarantine.jsonl if present)."),
@@ -314,7 +314,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("stats")
     def stats(
-        path: Path = typer.Argument(..., help="A problem table (Parquet/any ingestable file) or an export folder."),
+        path: Path = typer.Argument(..., help="A problem table (Parquet/any ingestable file) or an export folder.", metavar="PATH"),
         as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     ) -> None:
         """Counts per source, destination, drop reason, answer type and kind (+ response store totals)."""

@@ -208,6 +208,7 @@ async def grade_difficulty_async(
             )
             params_json = _json(key_params)
             pending = iter(todo)
+            started = time.perf_counter()  # requests start now (after imports and server start)
 
             async def handle(p: _Prompt) -> None:
                 nonlocal done

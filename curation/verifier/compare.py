@@ -271,8 +271,6 @@ def _unordered(xs, ys, c: _Ctx, eq) -> bool:
             if eq(x, y, c):
                 used[j] = True
                 hit = True
-                if len(xs) == len(ys):
-                    pass
                 break
         if not hit:
             return False

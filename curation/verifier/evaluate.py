@@ -264,9 +264,6 @@ def is_inf(v) -> int:
     return 0
 
 
-REL_TOL = Fraction(1, 10**35)
-
-
 def values_equal(a, b, rel: float = 1e-35) -> bool:
     """Exact for two rationals; otherwise |a-b| <= rel*max(|a|,|b|) (+1e-40 when one side is 0)."""
     if isinstance(a, Fraction) and isinstance(b, Fraction):

@@ -5,7 +5,7 @@ A prepared reference is immutable and cached by `Verifier` (one reference vs k s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from curation.verifier.bounded import MAX_ANSWER_CHARS, MAX_DEPTH, MAX_PM, BoundExceeded, TooLarge, max_nesting
@@ -39,7 +39,6 @@ class Prepared:
     syms: frozenset = frozenset()
     #: the parse failed only on LaTeX outside our grammar (the sympy fallback may handle it)
     unsupported: bool = False
-    memo: dict = field(default_factory=dict)
 
 
 def is_expr(v) -> bool:

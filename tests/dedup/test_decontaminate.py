@@ -88,3 +88,9 @@ def test_bad_input():
 def test_card_section_counts():
     text = contamination_card_section(_run(["What is 2+2?", THIRD, OTHER]))
     assert "| gsm8k | 1 |" in text and "| math_500 | 1 |" in text and "Items flagged: 2" in text
+
+
+def test_benchmark_own_id_preferred():
+    bench = pl.DataFrame({"id": ["content1", "content2"], "source_id": ["HF-7", None], "question": ["What is 2+2?", "What is 3+3 really?"]})
+    out = mark_contamination(frame([{"question": "What is 2+2?"}, {"question": "what is 3 + 3 really?"}]), benchmarks={"b": bench})
+    assert out["contam_b"].to_list() == ["HF-7", "content2"]

@@ -17,6 +17,7 @@ from curation.dedup import (
     mark_exact_duplicates,
     mark_near_duplicates,
     mark_template_groups,
+    normalize_series,
     normalized_question_expr,
     update_index,
 )
@@ -42,6 +43,17 @@ def test_normalization_equivalences():
     assert len(set(norms[:4])) == 1, norms
     # \left. / \right. leave their delimiter behind; still a near duplicate of the others.
     assert "\\le" in norms[4] and "ｆ" not in norms[4]
+
+
+_PIECES = list("ab1 \t\n,$.{}()~;:!≤Ａéﬁ") + ["\\le", "\\dfrac", "\\left", "\\quad", "\\,"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)), max_size=8))
+def test_normalize_series_equals_expression(texts):
+    s = pl.Series("q", texts, dtype=pl.Utf8)
+    expect = pl.DataFrame({"q": s}).select(normalized_question_expr("q")).to_series().to_list()
+    assert normalize_series(s).to_list() == expect
 
 
 def test_normalization_keeps_digits_and_commands():

@@ -6,7 +6,7 @@ bodies) for httpx/openai.
 
 Behaviour is scripted per question (the last user message is matched against `Script.match`,
 a substring): the answers to give (cycled over choices/hits), faults to inject on the first hits
-("429", "500", "503", "400", "401", "404", "hang", "malformed", "truncated", "empty_choices",
+("429", "429:SECONDS" with Retry-After, "500", "503", "400", "401", "404", "hang", "malformed", "truncated", "empty_choices",
 "null_content"),
 the most choices to return whatever `n` asks for, and a latency. Server-wide switches:
 `supports_n` (False: always one choice), `fail_after` (after that many successful responses every
@@ -176,9 +176,10 @@ class FakeServer:
                 pass
 
     @staticmethod
-    def _send(writer, status: int, body: bytes, *, content_length: int | None = None, reason: str = "OK") -> None:
+    def _send(writer, status: int, body: bytes, *, content_length: int | None = None, reason: str = "OK",
+              extra_headers: str = "") -> None:
         head = (
-            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{extra_headers}"
             f"Content-Length: {len(body) if content_length is None else content_length}\r\n"
             "Connection: keep-alive\r\n\r\n"
         )
@@ -220,10 +221,11 @@ class FakeServer:
         latency = script.latency if script is not None and script.latency is not None else self.latency
         if latency:
             await asyncio.sleep(latency)
-        if fault in ("429", "500", "503", "400", "401", "404"):
-            status = int(fault)
+        if fault in ("429", "500", "503", "400", "401", "404") or (fault or "").startswith("429:"):
+            status = int(fault.split(":")[0])
             msg = json.dumps({"error": {"message": f"scripted {fault}", "type": "scripted"}}).encode()
-            self._send(writer, status, msg, reason="Error")
+            extra = f"Retry-After: {fault.split(':')[1]}\r\n" if ":" in fault else ""
+            self._send(writer, status, msg, reason="Error", extra_headers=extra)
             await writer.drain()
             return True
         if fault == "hang":

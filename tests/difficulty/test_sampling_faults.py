@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +202,66 @@ def test_callable_from_running_loop_and_from_threads(store_url):
         t.start()
         t.join()
         assert result(got["r"][0], "x")[1]["correct"] == 2
+
+
+def test_retry_after_is_honoured_and_backoff_grows(store_url, monkeypatch):
+    import curation.difficulty.client as client_mod
+
+    delays = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(seconds, *a, **kw):
+        delays.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(client_mod.asyncio, "sleep", fake_sleep)
+    scripts = [Script("slow down", answers=["\\boxed{1}"], faults=["429:7", "500", "500"])]
+    with FakeServer(scripts) as srv:
+        out, _ = grade_difficulty(frame([{"id": "s", "question": "slow down", "answer": "1"}]),
+                                  settings=make_settings(srv.base_url, backoff_base=1.0, backoff_max=10.0),
+                                  store_url=store_url)
+    assert result(out, "s")[1]["status"] == "scored"
+    delays = [d for d in delays if d]  # asyncio.sleep is patched module-wide: drop others' sleep(0)
+    assert len(delays) == 3
+    assert delays[0] >= 7.0  # Retry-After: 7 (within backoff_max)
+    assert delays[1] <= 2.0 and delays[2] <= 4.0  # full jitter on base * 2**attempt
+
+
+def test_sigkilled_cli_run_resumes_without_repeating_requests(tmp_path):
+    """A real kill -9 of `curate difficulty` mid-run; the rerun asks only for samples not stored."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from curation.io import write_problems
+
+    rows = [{"id": f"q{i}", "question": f"killable question {i}", "answer": "42"} for i in range(40)]
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    store_url = f"sqlite:///{store}"
+    k = 2
+    with FakeServer(latency=0.05) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+             "--base-url", srv.base_url, "--model", "m", "--k", str(k), "--concurrency", "2",
+             "--store", str(store), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while srv.ok_responses < 10 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            assert proc.poll() is None, "the run finished before it could be killed"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(30)
+        sent = srv.ok_responses
+    stored = store_stats(store_url)["samples"]
+    assert 0 < stored <= sent * k < 80
+    with FakeServer() as srv:
+        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
+        assert sum(h.n for h in srv.hits) == 80 - stored  # every sample asked for exactly once overall
+    assert all(r[-1]["status"] == "scored" for r in out["difficulty"].to_list())

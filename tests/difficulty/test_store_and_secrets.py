@@ -96,7 +96,7 @@ def test_api_key_never_written(tmp_path, monkeypatch, caplog):
     assert SENTINEL not in result.output
     assert SENTINEL not in caplog.text
     stats = store_stats(f"sqlite:///{store}")
-    assert stats["requests"] == 2 + 1 + 1 + 3 and stats["errors"] == {"429": 1, "500": 4}
+    assert stats["requests"] == 3 + 1 + 3 and stats["errors"] == {"429": 1, "500": 4}
     ev = Path(str(out.with_suffix(".evidence.json")))
     assert '"b"' in ev.read_text()
     import polars as pl

@@ -97,6 +97,8 @@ def test_loads_in_datasets_polars_duckdb(tmp_path, curated):
     assert ds.num_rows == outcomes.kept.height and "question" in ds.column_names
     by_card = datasets.load_dataset(str(d), split="train", cache_dir=cache)
     assert by_card.num_rows == outcomes.kept.height
+    by_root = datasets.load_dataset(str(tmp_path / "out"), split="train", cache_dir=cache)  # root README → dataset/
+    assert by_root.num_rows == outcomes.kept.height
     rl = datasets.load_dataset(str(d), "rl", split="train", cache_dir=cache)
     assert rl[0]["prompt"][0]["role"] == "user"
     assert pl.scan_parquet(d / "data" / "*.parquet").select(pl.len()).collect().item() == outcomes.kept.height
@@ -133,11 +135,18 @@ def test_failure_mid_export_leaves_previous_output_and_siblings(tmp_path, curate
         export_dataset(outcomes, out_dir=tmp_path, settings=ExportSettings(shard_rows=5))
     after = {p.relative_to(tmp_path): p.read_bytes() for p in first.dataset_dir.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "dedup_index", "review.sqlite"]  # no temp left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "dataset", "dedup_index", "review.sqlite"]  # no temp left
     monkeypatch.undo()
     second = export_dataset(outcomes, out_dir=tmp_path, settings=ExportSettings(shard_rows=5))
     assert len(list((second.dataset_dir / "data").glob("*.parquet"))) > 1
     assert (tmp_path / "review.sqlite").read_bytes() == b"db" and (tmp_path / "dedup_index" / "x.bin").exists()
+
+
+def test_root_card_never_overwrites_a_foreign_readme(tmp_path, curated):
+    outcomes, _ = curated
+    (tmp_path / "README.md").write_text("mine")
+    export_dataset(outcomes, out_dir=tmp_path)
+    assert (tmp_path / "README.md").read_text() == "mine"
 
 
 def test_kill_between_renames_is_recovered(tmp_path, curated):
@@ -148,4 +157,4 @@ def test_kill_between_renames_is_recovered(tmp_path, curated):
     (tmp_path / ".dataset.tmp-999999-x").mkdir()  # a dead export's temp folder
     recover_dataset_dir(tmp_path)
     assert find_dataset_dir(tmp_path) == tmp_path / "dataset"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "dataset"]

@@ -256,11 +256,12 @@ def test_vectorized_normalization_matches_normalize_text(values):
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["competition", "puzzle"]), st.text(max_size=20),
-                          st.one_of(st.none(), st.text(max_size=8))), min_size=1, max_size=6))
+                          st.one_of(st.none(), st.text(max_size=8)),
+                          st.one_of(st.none(), st.lists(st.text(max_size=6), max_size=4))), min_size=1, max_size=6))
 def test_vectorized_ids_match_content_id(rows):
     df = pl.DataFrame({"kind": [r[0] for r in rows], "question": [r[1] for r in rows], "answer": [r[2] for r in rows],
-                       "choices": pl.Series([None] * len(rows), dtype=pl.List(pl.Utf8))})
-    assert content_ids(df).to_list() == [content_id(k, q, a, None) for k, q, a in rows]
+                       "choices": pl.Series([r[3] for r in rows], dtype=pl.List(pl.Utf8))})
+    assert content_ids(df).to_list() == [content_id(k, q, a, c) for k, q, a, c in rows]
 
 
 def test_ids_with_choices_match_content_id():
@@ -289,3 +290,41 @@ def test_vectorized_mcq_fast_path_matches_python_path(tmp_path, monkeypatch):
     slow = ingest_file(p).problems
     assert fast.equals(slow)
     assert fast["answer"].to_list() == ["C", "B", "C", "B", "B", "A", "7", "B", "5"]
+
+
+def test_explicit_mapping_wins_over_recognized_names(tmp_path):
+    p = write_jsonl(tmp_path / "x.jsonl", [{"question": "What is the sum of 2 and 5?", "answer": "see below",
+                                          "solution": "7"}])
+    row = ingest_source(SourceConfig(path=str(p), mapping=FieldMapping(answer="solution", solution="answer"))).problems.row(0, named=True)
+    assert row["answer"] == "7" and row["solution"] == "see below"
+
+
+def test_hub_names_go_to_load_dataset(monkeypatch):
+    import datasets
+
+    seen = {}
+
+    def fake_load_dataset(name, split=None):
+        seen.update(name=name, split=split)
+        return datasets.Dataset.from_dict({"problem": ["What is two plus two?"], "answer": ["4"]})
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    r = ingest_file(Path("hf://someone/tiny-math"))  # Path() collapses "//"; ingest restores it
+    assert seen == {"name": "someone/tiny-math", "split": "train"}
+    assert r.problems["source"].to_list() == ["tiny-math"] and r.problems["answer"].to_list() == ["4"]
+
+
+def test_invalid_utf8_and_nan_lines_are_quarantined(tmp_path):
+    p = tmp_path / "b.jsonl"
+    p.write_bytes(b'{"question": "What is one plus one?", "answer": 2}\n'
+                  b'{"question": "bad \xff byte here", "answer": 1}\n'
+                  b'{"question": "What is two plus two?", "answer": 4}\n')
+    r = ingest_file(p)
+    assert r.problems["source_row"].to_list() == [1, 3] and r.quarantine["line"].to_list() == [2]
+    q = tmp_path / "n.jsonl"
+    q.write_text('{"question": "What is one plus one?", "answer": 2}\n{"question": "Not a number here", "answer": NaN}\n'
+                 '{"question": "What is two plus two?", "answer": 4}\nnot json\n')
+    r = ingest_file(q)
+    assert r.problems["source_row"].to_list() == [1, 3]
+    assert r.quarantine["line"].to_list() == [2, 4]
+    assert r.rows_read == 4

@@ -74,3 +74,26 @@ latexish = st.text(alphabet=list("0123456789+-*/^_{}()[]\\,.=<>|!xyabc efrqtsin 
 @given(latexish, latexish)
 def test_latexish_noise_never_crashes(a, b):
     assert judge(a, b).outcome in OUTCOMES
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fractions(max_denominator=40).filter(lambda q: abs(q) < 10**6))
+def test_canonical_form_agrees_with_judge_on_rationals(q):
+    from curation.verifier import canonical_form
+
+    forms = [f"\\frac{{{q.numerator}}}{{{q.denominator}}}", f"{q.numerator}/{q.denominator}",
+             f"\\frac{{{2 * q.numerator}}}{{{2 * q.denominator}}}"]
+    keys = {canonical_form(f) for f in forms}
+    assert len(keys) == 1 and None not in keys
+    for f in forms[1:]:
+        assert judge(forms[0], f).outcome == "equivalent"
+
+
+@settings(max_examples=100, deadline=None)
+@given(expressions(), expressions())
+def test_equal_canonical_forms_mean_equivalent(a, b):
+    from curation.verifier import canonical_form
+
+    ka, kb = canonical_form(a), canonical_form(b)
+    if ka is not None and ka == kb:
+        assert judge(a, b).outcome in ("equivalent", "unparseable")
