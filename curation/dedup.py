@@ -57,6 +57,17 @@ removed); when a cluster has more than one distinct non-null answer (and, if
 `curation.verifier.judge` is importable, some answer is not judged "equivalent" to the
 representative's), every member gets `conflicting_answers=True` and the representative (if in
 this batch) `review_reason="conflicting_answers"` where null.
+
+Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
+rows, seed, normalization and hash versions — a run with other values is refused with
+`DedupIndexError`; the threshold may differ) and `part-NNNNN.parquet` files with one row per indexed
+problem: `id, source, norm` (normalized question), `ans` (normalized answer), `has_solution`,
+`verified`, `tmpl` (stable xxh3 hash of the digit-masked text) and the band keys `b0..b{bands-1}`
+(uint64). Existing rows take part when they share a normalized text or an LSH band key with a batch
+row (their shingles are recomputed from `norm` for the exact check); they rank before every batch
+row, so a batch row duplicating an existing row gets `duplicate_of` = the existing id. Existing rows
+are not in the output and are never modified (a conflict with an existing row flags the batch
+members only). `update_index(df_kept, index_dir, settings)` appends a part file.
 """
 
 from __future__ import annotations
@@ -376,6 +387,7 @@ def _engine(
     # --- existing rows involved: identical normalized text, or LSH candidates
     extra: list[pl.DataFrame] = []
     near_pairs = np.zeros((0, 2), dtype=np.int64)
+    near_sims = np.zeros(0)
     # unique non-empty texts in the batch (first row of each)
     uniq = batch.filter(~empty).unique(subset="_norm", keep="first", maintain_order=True)
     uniq_rows = uniq["_node"].to_numpy()
@@ -417,6 +429,7 @@ def _engine(
             sim = mh.jaccard_pairs(texts, remap, shingle_size=settings.shingle_size)
             keep = sim >= settings.threshold
             near_pairs = cand[keep]
+            near_sims = sim[keep]
             clock("verify")
             if stats is not None:
                 stats["verified_pairs"] = int(keep.sum())
@@ -461,7 +474,16 @@ def _engine(
         to_node[:u] = uniq_rows
         if index is not None and index.height and len(idx_pos):
             to_node[u + idx_pos] = n + np.arange(len(idx_pos))
-        edges.append(to_node[near_pairs])
+        node_pairs = to_node[near_pairs]
+        edges.append(node_pairs)
+        # remember verified similarities, so members linked directly to their representative are
+        # not shingled twice
+        lo, hi = node_pairs.min(axis=1), node_pairs.max(axis=1)
+        known_key = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
+        order = np.argsort(known_key)
+        known_key, known_sim = known_key[order], near_sims[order]
+    else:
+        known_key, known_sim = np.zeros(0, dtype=np.uint64), np.zeros(0)
     # exact edges: every node to the first node with the same key
     first = nodes["_key"].to_numpy()
     same = first != np.arange(n_nodes)
@@ -488,8 +510,15 @@ def _engine(
     need = np.flatnonzero(not_rep & ~same_text)
     if len(need):
         all_texts = nodes["_norm"]
-        pair_nodes = np.stack([need, rep_b[need]], axis=1)
-        sim[need] = mh.jaccard_pairs(all_texts, pair_nodes, shingle_size=settings.shingle_size)
+        lo, hi = np.minimum(need, rep_b[need]), np.maximum(need, rep_b[need])
+        qk = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
+        at = np.minimum(np.searchsorted(known_key, qk), max(len(known_key) - 1, 0))
+        hit = (known_key[at] == qk) if len(known_key) else np.zeros(len(qk), dtype=bool)
+        sim[need[hit]] = known_sim[at[hit]]
+        miss = need[~hit]
+        if len(miss):
+            pair_nodes = np.stack([miss, rep_b[miss]], axis=1)
+            sim[miss] = mh.jaccard_pairs(all_texts, pair_nodes, shingle_size=settings.shingle_size)
     conflict_comps = _conflicts(nodes.filter(pl.col("_size") > 1)) if in_cluster.any() else set()
     b = b.with_columns(
         pl.Series("_sim", sim),

@@ -180,6 +180,12 @@ def _write_quarantine(q: pl.DataFrame, path: Path) -> None:
 
 def _table(headers: list[str], rows: list[list]) -> str:
     def cell(v) -> str:
+        if v is None:
+            v = ""
+        elif isinstance(v, dict):
+            v = ", ".join(f"{k}: {x}" for k, x in v.items())
+        elif isinstance(v, (list, tuple)):
+            v = ", ".join(str(x) for x in v)
         return str(v).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]

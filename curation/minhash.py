@@ -53,6 +53,8 @@ _SIG_CHUNK_SHINGLES = 8192
 _DOC_CHUNK = 8192
 # Pairs per verification chunk.
 _PAIR_CHUNK = 50_000
+# Documents per block when sorting (doc, shingle) keys in `jaccard_pairs`.
+_SORT_BLOCK_DOCS = 256
 
 
 # --------------------------------------------------------------------------------------- hashing
@@ -397,7 +399,12 @@ def jaccard_pairs(
     bits = max(1, int(np.ceil(np.log2(n_docs + 1))))
     shift = np.uint64(64 - bits)
     doc_of = np.repeat(np.arange(n_docs, dtype=np.uint64), np.diff(off))
-    keys = _sorted_unique((doc_of << shift) | (h >> np.uint64(bits)))
+    raw = (doc_of << shift) | (h >> np.uint64(bits))
+    # documents are contiguous and increasing in `raw`, so sorting blocks of documents separately
+    # (cache-sized) and concatenating gives the globally sorted array, about 2x faster
+    cuts = off[:: _SORT_BLOCK_DOCS].tolist() + [len(raw)]
+    raw = np.concatenate([np.sort(raw[c0:c1]) for c0, c1 in zip(cuts[:-1], cuts[1:])]) if len(raw) else raw
+    keys = raw[np.r_[True, raw[1:] != raw[:-1]]] if len(raw) else raw
     kdoc = (keys >> shift).astype(np.int64)
     sizes = np.bincount(kdoc, minlength=n_docs).astype(np.int64)
     run_start = np.cumsum(sizes) - sizes
