@@ -15,8 +15,9 @@ time is reported separately: a real deployment talks to a long-running server. P
 the library time (inside the task) and the wall time seen by the flow (task submission, state
 round-trips, result persistence included). Overhead = engine wall time / baseline wall time.
 
-Data: problems built from ~40 templates with random numbers (so near-duplicate templates exist),
-~4% exact duplicates, ~4% near duplicates (one word added), ~5% multiple choice, ~2% proofs; plus
+Data: word-salad problems (25-45 Zipf-distributed words from an 8,000-word vocabulary, numbers,
+inline LaTeX), ~4% exact duplicates, ~4% near duplicates (one word added), ~5% multiple choice,
+~2% proofs; plus
 `--puzzles` generated puzzles (sudoku + maze, chunked by seed). The difficulty stage is off unless
 `--difficulty K` grades the first K items against a loopback OpenAI-compatible server with a fixed
 `--latency` (tests/difficulty/fake_server.py).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -47,34 +49,24 @@ import psutil  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TEMPLATES = [
-    "Compute {a} + {b} * {c}. Give the integer result.",
-    "What is the remainder when {a}{b} is divided by {c}? Answer with one integer.",
-    "Find the sum of all positive divisors of {a}{c}.",
-    "How many positive integers less than {a}{b} are divisible by {c}?",
-    "Let x satisfy {a}x + {b} = {c}{a}. Find x as a fraction in lowest terms.",
-    "A rectangle has sides {a} and {b}{c}. What is its area?",
-    "Evaluate {a} choose 2 plus {b} choose 2 minus {c}.",
-    "The sequence starts {a}, {b}, {c}, and each term is the sum of the previous three. Find the 6th term.",
-    "What is the greatest common divisor of {a}{b} and {b}{c}?",
-    "A train travels {a}{b} km in {c} hours. What is its average speed in km per hour?",
-    "Solve for n: n^2 = {a}{a} + {b}. Give the positive value rounded down.",
-    "In how many ways can {a} people sit in a row if {c} of them must sit together?",
-    "Compute the least common multiple of {a}, {b} and {c}.",
-    "The product of two consecutive integers is {a}{b}{c}. What is their sum, if it exists?",
-    "What is {a}% of {b}{c}?",
-    "Find the number of lattice points on the circle x^2 + y^2 = {a}{b}.",
-    "A bag has {a} red and {b} blue balls. Two are drawn without replacement. Find the probability both are red.",
-    "What is the last digit of {a}^{b}{c}?",
-    "The angles of a triangle are in ratio {a}:{b}:{c}. Find the largest angle in degrees.",
-    "How many diagonals does a convex polygon with {a}{b} sides have?",
-]
 PROOF = "Prove that for every integer n the number n^{a} - n is divisible by {b}."
 MCQ = "Which of the following equals {a} * {b}? (A) {x} (B) {y} (C) {z} (D) {w}"
 
 
+def make_vocab(rng: random.Random, size: int = 8000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))))
+    return sorted(words)
+
+
 def make_problems(n: int, seed: int = 0) -> list[dict]:
+    """Word-salad problems (Zipf-distributed words, numbers, inline LaTeX) with planted duplicates."""
     rng = random.Random(seed)
+    vocab = make_vocab(rng)
+    rng.shuffle(vocab)
+    weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(vocab))))
     rows: list[dict] = []
     for i in range(n):
         r = rng.random()
@@ -85,18 +77,23 @@ def make_problems(n: int, seed: int = 0) -> list[dict]:
             base = rows[rng.randrange(max(0, len(rows) - 500), len(rows))]
             rows.append(dict(base, id=f"b{i}", question=base["question"].replace(" ", " really ", 1)))
             continue
-        a, b, c = rng.randint(2, 99), rng.randint(2, 99), rng.randint(2, 99)
+        a, b = rng.randint(2, 99), rng.randint(2, 99)
         if r < 0.13:
             prod = a * b
             opts = [prod, prod + 1, prod - 1, prod + 10]
             rng.shuffle(opts)
-            q = MCQ.format(a=a, b=b, x=opts[0], y=opts[1], z=opts[2], w=opts[3])
+            q = " ".join(rng.choices(vocab, cum_weights=weights, k=rng.randint(8, 20))) + ". " + MCQ.format(
+                a=a, b=b, x=opts[0], y=opts[1], z=opts[2], w=opts[3]
+            )
             rows.append({"id": f"b{i}", "question": q, "answer": "ABCD"[opts.index(prod)]})
         elif r < 0.15:
-            rows.append({"id": f"b{i}", "question": PROOF.format(a=a, b=b), "answer": ""})
+            q = " ".join(rng.choices(vocab, cum_weights=weights, k=rng.randint(8, 20))) + ". " + PROOF.format(a=a, b=b)
+            rows.append({"id": f"b{i}", "question": q, "answer": ""})
         else:
-            t = TEMPLATES[rng.randrange(len(TEMPLATES))]
-            rows.append({"id": f"b{i}", "question": t.format(a=a, b=b, c=c) + f" (#{i})", "answer": str(rng.randint(1, 10_000))})
+            words = rng.choices(vocab, cum_weights=weights, k=rng.randint(25, 45))
+            words.insert(rng.randrange(len(words)), f"${a}x^{{{b}}} + {rng.randint(1, 999)}$")
+            q = " ".join(words) + f". Find the value for n = {rng.randint(1, 10_000)}."
+            rows.append({"id": f"b{i}", "question": q, "answer": str(rng.randint(1, 10_000))})
     return rows
 
 
@@ -105,7 +102,7 @@ def write_inputs(root: Path, n: int, puzzles: int, difficulty: int, base_url: st
     with (root / "problems.jsonl").open("w") as fh:
         for row in make_problems(n):
             fh.write(json.dumps(row) + "\n")
-    bench = [{"question": TEMPLATES[3].format(a=12, b=34, c=5) + " (#7)", "answer": "1"}]
+    bench = [{"question": "What is the number of positive divisors of 360?", "answer": "24"}]
     (root / "bench.jsonl").write_text("\n".join(json.dumps(b) for b in bench) + "\n")
     text = f'output_dir = "out"\n\n[[sources]]\nname = "synthetic"\npath = "problems.jsonl"\n\n'
     text += '[[decontaminate.benchmarks]]\nname = "bench"\npath = "bench.jsonl"\n\n'

@@ -102,9 +102,14 @@ def _parquet_kwargs(settings: ExportSettings) -> dict:
     return kw
 
 
+# Column statistics: null counts only. Min/max over long text columns cost CPU on every write and
+# give readers nothing to prune on; null counts are cheap and tell which stage columns are filled.
+_STATISTICS = {"min": False, "max": False, "distinct_count": False, "null_count": True}
+
+
 def _write(df: pl.DataFrame, path: Path, settings: ExportSettings) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.write_parquet(path, metadata={SCHEMA_KEY: SCHEMA_VERSION}, **_parquet_kwargs(settings))
+    df.write_parquet(path, metadata={SCHEMA_KEY: SCHEMA_VERSION}, statistics=_STATISTICS, **_parquet_kwargs(settings))
 
 
 def _shards(df: pl.DataFrame, folder: Path, settings: ExportSettings, root: Path) -> dict[str, int]:
@@ -136,13 +141,16 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings) -> pl.DataFrame:
         pl.col("question").str.contains(r"(?:^|\s)\(?\s?A\s?[).:、]") & pl.col("question").str.contains(r"(?:^|\s)\(?\s?B\s?[).:、]")
     )
     has_choices = pl.col("choices").list.len().fill_null(0) > 0
-    flags = df.select(has=has_choices, maybe=(has_choices & maybe_inline).fill_null(False))
-    inline = flags["maybe"]
+    has = df.select(has_choices.alias("has")).to_series()
+    inline = has.clone()
+    if has.any():  # the inline-option regexes only on rows that have options
+        where = has.arg_true()
+        inline = inline.scatter(where, df.select(pl.col("question").gather(where)).select(maybe_inline.fill_null(False)).to_series())
     if inline.any():
         idx = inline.arg_true()
         found = [split_inline_choices(q or "") is not None for q in df["question"].gather(idx).to_list()]
         inline = inline.scatter(idx, pl.Series(found, dtype=pl.Boolean))
-    df = df.with_columns(_opts=pl.when(flags["has"] & ~inline).then(block))
+    df = df.with_columns(_opts=pl.when(has & ~inline).then(block))
     user = pl.struct(
         role=pl.lit("user"),
         content=pl.concat_str([content, pl.col("_opts").fill_null(""), pl.lit(settings.rl_instruction)]),

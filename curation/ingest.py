@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import xxhash
 
 from curation.choices import LETTERS, answer_index, parse_choice_value, split_inline_choices
 from curation.config import FieldMapping, SourceConfig
@@ -327,8 +327,9 @@ def _json_literal(expr: pl.Expr) -> pl.Expr:
 
 def content_ids(df: pl.DataFrame) -> pl.Series:
     """`schemas.content_id(kind, question, answer, choices)` for every row: the JSON payload is
-    built with polars (escaping identical to `json.dumps(ensure_ascii=False)`, tested), the sha256
-    in one batched Python pass (hashlib is stable everywhere; polars has no sha256)."""
+    built with polars (escaping identical to `json.dumps(ensure_ascii=False)`, tested), the XXH3-64
+    in one batched Python pass (`map` over the payloads; XXH3 is a frozen spec, stable everywhere —
+    polars' own `hash` is not stable across versions)."""
     choices = pl.col("choices")
     choices_json = (
         pl.when(choices.list.len().fill_null(0) > 0)
@@ -350,8 +351,7 @@ def content_ids(df: pl.DataFrame) -> pl.Series:
             ]
         ).cast(pl.Binary)
     ).to_series()
-    sha = hashlib.sha256
-    return pl.Series("id", [sha(p).hexdigest()[:16] for p in payload.to_list()], dtype=pl.Utf8)
+    return pl.Series("id", list(map(xxhash.xxh3_64_hexdigest, payload.to_list())), dtype=pl.Utf8)
 
 
 # ---------------------------------------------------------------------------------- building
@@ -408,9 +408,11 @@ def _simple_mcq(ch_raw: pl.Series, ans_raw: pl.Series | None, have: pl.Series) -
     return out["letter"], out["ok"]
 
 
-def _scatter_list(base: pl.Series, idx: pl.Series, values: list) -> pl.Series:
+def _scatter_list(base: pl.Series, idx: pl.Series, values: list | pl.Series) -> pl.Series:
     """`base.scatter` for list[str] columns (polars cannot scatter lists): rows in idx set to values."""
-    patch = pl.DataFrame({"i": idx.cast(pl.Int64), "v": pl.Series(values, dtype=pl.List(pl.Utf8))})
+    if len(idx) == len(base) and isinstance(values, pl.Series):  # every row (idx is sorted, unique)
+        return values.cast(pl.List(pl.Utf8)).alias(base.name)
+    patch = pl.DataFrame({"i": idx.cast(pl.Int64), "v": values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.List(pl.Utf8))})
     frame = pl.DataFrame({"b": base}).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     joined = frame.join(patch, on="i", how="left", maintain_order="left")
     in_patch = joined["i"].is_in(patch["i"].implode())
@@ -506,14 +508,14 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         need = (answer.is_null() & solution.is_not_null()).fill_null(False)
         if need.any():
             idx = need.arg_true()
-            boxed = [last_boxed(s) if ("boxed" in s or "fbox" in s) else None for s in solution.gather(idx).to_list()]
-            found = [(i, b) for i, b in zip(idx.to_list(), boxed) if b is not None]
-            if found:
-                where = pl.Series([i for i, _ in found], dtype=pl.UInt32)
-                values = pl.Series([b for _, b in found], dtype=pl.Utf8)
+            boxed = _last_boxed_series(solution.gather(idx))
+            found = boxed.is_not_null()
+            if found.any():
+                where = idx.filter(found)
+                values = boxed.filter(found)
                 raw_answer = raw_answer.scatter(where, values)
                 answer = answer.scatter(where, normalize_series(values))
-                notes = notes.scatter(where, pl.Series(["answer from solution"] * len(found), dtype=pl.Utf8))
+                notes = notes.scatter(where, pl.repeat("answer from solution", len(where), eager=True, dtype=pl.Utf8))
     answer_type = pl.Series("answer_type", [None] * n, dtype=pl.Utf8)
     choices = pl.Series("choices", [None] * n, dtype=pl.List(pl.Utf8))
 
@@ -543,7 +545,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
             sub_c = ch_raw.gather(idx)
             sub_a = ans_raw.gather(idx) if ans_raw is not None else None
             sub_answer = answer.gather(idx)
-            sub_choices: list = [None] * len(idx)
+            sub_choices = pl.Series([None] * len(idx), dtype=pl.List(pl.Utf8))
             sub_type = pl.Series([None] * len(idx), dtype=pl.Utf8)
             fast = _simple_mcq(sub_c, sub_a, pl.Series([True] * len(idx)))
             slow = pl.Series([True] * len(idx))
@@ -553,14 +555,13 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
                     pl.when(pl.col("ok")).then(pl.col("l")).otherwise(pl.col("a"))
                 ).to_series()
                 sub_type = pl.DataFrame({"ok": ok}).select(pl.when(pl.col("ok")).then(pl.lit("choice"))).to_series()
-                sub_choices = pl.DataFrame({"c": sub_c, "ok": ok}).select(pl.when(pl.col("ok")).then(pl.col("c"))).to_series().to_list()
+                sub_choices = pl.DataFrame({"c": sub_c, "ok": ok}).select(pl.when(pl.col("ok")).then(pl.col("c"))).to_series()
                 slow = ~ok
             if slow.any():
                 where = slow.arg_true()
                 a_vals = sub_a.gather(where).to_list() if sub_a is not None else [None] * len(where)
                 rows = [mcq_row(c, a, t) for c, a, t in zip(sub_c.gather(where).to_list(), a_vals, sub_answer.gather(where).to_list())]
-                for j, r in zip(where.to_list(), rows):
-                    sub_choices[j] = r[0]
+                sub_choices = _scatter_list(sub_choices, where, [r[0] for r in rows])
                 sub_answer = sub_answer.scatter(where, pl.Series([r[1] for r in rows], dtype=pl.Utf8))
                 sub_type = sub_type.scatter(where, pl.Series([r[2] for r in rows], dtype=pl.Utf8))
             choices = _scatter_list(choices, idx, sub_choices)
@@ -669,7 +670,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         metadata = pl.Series("m", [None] * n, dtype=pl.Utf8)
     has_note = notes.is_not_null()
     if has_note.any():
-        metadata = _patch(metadata, has_note, _add_note, metadata, notes)
+        metadata = _add_notes(metadata, notes, has_note)
 
     out = pl.DataFrame(
         {
@@ -691,6 +692,11 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         }
     )
     out = out.with_columns(pl.col("question").fill_null(""))
+    # raw text only where normalization changed it (null = same as the normalized value)
+    out = out.with_columns(
+        raw_question=pl.when(pl.col("raw_question").eq_missing(pl.col("question"))).then(None).otherwise(pl.col("raw_question")),
+        raw_answer=pl.when(pl.col("raw_answer").eq_missing(pl.col("answer"))).then(None).otherwise(pl.col("raw_answer")),
+    )
     out = out.with_columns(id=content_ids(out))
     return IngestResult(conform(out, extra="drop"), quarantine, n + quarantine.height)
 
@@ -707,11 +713,58 @@ def _answer_idx(value, options: list[str]) -> int | None:
     return answer_index(value, options)
 
 
+_BOXED_START = r"\\(?:boxed|fbox)\s*\{"
+# one `\boxed{...}` whose content nests braces at most 3 deep; `\x` pairs are skipped like find_boxed does
+_BRACED_0 = r"(?:[^{}\\]|\\.)*"
+_BRACED_1 = rf"(?:[^{{}}\\]|\\.|\{{{_BRACED_0}\}})*"
+_BRACED_2 = rf"(?:[^{{}}\\]|\\.|\{{{_BRACED_1}\}})*"
+_BOXED_ONE = rf"(?s){_BOXED_START}({_BRACED_2})\}}"
+
+
+def _last_boxed_series(texts: pl.Series) -> pl.Series:
+    """`last_boxed` over a text Series: vectorized when a text has no `\boxed{`/`\fbox{` (None) or
+    exactly one whose braces balance within the nesting the regex covers (the common case); the
+    rest (several groups, unbalanced or deeper braces) through `last_boxed` in Python."""
+    frame = texts.to_frame("s").select(
+        n=pl.col("s").str.count_matches(_BOXED_START).fill_null(0),
+        v=pl.col("s").str.extract(_BOXED_ONE, 1).str.strip_chars(_ALL_WS),
+    )
+    out = frame.select(pl.when(pl.col("n") == 1).then(pl.col("v"))).to_series()
+    slow = ((frame["n"] > 1) | ((frame["n"] == 1) & frame["v"].is_null())).fill_null(False)
+    if slow.any():
+        where = slow.arg_true()
+        out = out.scatter(where, pl.Series([last_boxed(t) for t in texts.gather(where).to_list()], dtype=pl.Utf8))
+    return out.alias(texts.name)
+
+
 def _join_solution(text: str) -> str:
     value = _parse_list_text(text)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return "\n\n".join(value)
     return text
+
+
+def _add_notes(metadata: pl.Series, notes: pl.Series, has_note: pl.Series) -> pl.Series:
+    """metadata with `curate_notes: [note]` appended where a note is set. Vectorized for metadata
+    that is null, `{}` or a JSON object without `curate_notes` (as `json_encode` writes it); the
+    rest through `_add_note` (same keys and values; the appended part uses compact separators)."""
+    has_note = has_note.fill_null(False)
+    idx = has_note.arg_true()
+    frame = pl.DataFrame({"m": metadata.gather(idx), "n": notes.gather(idx), "h": pl.repeat(True, len(idx), eager=True)})
+    m = pl.col("m")
+    entry = pl.concat_str([pl.lit('"curate_notes":['), _json_literal(pl.col("n")), pl.lit("]}")])
+    obj = m.str.starts_with("{") & m.str.ends_with("}")
+    simple = m.is_null() | (obj & ~m.str.contains('"curate_notes"', literal=True))
+    out = frame.select(
+        m=pl.when(~pl.col("h")).then(m)
+        .when(m.is_null() | (m.str.strip_chars() == "{}")).then(pl.concat_str([pl.lit("{"), entry]))
+        .when(simple).then(pl.concat_str([m.str.strip_suffix("}"), pl.lit(","), entry])),
+        slow=(pl.col("h") & ~simple).fill_null(False),
+    )
+    patched = out["m"]
+    if out["slow"].any():
+        patched = _patch(patched, out["slow"], _add_note, frame["m"], frame["n"])
+    return metadata.scatter(idx, patched)
 
 
 def _add_note(metadata: str | None, note: str | None) -> str | None:

@@ -16,15 +16,17 @@ Layout (all int64 numpy arrays; n ≤ 9, so every mask fits in one int64):
   (every (line unit, box unit) pair that intersects, for pointing/claiming);
 - technique ids (index into the `counts` array) are `TECHNIQUES` order, tiers in `TECHNIQUE_TIER`.
 
-Randomness: every random choice comes from a xorshift32 state `rs[0]` seeded by the caller from
-the item's `random.Random(seed)`; integer-only arithmetic, so a seed gives the same puzzle on any
-machine.
+Randomness: every random choice comes from the xorshift32 state of `_kernel_rng`, seeded by the
+caller from the item's `random.Random(seed)`; integer-only arithmetic, so a seed gives the same
+puzzle on any machine.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from generators._kernel_rng import rand_below, seed_state, shuffle
 
 #: index in the `counts` array -> technique name (order matches the ids used below)
 TECHNIQUES = (
@@ -63,39 +65,6 @@ def tables(g):
     return peers, units, cell_unit, sees, np.array(inter, dtype=np.int64)
 
 
-# ------------------------------------------------------------------------------------------ random
-
-
-@njit(**_JIT)
-def rand_below(rs, k):
-    """Uniform-ish integer in [0, k) from the xorshift32 state rs[0] (k < 2**31)."""
-    x = rs[0]
-    x ^= (x << 13) & 0xFFFFFFFF
-    x ^= x >> 17
-    x ^= (x << 5) & 0xFFFFFFFF
-    rs[0] = x
-    return (x * k) >> 32
-
-
-@njit(**_JIT)
-def seed_state(seed):
-    rs = np.zeros(1, dtype=np.int64)
-    rs[0] = (seed % 0xFFFFFFFE) + 1  # xorshift32 needs a non-zero 32-bit state
-    for _ in range(8):
-        rand_below(rs, 2)
-    return rs
-
-
-@njit(**_JIT)
-def shuffle(a, m, rs):
-    """Fisher-Yates shuffle of a[:m] in place."""
-    for k in range(m - 1, 0, -1):
-        j = rand_below(rs, k + 1)
-        t = a[k]
-        a[k] = a[j]
-        a[j] = t
-
-
 # ------------------------------------------------------------------------------------------ solver
 
 
@@ -122,37 +91,45 @@ def init_cand(vals, cand, peers, allm):
 
 
 @njit(**_JIT)
+def _drain(cand, vals, peers, queue, qn):
+    """Place the queued naked singles (and those they create); False on a contradiction."""
+    while qn:
+        qn -= 1
+        i = queue[qn]
+        m = cand[i]
+        if m == 0:
+            if vals[i]:
+                continue
+            return False
+        if m & (m - 1):
+            continue
+        vals[i] = DIGIT[m]
+        cand[i] = 0
+        for p in peers[i]:
+            pm = cand[p]
+            if pm & m:
+                pm ^= m
+                cand[p] = pm
+                if pm == 0:
+                    return False  # p is unplaced and has no digit left
+                if not (pm & (pm - 1)):
+                    queue[qn] = p
+                    qn += 1
+    return True
+
+
+@njit(**_JIT)
 def propagate(cand, vals, peers, units, queue, qn):
     """Place queued naked singles and hidden singles to a fixpoint; False on a contradiction.
 
     `queue[:qn]` holds cells whose candidates may have become a single digit.
     """
+    if not _drain(cand, vals, peers, queue, qn):
+        return False
     while True:
-        # naked singles
-        while qn:
-            qn -= 1
-            i = queue[qn]
-            m = cand[i]
-            if m == 0:
-                if vals[i]:
-                    continue
-                return False
-            if m & (m - 1):
-                continue
-            vals[i] = DIGIT[m]
-            cand[i] = 0
-            for p in peers[i]:
-                pm = cand[p]
-                if pm & m:
-                    pm ^= m
-                    cand[p] = pm
-                    if pm == 0:
-                        return False  # p is unplaced and has no digit left
-                    if not (pm & (pm - 1)):
-                        queue[qn] = p
-                        qn += 1
-        # hidden singles: `once & ~more` = digits with exactly one position in the unit
         found = False
+        # hidden singles: `once & ~more` = unplaced digits with exactly one position in the unit (a
+        # digit with no position left surfaces later as an empty cell: pigeonhole)
         for u in range(units.shape[0]):
             once = 0
             more = 0
@@ -162,6 +139,7 @@ def propagate(cand, vals, peers, units, queue, qn):
                 once |= m
             hidden = once & ~more
             if hidden:
+                qn = 0
                 for i in units[u]:
                     m = cand[i] & hidden
                     if m:
@@ -171,8 +149,9 @@ def propagate(cand, vals, peers, units, queue, qn):
                         queue[qn] = i
                         qn += 1
                 found = True
-                break  # drain before scanning further units
-        if not found and qn == 0:
+                if not _drain(cand, vals, peers, queue, qn):
+                    return False
+        if not found:
             return True
 
 
@@ -225,14 +204,12 @@ def search(cand0, vals0, peers, units, limit, prefer, rs, randomize, out):
         pv = prefer[i]
         if pv and m & (1 << (pv - 1)):
             b = 1 << (pv - 1)
-        elif randomize:
+        elif randomize:  # a uniformly random remaining digit: drop k lowest bits
             k = rand_below(rs, POP[m])
-            b = m & -m
             while k:
-                m2 = m ^ b
-                b = m2 & -m2
-                m = m2
+                m &= m - 1
                 k -= 1
+            b = m & -m
         else:
             b = m & -m
         rem[d] ^= b
@@ -380,17 +357,15 @@ def tier3_step(cand, units, cell_unit, inter):
                 continue
             for a in range(ns):
                 for b in range(a + 1, ns):
-                    for c in range(b + 1, ns + 1 if k == 2 else ns):
+                    for c in range(b + 1 if k == 3 else -1, ns if k == 3 else 0):  # pairs: c = -1 once
                         um = cand[small[a]] | cand[small[b]]
-                        if k == 3:
+                        if c >= 0:
                             um |= cand[small[c]]
-                        elif c != b + 1:
-                            break  # k == 2: one pass of the inner loop
                         if POP[um] != k:
                             continue
                         hit = False
                         for i in units[u]:
-                            if i == small[a] or i == small[b] or (k == 3 and i == small[c]):
+                            if i == small[a] or i == small[b] or (c >= 0 and i == small[c]):
                                 continue
                             if cand[i] & um:
                                 cand[i] &= ~um
@@ -423,14 +398,12 @@ def tier3_step(cand, units, cell_unit, inter):
                 continue
             for a in range(nd):
                 for b in range(a + 1, nd):
-                    for c in range(b + 1, nd + 1 if k == 2 else nd):
+                    for c in range(b + 1 if k == 3 else -1, nd if k == 3 else 0):
                         p = pos[digs[a]] | pos[digs[b]]
                         dm = (1 << digs[a]) | (1 << digs[b])
-                        if k == 3:
+                        if c >= 0:
                             p |= pos[digs[c]]
                             dm |= 1 << digs[c]
-                        elif c != b + 1:
-                            break
                         if POP[p] != k:
                             continue
                         hit = False
@@ -472,19 +445,17 @@ def tier4_step(cand, units, peers, sees):
                     continue
                 for x in range(nl):
                     for y in range(x + 1, nl):
-                        for z in range(y + 1, nl + 1 if k == 2 else nl):
+                        for z in range(y + 1 if k == 3 else -1, nl if k == 3 else 0):
                             um = lpos[x] | lpos[y]
-                            if k == 3:
+                            if z >= 0:
                                 um |= lpos[z]
-                            elif z != y + 1:
-                                break
                             if POP[um] != k:
                                 continue
                             hit = False
                             for j in range(n):
                                 if um >> j & 1:
                                     for li in range(n):
-                                        if li == lines[x] or li == lines[y] or (k == 3 and li == lines[z]):
+                                        if li == lines[x] or li == lines[y] or (z >= 0 and li == lines[z]):
                                             continue
                                         i = units[cover0 + j, li]
                                         if cand[i] & b:
@@ -766,6 +737,11 @@ def generate(seed, tier, dig_tier, symmetric, floor, max_clues, max_attempts,
     Each attempt: a random full grid (a new one every 4th attempt), clue groups in random order,
     `dig` keeping tier-`dig_tier` solvability, then the clue ceiling and a full grade (max tier 4)
     that must measure exactly `tier`.
+
+    Measured and rejected for the T4 bottleneck (~9 attempts per T4 puzzle, 9×9): layered digging
+    (T3-minimal first, then T4 removals, which guarantees T4 when the last layer removes anything)
+    needed ~33 attempts; re-digging a too-easy puzzle after putting back 3–10 random clues needed
+    10–15. A fresh order per attempt is the fastest of the three.
     """
     size = puzzle.shape[0]
     rs = seed_state(seed)

@@ -7,6 +7,10 @@ open sides (U=1, D=2, L=4, R=8), serialized in the record metadata as one hex di
 Difficulty is a measured vector (shortest path length, decision points on that path, dead-end
 fraction, tortuosity = path length / Manhattan distance, grid size); a level is a set of targets and
 `generate(seed)` retries until the measured vector meets them.
+
+Carving, braiding, BFS and measuring run in numba (`generators/_maze_kernels.py`, imported on the
+first call); this module validates the config, renders the record and holds the pure-Python
+verifier (`simulate`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
 from curation.errors import GeneratorConfigError
@@ -31,7 +34,6 @@ from generators.base import (
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 MOVES = {"U": (UP, -1, 0), "D": (DOWN, 1, 0), "L": (LEFT, 0, -1), "R": (RIGHT, 0, 1)}
-OPPOSITE = {UP: DOWN, DOWN: UP, LEFT: RIGHT, RIGHT: LEFT}
 ALGORITHMS = ("backtracker", "prim", "wilson")
 #: largest side whose drawing stays near 2,000 characters (20×20 -> 41 lines of 42 chars)
 RENDER_LIMIT_SIDE = 20
@@ -77,202 +79,7 @@ class MazeConfig:
             _int("level", self.level, 0, 1000)
 
 
-@lru_cache(maxsize=64)
-def _neighbours(rows: int, cols: int) -> tuple:
-    """Per cell: tuple of (neighbour, side bit, opposite bit)."""
-    out = []
-    for i in range(rows * cols):
-        r, c = divmod(i, cols)
-        nb = []
-        if r > 0:
-            nb.append((i - cols, UP, DOWN))
-        if r < rows - 1:
-            nb.append((i + cols, DOWN, UP))
-        if c > 0:
-            nb.append((i - 1, LEFT, RIGHT))
-        if c < cols - 1:
-            nb.append((i + 1, RIGHT, LEFT))
-        out.append(tuple(nb))
-    return tuple(out)
-
-
-# ------------------------------------------------------------------------------------------------
-# carving
-
-
-@lru_cache(maxsize=64)
-def _neighbour_orders(rows: int, cols: int) -> tuple:
-    """Per cell: 24 neighbour orderings (every permutation, repeated evenly: 2 or 6 or 24 of them),
-    so a uniform random order is `orders[cell][int(random() * 24)]`."""
-    from itertools import permutations
-
-    out = []
-    for nb in _neighbours(rows, cols):
-        perms = list(permutations(nb))
-        out.append(tuple(perms * (24 // len(perms))))
-    return tuple(out)
-
-
-def carve_backtracker(rows: int, cols: int, rng: random.Random) -> list[int]:
-    """Recursive backtracker (iterative DFS, random neighbour order per cell): long corridors."""
-    n = rows * cols
-    orders = _neighbour_orders(rows, cols)
-    cells = [0] * n
-    visited = bytearray(n)
-    rand = rng.random
-    cur = int(rand() * n)
-    visited[cur] = 1
-    it = iter(orders[cur][int(rand() * 24)])
-    stack = []
-    push, pop = stack.append, stack.pop
-    while True:
-        for j, side, opp in it:
-            if not visited[j]:
-                visited[j] = 1
-                cells[cur] |= side
-                cells[j] = opp
-                push((cur, it))
-                cur = j
-                it = iter(orders[j][int(rand() * 24)])
-                break
-        else:
-            if not stack:
-                return cells
-            cur, it = pop()
-
-
-def carve_prim(rows: int, cols: int, rng: random.Random) -> list[int]:
-    """Randomized Prim (frontier cells joined to a random carved neighbour): many short dead ends."""
-    n = rows * cols
-    nbrs = _neighbours(rows, cols)
-    cells = [0] * n
-    state = bytearray(n)  # 0 untouched, 1 frontier, 2 in maze
-    rand = rng.random
-    start = int(rand() * n)
-    state[start] = 2
-    frontier = []
-    for j, _, _ in nbrs[start]:
-        state[j] = 1
-        frontier.append(j)
-    while frontier:
-        k = int(rand() * len(frontier))
-        cur = frontier[k]
-        frontier[k] = frontier[-1]
-        frontier.pop()
-        inside = [t for t in nbrs[cur] if state[t[0]] == 2]
-        j, side, opp = inside[int(rand() * len(inside))] if len(inside) > 1 else inside[0]
-        cells[cur] |= side
-        cells[j] |= opp
-        state[cur] = 2
-        for t in nbrs[cur]:
-            if state[t[0]] == 0:
-                state[t[0]] = 1
-                frontier.append(t[0])
-    return cells
-
-
-def carve_wilson(rows: int, cols: int, rng: random.Random) -> list[int]:
-    """Wilson's algorithm (loop-erased random walks): a uniform spanning tree, many dead ends."""
-    n = rows * cols
-    nbrs = _neighbours(rows, cols)
-    cells = [0] * n
-    in_tree = bytearray(n)
-    rand = rng.random
-    in_tree[int(rand() * n)] = 1
-    nxt = [0] * n  # the direction taken from each cell in the current walk (loop erasure for free)
-    order = list(range(n))
-    rng.shuffle(order)
-    for s in order:
-        if in_tree[s]:
-            continue
-        cur = s
-        while not in_tree[cur]:
-            opts = nbrs[cur]
-            k = int(rand() * len(opts))
-            nxt[cur] = k
-            cur = opts[k][0]
-        cur = s
-        while not in_tree[cur]:
-            j, side, opp = nbrs[cur][nxt[cur]]
-            cells[cur] |= side
-            cells[j] |= opp
-            in_tree[cur] = 1
-            cur = j
-    return cells
-
-
-CARVERS = {"backtracker": carve_backtracker, "prim": carve_prim, "wilson": carve_wilson}
-
-
-def braid(cells: list[int], rows: int, cols: int, fraction: float, rng: random.Random) -> int:
-    """Open one extra wall at `fraction` of the dead ends (preferring another dead end), adding loops."""
-    if fraction <= 0:
-        return 0
-    nbrs = _neighbours(rows, cols)
-    dead = [i for i, m in enumerate(cells) if m in (UP, DOWN, LEFT, RIGHT)]
-    rng.shuffle(dead)
-    target = round(len(dead) * fraction)
-    done = 0
-    for i in dead:
-        if done >= target:
-            break
-        m = cells[i]
-        if m not in (UP, DOWN, LEFT, RIGHT):
-            continue  # already opened as the partner of an earlier dead end
-        closed = [t for t in nbrs[i] if not m & t[1]]
-        if not closed:
-            continue
-        pref = [t for t in closed if cells[t[0]] in (UP, DOWN, LEFT, RIGHT)]
-        pool = pref or closed
-        j, side, opp = pool[int(rng.random() * len(pool))]
-        cells[i] |= side
-        cells[j] |= opp
-        done += 1
-    return done
-
-
-# ------------------------------------------------------------------------------------------------
-# measuring
-
-
-@lru_cache(maxsize=64)
-def _offsets(cols: int) -> tuple:
-    """Per open-side mask: the index deltas of the open neighbours."""
-    return tuple(
-        tuple(d for bit, d in ((UP, -cols), (DOWN, cols), (LEFT, -1), (RIGHT, 1)) if m & bit) for m in range(16)
-    )
-
-
-def bfs(cells: list[int], rows: int, cols: int, start: int) -> tuple[list[int], list[int]]:
-    """Distances (-1 = unreachable) and BFS parents from `start`."""
-    n = rows * cols
-    offs = _offsets(cols)
-    dist = [-1] * n
-    parent = [-1] * n
-    dist[start] = 0
-    queue = [start]
-    push = queue.append
-    for i in queue:  # the list grows while we iterate: a FIFO without deque overhead
-        d = dist[i] + 1
-        for o in offs[cells[i]]:
-            j = i + o
-            if dist[j] < 0:
-                dist[j] = d
-                parent[j] = i
-                push(j)
-    return dist, parent
-
-
-_DEG = [bin(m).count("1") for m in range(16)]
 _HEX = "0123456789abcdef"
-
-
-def path_to(parent: list[int], goal: int) -> list[int]:
-    path = [goal]
-    while parent[path[-1]] >= 0:
-        path.append(parent[path[-1]])
-    path.reverse()
-    return path
 
 
 def moves_of(path: list[int], cols: int) -> str:
@@ -283,17 +90,9 @@ def moves_of(path: list[int], cols: int) -> str:
     return "".join(out)
 
 
-def measure(cells: list[int], rows: int, cols: int, path: list[int]) -> dict:
+def _vector(rows: int, cols: int, length: int, decisions: int, dead: int, start: int, goal: int) -> dict:
     """The difficulty vector of a maze and one shortest path through it."""
-    decisions = 0
-    for k, i in enumerate(path[:-1]):
-        exits = _DEG[cells[i]] - (1 if k else 0)
-        if exits >= 2:
-            decisions += 1
-    dead = cells.count(UP) + cells.count(DOWN) + cells.count(LEFT) + cells.count(RIGHT)
-    s, g = path[0], path[-1]
-    manhattan = abs(s // cols - g // cols) + abs(s % cols - g % cols)
-    length = len(path) - 1
+    manhattan = abs(start // cols - goal // cols) + abs(start % cols - goal % cols)
     return {
         "path_length": length,
         "decisions": decisions,
@@ -356,50 +155,39 @@ class MazeGenerator(PuzzleGenerator):
             cached = self.__dict__["_cfg_dict"] = config_dict(self.config)
         return cached
 
-    def build(self, rng: random.Random):
-        """One attempt: (cells, start, goal, path, vector) meeting the targets, or None."""
+    def _run(self, seed: int, attempts: int):
+        """The kernel's attempt loop from a 32-bit seed: (attempt, cells, start, goal, path, vector);
+        attempt 0 when none met the targets."""
+        from generators import _maze_kernels as k
+        import numpy as np
+
         cfg: MazeConfig = self.config
         rows, cols = cfg.rows, cfg.cols
         n = rows * cols
-        cells = CARVERS[cfg.algorithm](rows, cols, rng)
-        braid(cells, rows, cols, cfg.braid, rng)
-        start = int(rng.random() * n)
-        dist, parent = bfs(cells, rows, cols, start)
-        lo = cfg.min_path
+        cells = np.zeros(n, dtype=np.int64)
+        path = np.zeros(n, dtype=np.int64)
         hi = cfg.max_path if cfg.max_path is not None else n
-        rand = rng.random
-        # goal: a uniformly random cell whose distance is in [lo, hi] (rejection sampling first,
-        # the explicit candidate list only when the band is narrow)
-        candidates = None
-        for _ in range(6):
-            goal = -1
-            for _ in range(8):
-                g = int(rand() * n)
-                if lo <= dist[g] <= hi:
-                    goal = g
-                    break
-            if goal < 0:
-                if candidates is None:
-                    candidates = [i for i in range(n) if lo <= dist[i] <= hi]
-                if not candidates:
-                    return None
-                goal = candidates[int(rand() * len(candidates))]
-            path = path_to(parent, goal)
-            vec = measure(cells, rows, cols, path)
-            if vec["decisions"] >= cfg.min_decisions and vec["tortuosity"] >= cfg.min_tortuosity:
-                return cells, start, goal, path, vec
-        return None
+        att, start, goal, length, decisions, dead = k.generate(
+            seed, rows, cols, k.ALGORITHM_IDS[cfg.algorithm], float(cfg.braid), cfg.min_path, hi,
+            cfg.min_decisions, float(cfg.min_tortuosity), attempts, cells, path)
+        if att == 0:
+            return 0, None, -1, -1, None, None
+        start, goal = int(start), int(goal)
+        vec = _vector(rows, cols, int(length), int(decisions), int(dead), start, goal)
+        return int(att), cells.tolist(), start, goal, path[: length + 1].tolist(), vec
+
+    def build(self, rng: random.Random):
+        """One attempt (seeded from `rng`): (cells, start, goal, path, vector) meeting the targets, or None."""
+        att, cells, start, goal, path, vec = self._run(rng.getrandbits(32), 1)
+        return (cells, start, goal, path, vec) if att else None
 
     def generate(self, seed: int) -> dict:
         _check_seed(seed)
         cfg: MazeConfig = self.config
-        rng = random.Random(seed)
-        for attempt in range(1, cfg.max_attempts + 1):
-            built = self.build(rng)
-            if built is None:
-                continue
-            cells, start, goal, path, vec = built
-            return self._record(seed, cells, start, goal, path, vec, attempt)
+        # the item's RNG seeds the kernel's generator: every random choice derives from `seed`
+        att, cells, start, goal, path, vec = self._run(random.Random(seed).getrandbits(32), cfg.max_attempts)
+        if att:
+            return self._record(seed, cells, start, goal, path, vec, att)
         raise GenerationError(
             f"maze: no {cfg.rows}x{cfg.cols} maze meeting the targets (path {cfg.min_path}-{cfg.max_path}, "
             f"decisions >= {cfg.min_decisions}, tortuosity >= {cfg.min_tortuosity}) in {cfg.max_attempts} attempts (seed {seed})"

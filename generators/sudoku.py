@@ -2,7 +2,8 @@
 
 Generation for a requested tier T:
 
-1. a random full grid (randomized MRV backtracking from `random.Random(seed)`);
+1. a random full grid (randomized MRV search; all random choices come from a generator seeded by
+   `random.Random(seed)`, so a seed gives the same puzzle on any machine);
 2. clues are removed in random order (optionally in 180°-symmetric pairs), each removal kept only if
    the puzzle stays *solvable with techniques of tier ≤ T* (T ≤ 4; logical solvability implies a
    unique solution), or, for T5 and `minimal=True`, only if the solution stays *unique* (solver
@@ -17,6 +18,9 @@ Generation for a requested tier T:
 
 Failure monotonicity keeps step 2 linear: once removing a clue breaks uniqueness (or tier-T
 solvability), removing it later, with fewer clues around, breaks it too, so each clue is tried once.
+
+The loop runs in numba (`generators/_sudoku_kernels.py`, `generate`); this module validates the
+config, builds the record and holds the pure-Python verifier.
 """
 
 from __future__ import annotations
@@ -37,17 +41,7 @@ from generators.base import (
     record_metadata,
     strip_answer,
 )
-from generators.sudoku_grader import (
-    TIER_NAMES,
-    Geometry,
-    count_solutions,
-    forced_by_givens,
-    forced_hidden,
-    geometry,
-    grade,
-    random_full_grid,
-    to_string,
-)
+from generators.sudoku_grader import TIER_NAMES, Geometry, Grade, engine, geometry, to_string
 
 BOXES = {4: (2, 2), 6: (2, 3), 9: (3, 3)}
 #: fewest clues a uniquely solvable puzzle can have (9×9: 17, McGuire et al. 2012)
@@ -105,90 +99,6 @@ class SudokuConfig:
         return geometry(self.size, *BOXES[self.size])
 
 
-def _groups(g: Geometry, grid: list[int], rng: random.Random, symmetric: bool) -> list[tuple[int, ...]]:
-    """Clue cells still present, in random order; 180°-symmetric pairs when `symmetric`."""
-    size = g.size
-    cells = [i for i in range(size) if grid[i]]
-    rng.shuffle(cells)
-    if not symmetric:
-        return [(i,) for i in cells]
-    seen: set[int] = set()
-    groups = []
-    for i in cells:
-        if i in seen:
-            continue
-        j = size - 1 - i
-        seen.add(i)
-        seen.add(j)
-        groups.append((i,) if i == j else (i, j))
-    return groups
-
-
-def _dig(grid: list[int], groups, g: Geometry, tier: int, floor: int, solution: list[int] | None = None) -> int:
-    """Remove clue groups (in order) from `grid` in place while the puzzle stays solvable.
-
-    `tier` 1–4: keep a removal only if techniques of tier ≤ `tier` still solve the puzzle (which
-    implies uniqueness); `tier` 5: keep it only if the solution stays unique. Returns how many
-    clues were removed.
-    """
-    logical = tier <= 4
-    clues = g.size - grid.count(0)
-    removed = 0
-    for grp in groups:
-        if clues - len(grp) < floor:
-            continue
-        if len(grp) == 1:
-            i = grp[0]
-            if forced_by_givens(grid, i, g) or (tier >= 2 and forced_hidden(grid, i, g)):
-                grid[i] = 0
-                clues -= 1
-                removed += 1
-                continue
-            v = grid[i]
-            grid[i] = 0
-            # uniqueness first: most failed removals break it, and the solver refutes them far
-            # faster than the grader can exhaust its techniques
-            if logical and tier <= 2:  # singles-only grading fails fast on its own
-                ok = grade(grid, g, tier, grp).solved
-            else:
-                ok = count_solutions(grid, g, 1, forbid=(i, v), prefer=solution) == 0
-                if ok and logical:
-                    ok = grade(grid, g, tier, grp).solved
-            if ok:
-                clues -= 1
-                removed += 1
-            else:
-                grid[i] = v
-        else:
-            saved = [grid[i] for i in grp]
-            for i in grp:
-                grid[i] = 0
-            if logical and tier <= 2:
-                ok = grade(grid, g, tier, grp).solved
-            else:
-                ok = count_solutions(grid, g, 2, prefer=solution) == 1
-                if ok and logical:
-                    ok = grade(grid, g, tier, grp).solved
-            if ok:
-                clues -= len(grp)
-                removed += len(grp)
-            else:
-                for i, v in zip(grp, saved):
-                    grid[i] = v
-    return removed
-
-
-def _layers(cfg: "SudokuConfig") -> list[int]:
-    """Digging passes: one pass keeping tier-≤T solvability (T5 and minimal: uniqueness only).
-
-    (Layered digging, T2 then T3 ..., guarantees the tier when the last layer removes anything, but
-    measured slower: T2-minimal puzzles rarely admit a further T3 removal.)
-    """
-    if cfg.minimal:
-        return [5]
-    return [cfg.tier]
-
-
 def render_grid(grid: list[int], g: Geometry) -> str:
     """Rows of digits with `.` for empties, `|` between boxes and a rule line between box bands."""
     n, br, bc = g.n, g.br, g.bc
@@ -232,27 +142,26 @@ class SudokuGenerator(PuzzleGenerator):
         _check_seed(seed)
         cfg: SudokuConfig = self.config
         g = cfg.geometry
-        rng = random.Random(seed)
-        solution = None
-        layers = _layers(cfg)
-        floor = cfg.min_clues or 0
-        for attempt in range(1, cfg.max_attempts + 1):
-            if solution is None or attempt % 4 == 1:
-                solution = random_full_grid(g, rng)
-            puzzle = list(solution)
-            for t in layers:
-                _dig(puzzle, _groups(g, puzzle, rng, cfg.symmetric), g, t, floor, solution)
-            clues = g.size - puzzle.count(0)
-            if cfg.max_clues is not None and clues > cfg.max_clues:
-                continue
-            result = grade(puzzle, g, 4)
-            if result.tier != cfg.tier:
-                continue
-            return self._record(seed, puzzle, solution, result, attempt)
-        raise GenerationError(
-            f"sudoku: no {cfg.size}x{cfg.size} tier-{cfg.tier} puzzle in {cfg.max_attempts} attempts "
-            f"(seed {seed}, clues {cfg.min_clues}-{cfg.max_clues}); widen the clue band or raise max_attempts"
+        e = engine(g)
+        np = e.np
+        # the item's RNG seeds the kernel's generator: every random choice derives from `seed`
+        kseed = random.Random(seed).getrandbits(32)
+        puzzle = np.zeros(g.size, dtype=np.int64)
+        solution = np.zeros(g.size, dtype=np.int64)
+        counts = np.zeros(e.k.N_TECH, dtype=np.int64)
+        attempt, tier, solved = e.k.generate(
+            kseed, cfg.tier, 5 if cfg.minimal else cfg.tier, cfg.symmetric, cfg.min_clues or 0,
+            -1 if cfg.max_clues is None else cfg.max_clues, cfg.max_attempts,
+            e.peers, e.units, e.cell_unit, e.sees, e.inter, e.allm, puzzle, solution, counts,
         )
+        if attempt == 0:
+            raise GenerationError(
+                f"sudoku: no {cfg.size}x{cfg.size} tier-{cfg.tier} puzzle in {cfg.max_attempts} attempts "
+                f"(seed {seed}, clues {cfg.min_clues}-{cfg.max_clues}); widen the clue band or raise max_attempts"
+            )
+        grid = puzzle.tolist()
+        result = Grade(int(tier), bool(solved), e.counts_dict(counts), g.size - grid.count(0))
+        return self._record(seed, grid, solution.tolist(), result, int(attempt))
 
     def _record(self, seed, puzzle, solution, result, attempts) -> dict:
         cfg: SudokuConfig = self.config

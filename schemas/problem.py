@@ -10,16 +10,16 @@ the same columns and a stage can run alone on any input.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import types
 import typing
 from typing import Literal, Optional
 
 import polars as pl
+import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 KINDS = ("competition", "puzzle")
 ANSWER_TYPES = (
@@ -62,7 +62,7 @@ class Problem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # identity and provenance
-    id: str = Field(description="Content-derived id: hash of kind, normalized question, answer and choices.")
+    id: str = Field(description="Content-derived id: XXH3-64 (16 hex digits) of kind, normalized question, answer and choices.")
     source: str = Field(description="Source name from the config (or the file stem).")
     source_file: Optional[str] = Field(None, description="File or dataset the row came from.")
     source_row: Optional[int] = Field(None, description="1-based line (JSONL/CSV) or 0-based row index.")
@@ -79,8 +79,12 @@ class Problem(BaseModel):
     subject: Optional[str] = None
 
     # raw text as in the source, and the value before a stage rewrote it
-    raw_question: Optional[str] = None
-    raw_answer: Optional[str] = None
+    raw_question: Optional[str] = Field(
+        None, description="Question text as in the source; null when normalization left it unchanged (then it equals `question`)."
+    )
+    raw_answer: Optional[str] = Field(
+        None, description="Answer as in the source (as text); null when there was none or it equals `answer` unchanged."
+    )
     original_question: Optional[str] = Field(None, description="Question before a rewrite (MCQ conversion, review edit).")
     original_answer: Optional[str] = None
     original_choices: Optional[list[str]] = None
@@ -187,4 +191,4 @@ def conform(df: pl.DataFrame, *, extra: str = "keep") -> pl.DataFrame:
 def content_id(kind: str, question: str, answer: str | None, choices: list[str] | None) -> str:
     """Stable id from content: the same problem text, answer and options give the same id anywhere."""
     payload = json.dumps([kind, question, answer or "", choices or []], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    return xxhash.xxh3_64_hexdigest(payload.encode("utf-8"))  # 16 hex digits; XXH3 is a frozen, portable spec

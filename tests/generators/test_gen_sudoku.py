@@ -8,7 +8,7 @@ import pytest
 
 from curation.errors import GeneratorConfigError
 from generators.sudoku import SudokuConfig, SudokuGenerator, parse_answer, render_grid
-from generators.sudoku_grader import _tier3, _tier4, count_solutions, geometry, grade, parse_grid
+from generators.sudoku_grader import count_solutions, geometry, grade, parse_grid, technique_step
 from schemas import Problem
 
 EULER_1 = "003020600900305001001806400008102900700000008006708200002609500800203009005010300"
@@ -120,7 +120,8 @@ def test_pointing_eliminates_along_the_row():
     cand = _full_cands()
     for i in (9, 10, 11, 18, 19, 20):  # digit 1 confined to row 0 inside box 0
         cand[i] &= ~1
-    assert _tier3(cand, g) == "pointing"
+    name, cand = technique_step(cand, g, 3)
+    assert name == "pointing"
     assert all(not cand[i] & 1 for i in range(3, 9))
     assert all(cand[i] & 1 for i in range(3))
 
@@ -132,7 +133,8 @@ def test_x_wing_eliminates_in_the_columns():
         for c in range(9):
             if c not in (2, 6):
                 cand[r * 9 + c] &= ~1
-    assert _tier4(cand, g) == "x_wing"
+    name, cand = technique_step(cand, g, 4)
+    assert name == "x_wing"
     for r in range(9):
         for c in (2, 6):
             assert bool(cand[r * 9 + c] & 1) == (r in (0, 4))
