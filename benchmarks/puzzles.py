@@ -4,15 +4,20 @@ against a naive baseline measured in the same run:
 
 - Sudoku baselines: the plain "remove clues in random order until unique" generator, no grading,
   (a) with a straightforward set-based backtracking solver (first empty cell, no bitmasks) and
-  (b) with the plain bitmask MRV solver (`count_solutions_plain`); ratios are against (b).
+  (b) with a plain bitmask MRV solver in pure Python (no propagation); ratios are against (b).
 - Maze baseline: a naive recursive backtracker on a dict-of-sets wall model with a deque BFS.
+
+The generators run numba kernels. Rates are CPU-seconds (`time.process_time`, the machine is shared)
+after one warm-up call per configuration, so the one-time JIT cost is excluded; it is printed
+separately: the first call in this process (compile, or loading the on-disk cache written by an
+earlier run) and a cold compile in a subprocess pointed at an empty `NUMBA_CACHE_DIR`.
 
 Reference figures from the issue (other implementations, other machines, for context only):
 QQWing (C++) ~177 graded minimal puzzles/CPU-s (~56 targeting expert); reasoning-gym ~1.7/CPU-s at its
 hardest; mazelib backtracker ~430 mazes/CPU-s at 25×25. Goals: >= 200 graded puzzles/CPU-s overall,
 >= 60 at the hardest tier, >= 2,000 mazes/CPU-s.
 
-Usage: python benchmarks/puzzles.py [--seconds 3] [--mixed 10000 | --full] [--workers 2] [--no-mixed]
+Usage: python benchmarks/puzzles.py [--seconds 3] [--mixed 10000 | --full] [--workers 2] [--no-mixed] [--no-cold]
 """
 
 from __future__ import annotations
@@ -38,8 +43,11 @@ REFERENCE = {
 }
 
 
-def rate(fn, seconds: float, start_seed: int = 0) -> tuple[float, int]:
-    """Items per CPU-second: call fn(seed) for consecutive seeds until `seconds` of CPU time."""
+def rate(fn, seconds: float, start_seed: int = 0, warm: bool = True) -> tuple[float, int]:
+    """Items per CPU-second: call fn(seed) for consecutive seeds until `seconds` of CPU time
+    (after one untimed warm-up call when `warm`, which pays any JIT compile or cache load)."""
+    if warm:
+        fn(start_seed + 10**6)
     t0 = time.process_time()
     k = 0
     while True:
@@ -105,19 +113,88 @@ def naive_sudoku(seed: int) -> list[list[int]]:
     return grid
 
 
-def plain_sudoku(seed: int) -> list[int]:
-    """Bitmask baseline: random full grid, remove clues until unique with plain MRV counting, no grading."""
-    from generators.sudoku_grader import count_solutions_plain, geometry, random_full_grid
+_POP = [bin(i).count("1") for i in range(1 << 9)]
+_ROW = [i // 9 for i in range(81)]
+_COL = [i % 9 for i in range(81)]
+_BOX = [(i // 27) * 3 + (i % 9) // 3 for i in range(81)]
 
-    g = geometry(9, 3, 3)
+
+def _plain_search(grid: list[int], limit: int, rng: random.Random | None) -> int:
+    """Plain MRV backtracking over row/col/box bitmasks (pure Python, no propagation): counts
+    solutions up to `limit`; with `rng`, tries digits in random order and leaves the first solution
+    in `grid` (full-grid filling)."""
+    R, C, B = [0] * 9, [0] * 9, [0] * 9
+    empties = []
+    for i, v in enumerate(grid):
+        if v:
+            b = 1 << (v - 1)
+            R[_ROW[i]] |= b
+            C[_COL[i]] |= b
+            B[_BOX[i]] |= b
+        else:
+            empties.append(i)
+    if rng is not None:
+        rng.shuffle(empties)
+    found = 0
+
+    def rec(k: int) -> bool:
+        nonlocal found
+        if k == 0:
+            found += 1
+            return found >= limit
+        best_j, best_m, best_n = -1, 0, 99
+        for j in range(k):
+            i = empties[j]
+            m = 0x1FF & ~(R[_ROW[i]] | C[_COL[i]] | B[_BOX[i]])
+            pc = _POP[m]
+            if pc < best_n:
+                if pc == 0:
+                    return False
+                best_n, best_m, best_j = pc, m, j
+                if pc == 1:
+                    break
+        i = empties[best_j]
+        k -= 1
+        empties[best_j], empties[k] = empties[k], empties[best_j]
+        r, c, x = _ROW[i], _COL[i], _BOX[i]
+        digits = [d for d in range(9) if best_m >> d & 1]
+        if rng is not None:
+            rng.shuffle(digits)
+        for d in digits:
+            b = 1 << d
+            R[r] |= b
+            C[c] |= b
+            B[x] |= b
+            grid[i] = d + 1
+            stop = rec(k)
+            R[r] ^= b
+            C[c] ^= b
+            B[x] ^= b
+            if stop:
+                if rng is None:
+                    grid[i] = 0
+                empties[best_j], empties[k] = empties[k], empties[best_j]
+                return True
+        grid[i] = 0
+        empties[best_j], empties[k] = empties[k], empties[best_j]
+        return False
+
+    rec(len(empties))
+    return found
+
+
+def plain_sudoku(seed: int) -> list[int]:
+    """Bitmask baseline (pure Python): random full grid, remove clues until unique with plain MRV
+    counting, no grading. (This was the generator's reference solver before the numba kernels.)"""
     rng = random.Random(seed)
-    grid = random_full_grid(g, rng)
+    grid = [0] * 81
+    _plain_search(grid, 1, rng)
     cells = list(range(81))
     rng.shuffle(cells)
     for i in cells:
         v = grid[i]
         grid[i] = 0
-        if count_solutions_plain(grid, g, 2) != 1:
+        if _plain_search(grid, 2, None) != 1:
             grid[i] = v
     return grid
 
@@ -154,6 +231,40 @@ def naive_maze(seed: int, rows: int = 25, cols: int = 25):
     return dist[(rows - 1, cols - 1)]
 
 
+# ------------------------------------------------------------------------------ JIT cost
+
+_FIRST_CALLS = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+out = {{}}
+t0, c0 = time.perf_counter(), time.process_time()
+from generators.sudoku import SudokuConfig, SudokuGenerator
+SudokuGenerator(SudokuConfig(tier=4)).generate(0)
+out["sudoku"] = (time.perf_counter() - t0, time.process_time() - c0)
+t0, c0 = time.perf_counter(), time.process_time()
+from generators.maze import MazeGenerator
+MazeGenerator.from_level(5).generate(0)
+out["maze"] = (time.perf_counter() - t0, time.process_time() - c0)
+print(json.dumps(out))
+"""
+
+
+def first_calls(cache_dir: str | None) -> dict:
+    """Wall and CPU seconds of the first sudoku and maze `generate` in a fresh interpreter (numba
+    import + compile or cache load); `cache_dir` points NUMBA_CACHE_DIR there (cold compile) for
+    that subprocess only."""
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    code = _FIRST_CALLS.format(root=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -164,13 +275,28 @@ def main(argv=None) -> None:
     ap.add_argument("--full", action="store_true", help="use 100,000 items for the mixed-level run")
     ap.add_argument("--workers", type=int, default=2, help="worker processes for the mixed run (default 2)")
     ap.add_argument("--no-mixed", action="store_true", help="skip the mixed-level wall-time run")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-compile measurement")
     args = ap.parse_args(argv)
     secs = args.seconds
 
+    print("== One-time JIT cost (excluded from every rate below) ==")
+    if not args.no_cold:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = first_calls(tmp)
+        print("cold compile, fresh interpreter, empty cache:  "
+              + ",  ".join(f"{k} {w:5.1f}s wall / {c:5.1f} CPU-s" for k, (w, c) in cold.items()))
+    warm = first_calls(None)
+    print("first call, fresh interpreter, on-disk cache: "
+          + ",  ".join(f"{k} {w:5.1f}s wall / {c:5.1f} CPU-s" for k, (w, c) in warm.items()))
+    print("(sudoku first, including the numba import; maze after it, numba already imported)")
+    print()
+
     print("== Sudoku 9x9: unique + graded puzzles per CPU-second ==")
-    naive_rate, naive_n = rate(naive_sudoku, secs)
+    naive_rate, naive_n = rate(naive_sudoku, secs, warm=False)
     print(f"naive baseline (set-based solver, remove-until-unique, no grading): {naive_rate:8.2f}/CPU-s  (n={naive_n})")
-    base_rate, base_n = rate(plain_sudoku, secs)
+    base_rate, base_n = rate(plain_sudoku, secs, warm=False)
     print(f"baseline (bitmask MRV solver, remove-until-unique, no grading):     {base_rate:8.1f}/CPU-s  (n={base_n})")
     print("ratios below are against the bitmask baseline")
     tier_rates = {}
@@ -189,7 +315,7 @@ def main(argv=None) -> None:
           f"goals >= 200 overall, >= 60 hardest")
 
     print("\n== Mazes 25x25 per CPU-second ==")
-    mb, mbn = rate(naive_maze, secs)
+    mb, mbn = rate(naive_maze, secs, warm=False)
     print(f"baseline (naive recursive backtracker + BFS): {mb:8.1f}/CPU-s  (n={mbn})")
     for alg in ("backtracker", "prim", "wilson"):
         gen = MazeGenerator(MazeConfig(rows=25, cols=25, algorithm=alg))

@@ -146,8 +146,7 @@ def _question_masks(df: pl.DataFrame, settings: CleanSettings) -> dict[str, pl.S
 def reason_exprs(settings: CleanSettings) -> dict[str, pl.Expr]:
     """Each enabled reason → a boolean expression (True = flag). Question-text reasons and the
     answer leak refer to helper columns that `flag_problems` computes first."""
-    q = pl.col("question")
-    qlen = q.str.strip_chars().str.len_chars().fill_null(0)
+    qlen = pl.col("_qlen")  # question length after strip, computed once by flag_problems
     a = pl.col("answer")
     out: dict[str, pl.Expr] = {}
     if settings.empty:
@@ -184,11 +183,14 @@ def flag_problems(df: pl.DataFrame, *, settings: CleanSettings = CleanSettings()
     exprs = reason_exprs(settings)
     if not exprs:
         return df
+    helpers = _question_masks(df, settings)
     if settings.answer_leak:
-        df = df.with_columns(_leak=_leak_mask(df, settings))
-    df = df.with_columns(**_question_masks(df, settings))
+        helpers["_leak"] = _leak_mask(df, settings)
     not_puzzle = (pl.col("kind") != "puzzle").fill_null(True)
-    # booleans first (cheap); the list column is built from a joined string only where a flag fired
+    # booleans first (cheap); the list column is built from a joined string only where a flag fired.
+    # Eager on purpose: a lazy plan collects into many chunks, which makes the split's filters slower.
+    columns = df.columns
+    df = df.with_columns(_qlen=pl.col("question").str.strip_chars().str.len_chars().fill_null(0), **helpers)
     df = df.with_columns(**{f"_f_{name}": (not_puzzle & expr) for name, expr in exprs.items()})
     fired = [pl.col(f"_f_{name}") for name in exprs]
     first = pl.when(fired[0]).then(pl.lit(next(iter(exprs))))
@@ -204,6 +206,4 @@ def flag_problems(df: pl.DataFrame, *, settings: CleanSettings = CleanSettings()
         pl.concat_list([pl.col("clean_flags").fill_null(empty), new_flags]) if had_flags else new_flags
     )
     df = df.with_columns(clean_flags=flags, drop_reason=pl.coalesce(pl.col("drop_reason"), first))
-    return df.drop(
-        [f"_f_{name}" for name in exprs], "_leak", "_proof_q", "_figure", "_multi_part", strict=False
-    )
+    return df.select(columns)

@@ -190,7 +190,10 @@ class PrefectSettings(_Section):
     dask_address: Optional[str] = None
     dask_workers: int = 2
     max_workers: Optional[int] = Field(None, description="Threads/processes of the thread or process runner.")
-    chunk_rows: int = Field(2000, ge=1, description="Rows (or seeds) per chunk task.")
+    chunk_rows: int = Field(2000, ge=1, description="Seeds per puzzle-generation chunk task.")
+    signature_chunk_rows: int = Field(
+        50_000, ge=1, description="Rows per MinHash-signature chunk task (process / Dask runners; ~20 us a row)."
+    )
     network_retries: int = Field(2, ge=0, description="Retries of stages that call a model endpoint.")
     retry_delay_seconds: float = Field(10.0, ge=0)
     schedules: list[Schedule] = Field(default_factory=list)

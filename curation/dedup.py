@@ -367,8 +367,11 @@ def _engine(
     near: bool,
     stats: Optional[dict] = None,
     norm: Optional[pl.Series] = None,
+    signatures: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
-    """`index_dir` may be a folder (loaded here) or an already loaded index frame (or None)."""
+    """`index_dir` may be a folder (loaded here) or an already loaded index frame (or None).
+
+    `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`."""
     _check_settings(settings)
     df = conform(df)
     n = df.height
@@ -397,10 +400,17 @@ def _engine(
         exact_hit = index.with_row_index("_ipos").join(uniq.select("_norm").rename({"_norm": "norm"}), on="norm", how="semi")
         idx_pos = exact_hit["_ipos"].to_numpy().astype(np.int64)
     if near and len(uniq_texts):
-        bands_b, nonempty_b = mh.band_hashes(
-            uniq_texts, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
-            bands=settings.bands, rows=settings.rows,
-        )
+        if signatures is not None:  # precomputed per row (e.g. in chunks on several workers by flows/)
+            if signatures.shape != (n, settings.num_perm):
+                raise ValueError(f"signatures must have shape ({n}, {settings.num_perm}), got {signatures.shape}")
+            sig_t = np.ascontiguousarray(signatures[uniq_rows].T)
+            bands_b = mh.band_hashes_from_signatures(sig_t, settings.bands, settings.rows)
+            nonempty_b = np.ones(len(uniq_rows), dtype=bool)  # uniq excludes empty texts
+        else:
+            bands_b, nonempty_b = mh.band_hashes(
+                uniq_texts, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
+                bands=settings.bands, rows=settings.rows,
+            )
         clock("signatures")
         if index is not None and index.height:
             bands_e = index.select(_band_cols(settings.bands)).to_numpy().astype(np.uint64)
@@ -639,6 +649,7 @@ def mark_duplicates(
     source_priority: Optional[dict[str, int]] = None,
     index_dir: Optional[Path] = None,
     stats: Optional[dict] = None,
+    signatures: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
     """The dedup stage: exact duplicates, template groups, near duplicates (in that order).
 
@@ -646,6 +657,10 @@ def mark_duplicates(
     existing dataset too: a new row duplicating an existing row gets `duplicate_of` = that row's id;
     existing rows always win and are never touched. An absent index means a plain batch run.
     `stats` (optional dict) receives counts and timings.
+    `signatures` (optional): the MinHash signatures of every row, in row order, as
+    `minhash.minhash_signatures(signature_texts(df), num_perm=, seed=, shingle_size=)` with these
+    settings would compute them (shape (rows, num_perm), uint32) - e.g. computed in row chunks on
+    several workers by the Prefect flow; the result is the same as without them.
     """
     _check_settings(settings)
     df = conform(df)
@@ -657,7 +672,12 @@ def mark_duplicates(
     df = _template_groups(df, norm, index)
     if stats is not None:
         stats.setdefault("phases", {})["normalize+template"] = time.process_time() - t0
-    return _engine(df, settings, source_priority, index, near=True, stats=stats, norm=norm)
+    return _engine(df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures)
+
+
+def signature_texts(df: pl.DataFrame) -> pl.Series:
+    """The text of each row that near-duplicate detection shingles (the normalized question)."""
+    return normalize_series(conform(df)["question"])
 
 
 def source_priority_from_config(cfg) -> dict[str, int]:

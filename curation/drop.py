@@ -40,8 +40,11 @@ def split_outcomes(df: pl.DataFrame) -> Outcomes:
     """Split `df` (conformed first) into kept / dropped / review frames (row order preserved)."""
     df = conform(df)
     dest = df.select(_destination().alias("d")).to_series()
+    kept = dest == "kept"
+    if kept.all():  # nothing to remove: no copy
+        return Outcomes(kept=df, dropped=df.clear(), review=df.clear())
     return Outcomes(
-        kept=df.filter(dest == "kept"),
+        kept=df.filter(kept),
         dropped=df.filter(dest == "dropped"),
         review=df.filter(dest == "review"),
     )

@@ -12,6 +12,11 @@ Layout (everything under `out_dir/<settings.dataset_dir>`, default `out_dir/data
       review.parquet                    rows waiting for a human decision
       quarantine.jsonl                  rows that could not be read
 
+Parquet: the configured codec and level (`export.compression`, `export.compression_level`); column
+statistics are null counts only (min/max of long texts cost CPU and prune nothing). All shards go
+through polars' writer: pyarrow's takes slightly less CPU on the nested RL `prompt` column but
+compresses on one thread, so it is slower in wall time when a second core is free (measured).
+
 Next to it, `out_dir/README.md` (written only if absent or written by curate before) carries the
 same `configs` with paths into `dataset/`, so `datasets.load_dataset(out_dir)` loads the export and
 not the work files the pipeline keeps in `out_dir/work/`.

@@ -3,16 +3,17 @@
 Input: a `SourceConfig` (path, format, field mapping). Output: `IngestResult` with
 - `problems`: conformed to `schemas.polars_schema()`; columns filled here: id, source, source_file,
   source_row, source_id, kind, question, answer, answer_type, answer_unit, choices, solution, subject,
-  raw_question, raw_answer, metadata (JSON of the unmapped source fields, plus `curate_notes` when
-  ingest changed the shape of the answer);
+  raw_question, raw_answer (the source text, null where it equals the normalized value), metadata
+  (JSON of the unmapped source fields, plus `curate_notes` when ingest changed the shape of the answer);
 - `quarantine`: rows that could not be read (source, source_file, line, error, raw);
 - `rows_read == problems.height + quarantine.height` (blank JSONL/CSV lines are not rows).
 
 Speed: everything on the common path is a polars expression. Python runs only on rows that need it:
-non-ASCII or oddly spaced text (NFKC), multiple-choice rows, stringified/list answers, answers taken
-from the solution's last `\\boxed{}`, rows with notes, and the sha256 of the content id (batched).
+non-ASCII or oddly spaced text (NFKC), multiple-choice rows the vectorized MCQ path does not take,
+stringified/list answers, solutions with several or deeply nested `\\boxed{}` groups, notes added to
+unusual metadata, and the XXH3 of the content id (one batched `map`).
 
-Answer normalization (raw value kept in `raw_answer`):
+Answer normalization (raw value kept in `raw_answer` when it differs):
 - text: NFKC + whitespace (same result as `curation.text.normalize_text`);
 - floats that are integers → integer text (`27.0` → `27`, also the string `"27.0"`);
 - lists / stringified lists: one element → that element (`"['2']"` → `2`); several → joined with
@@ -89,6 +90,9 @@ _ALL_WS = _WS_NO_NL + "\n"
 # An ASCII string is unchanged by normalize_text unless it matches this.
 _NEEDS_NORMALIZING = r"[\t\x0b\x0c\r\x1c-\x1f]|  | \n|\n |\n\n\n|^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"
 _NEEDS_NORMALIZING_INNER = r"[\t\x0b\x0c\r\x1c-\x1f]|  | \n|\n |\n\n\n"  # + first/last char checked apart
+_NEEDS_NORMALIZING_CTRL = r"[\t\x0b\x0c\r\x1c-\x1f]"
+_NEEDS_NORMALIZING_SEQ = r"  | \n|\n |\n\n\n"
+_ASCII_EDGE_WS = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII chars that `\s` or `[\x1c-\x1f]` match
 
 
 @dataclass
@@ -120,12 +124,13 @@ def normalize_series(s: pl.Series) -> pl.Series:
     s = s.cast(pl.Utf8)
     frame = s.to_frame("s")
     c = pl.col("s")
-    edge = r"^[\s\x1c-\x1f]$"
+    # the same test as `_NEEDS_NORMALIZING` plus "not ASCII", split so that each part is a cheap
+    # scan (a literal alternation and a small byte class get SIMD prefilters; a combined regex does not)
     mask = frame.select(
         (c.str.len_bytes() != c.str.len_chars())
-        | c.str.contains(_NEEDS_NORMALIZING_INNER)
-        | c.str.slice(0, 1).str.contains(edge)
-        | c.str.slice(-1, 1).str.contains(edge)
+        | c.str.contains(_NEEDS_NORMALIZING_SEQ)
+        | c.str.contains(_NEEDS_NORMALIZING_CTRL)
+        | (c.str.strip_chars(_ASCII_EDGE_WS).str.len_bytes() != c.str.len_bytes())  # edge whitespace
     ).to_series().fill_null(False)
     if not mask.any():
         return s
@@ -729,7 +734,8 @@ def _last_boxed_series(texts: pl.Series) -> pl.Series:
         n=pl.col("s").str.count_matches(_BOXED_START).fill_null(0),
         v=pl.col("s").str.extract(_BOXED_ONE, 1).str.strip_chars(_ALL_WS),
     )
-    out = frame.select(pl.when(pl.col("n") == 1).then(pl.col("v"))).to_series()
+    # an empty `\boxed{}` is no answer (same as `last_boxed`)
+    out = frame.select(pl.when((pl.col("n") == 1) & (pl.col("v") != "")).then(pl.col("v"))).to_series()
     slow = ((frame["n"] > 1) | ((frame["n"] == 1) & frame["v"].is_null())).fill_null(False)
     if slow.any():
         where = slow.arg_true()
@@ -772,7 +778,10 @@ def _add_note(metadata: str | None, note: str | None) -> str | None:
         obj = json.loads(metadata) if metadata else {}
     except ValueError:
         obj = {"metadata": metadata}
-    obj.setdefault("curate_notes", []).append(note)
+    if not isinstance(obj, dict):
+        obj = {"metadata": obj}
+    prior = obj.get("curate_notes", [])
+    obj["curate_notes"] = [*(prior if isinstance(prior, list) else [prior]), note]  # a source field may hold anything
     return json.dumps(obj, ensure_ascii=False)
 
 

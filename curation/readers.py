@@ -4,7 +4,8 @@ Each reader returns a `RawTable`: the records as a polars frame (source columns 
 objects as structs), the row position of every record (`source_row`: 1-based line for JSONL/CSV,
 0-based index otherwise) and the rows that could not be read (`bad`: position, error, raw text).
 
-Speed: JSONL is read with `polars.read_ndjson` (vectorized). Only when that fails (a malformed line,
+Speed: JSONL is read with `polars.read_ndjson` (vectorized), straight from the file when a memory-mapped
+check finds no BOM and no line starting with whitespace. Only when that fails (a malformed line,
 a line that is not an object, or types polars cannot reconcile) do we fall back to a per-line
 `json.loads` pass that finds the bad lines; the good lines are then read with polars again.
 Blank (whitespace-only) lines are not records: they are skipped, and line numbers stay exact.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +100,25 @@ def read_raw(path: str | Path, fmt: str, *, source: str, split: str | None = Non
 # ---------------------------------------------------------------------------------------- JSONL
 
 
+def _clean_jsonl_file(path: Path) -> bool:
+    """True when the file has no BOM and no line starting with whitespace (blank lines included),
+    checked on a memory map so the common path never copies the file into Python."""
+    with open(path, "rb") as fh:
+        if fh.read(3) in (b"\xef\xbb\xbf", b""):
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return not mm[:1].isspace() and _BLANK_LINE.search(mm) is None
+
+
 def read_jsonl(path: Path) -> RawTable:
+    if _clean_jsonl_file(path):  # fast path: polars reads the file itself
+        try:
+            df = pl.read_ndjson(path, infer_schema_length=_INFER_ROWS)
+            if not _has_coerced_text(df):
+                return RawTable(df, pl.int_range(1, df.height + 1, eager=True), str(path))
+        except Exception:  # noqa: BLE001 - any parse/schema problem → the careful path
+            pass
+        return _read_jsonl_careful(path.read_bytes(), path)
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

@@ -24,35 +24,54 @@ def normalize_text(text: str | None) -> str | None:
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 
-def find_boxed(text: str) -> list[tuple[int, int, str]]:
+def _group_end(text: str, open_end: int, limit: int) -> int | None:
+    """Index just past the brace closing the group opened before `open_end`, or None if unbalanced
+    within `limit` characters. Escaped braces (`\\{`) do not count toward the balance."""
+    depth = 1
+    i = open_end
+    n = min(len(text), open_end + limit)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def find_boxed(text: str, *, max_group_chars: int = 20_000) -> list[tuple[int, int, str]]:
     """All `\\boxed{...}` / `\\fbox{...}` groups with balanced braces: (start, end, content).
 
-    Unbalanced groups are skipped. Escaped braces (`\\{`) do not count toward the balance.
+    Unbalanced groups (or groups longer than `max_group_chars`) are skipped.
     """
     found: list[tuple[int, int, str]] = []
     for match in _BOXED.finditer(text):
-        depth = 1
-        i = match.end()
-        n = len(text)
-        while i < n:
-            ch = text[i]
-            if ch == "\\" and i + 1 < n:
-                i += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    found.append((match.start(), i + 1, text[match.end() : i]))
-                    break
-            i += 1
+        end = _group_end(text, match.end(), max_group_chars)
+        if end is not None:
+            found.append((match.start(), end, text[match.end() : end - 1]))
     return found
 
 
-def last_boxed(text: str | None) -> str | None:
-    """Content of the last balanced `\\boxed{...}` or `\\fbox{...}` in `text`, or None."""
-    if not text:
+def last_boxed(text: str | None, *, max_group_chars: int = 20_000, max_candidates: int = 64) -> str | None:
+    """Content of the last balanced, non-empty `\\boxed{...}` or `\\fbox{...}` in `text`, or None.
+
+    Candidates are tried from the end, at most `max_candidates` of them, each scanned at most
+    `max_group_chars` characters: the work stays bounded on adversarial input (thousands of
+    unclosed `\\boxed{`), and a self-correction ("\\boxed{12} ... wait ... \\boxed{15}") gives 15.
+    """
+    if not text or ("\\boxed" not in text and "\\fbox" not in text):
         return None
-    groups = find_boxed(text)
-    return groups[-1][2].strip() if groups else None
+    starts = list(_BOXED.finditer(text))
+    for match in reversed(starts[-max_candidates:]):
+        end = _group_end(text, match.end(), max_group_chars)
+        if end is not None:
+            content = text[match.end() : end - 1].strip()
+            if content:
+                return content
+    return None

@@ -1,14 +1,15 @@
 """The chunked pieces of dedup and puzzle generation (no Prefect here: plain functions the tasks call).
 
 Dedup: `compute_signature_chunk` computes the MinHash signatures of a row range of the input and
-saves them as `.npy`; `dedup_with_signatures` stacks the chunks in row order and runs the library's
-`mark_duplicates` with them (banding, candidate pairs, exact Jaccard and clustering need every row,
-so that part is one task). The signatures are the very ones `mark_duplicates` would compute itself
-(same texts, same `minhash_signatures` parameters), so the output is identical.
+saves them as `.npy`; the band/cluster task then runs the stage itself (`run_stage`) inside
+`precomputed_signatures`, which hands those signatures to `mark_duplicates` (banding, candidate
+pairs, exact Jaccard and clustering need every row, so that part is one task). The signatures are
+the very ones `mark_duplicates` would compute itself (same texts, same parameters): same output.
 
 Generation: `seed_chunks` splits a request's seeds the way `generators.generate_records` assigns
-them; `generate_chunk_file` writes one chunk's records as Parquet; `merge_generated` appends them to
-the ingested table exactly as `curation.pipeline.step_generate` does.
+them (item i: seed + i); `generate_chunk_file` writes one chunk's records as Parquet; the merge task
+runs the stage itself (`run_stage`) inside `pregenerated`, which makes `generate_records` return
+those records, so `curation.pipeline.step_generate` stays the one definition of the stage.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
-import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from curation.io import read_problems, write_problems
 from schemas import conform
 
 # --- dedup ----------------------------------------------------------------------------------------
@@ -38,20 +38,18 @@ def _dedup_module():
 
 
 def dedup_chunkable() -> bool:
-    """True when `curation.dedup.mark_duplicates` can take precomputed signatures."""
+    """True when `curation.dedup.mark_duplicates` can take precomputed signatures (and says of which text)."""
     dedup = _dedup_module()
-    if dedup is None or not hasattr(dedup, "mark_duplicates"):
+    if dedup is None or not hasattr(dedup, "mark_duplicates") or not hasattr(dedup, "signature_texts"):
         return False
     return "signatures" in inspect.signature(dedup.mark_duplicates).parameters
 
 
-def signature_texts(df: pl.DataFrame) -> list[str]:
-    """The texts dedup signs: the dedup-normalized question of every row (empty text = no shingles)."""
-    import curation.dedup as dedup
+def signature_texts(df: pl.DataFrame):
+    """The texts dedup signs: `curation.dedup.signature_texts` (the normalized question of each row)."""
+    from curation.dedup import signature_texts as texts
 
-    if hasattr(dedup, "signature_texts"):
-        return dedup.signature_texts(df)
-    return df.select(dedup.normalized_question_expr().alias("t")).get_column("t").to_list()
+    return texts(df)
 
 
 def row_count(path: str | Path) -> int:
@@ -86,41 +84,41 @@ def compute_signature_chunk(cfg, input_file: str, start: int, stop: int, out_fil
     return {"file": str(out), "rows": stop - start, "products": {str(out): file_digest(out)}}
 
 
-def dedup_with_signatures(ws, input_file: Path, signature_files: list[Path]):
-    """The dedup stage with precomputed signatures; mirrors `curation.pipeline.run_stage`."""
-    from curation.dedup import mark_duplicates
+@contextmanager
+def precomputed_signatures(input_file: str | Path, signature_files: list[Path]):
+    """Within the block, `curation.dedup.mark_duplicates` uses the chunk signatures of `input_file`.
 
-    signatures = np.concatenate([np.load(p) for p in signature_files]) if signature_files else None
+    The stage step (`curation.pipeline.step_dedup`) stays the single definition of the dedup stage
+    (it may run dedup on a subset of rows, e.g. non-puzzles): whatever frame it passes, each row's
+    signature is looked up by its text (a signature is a function of the text alone), so the result
+    is exactly what `mark_duplicates` would compute itself. Rows whose text is not found (none, in
+    practice) make it compute the signatures itself.
+    """
+    import curation.dedup as dedup
 
-    def step(ws_, df):
-        priority = {(s.name or Path(s.path).stem): s.priority for s in ws_.cfg.sources}
-        out = mark_duplicates(
-            df, settings=ws_.cfg.dedup, source_priority=priority, index_dir=ws_.dedup_index, signatures=signatures
-        )
-        return out, None
+    sig_all = np.concatenate([np.load(p) for p in signature_files]) if signature_files else None
+    texts = signature_texts(conform(pl.read_parquet(input_file, columns=["question"])))
+    lookup = pl.DataFrame({"t": texts, "i": np.arange(len(texts), dtype=np.int64)}).unique("t", keep="first")
+    real = dedup.mark_duplicates
 
-    return run_stage_with(ws, "dedup", input_file, step)
+    def mark_duplicates(df, *args, signatures=None, **kwargs):
+        if signatures is None and sig_all is not None and df.height:
+            rows = (
+                pl.DataFrame({"t": signature_texts(df)})
+                .with_row_index("p")
+                .join(lookup, on="t", how="left")
+                .sort("p")
+                .get_column("i")
+            )
+            if rows.null_count() == 0 and sig_all.shape[0] == len(texts):
+                signatures = sig_all[rows.to_numpy()]
+        return real(df, *args, signatures=signatures, **kwargs)
 
-
-def run_stage_with(ws, stage: str, input_file: Path, step):
-    """`curation.pipeline.run_stage` with a given step function (same conform, file and counts)."""
-    from curation.pipeline import StageCount, _added, _reason_counts
-
-    started = time.perf_counter()
-    df_in = read_problems(input_file)
-    df, note = step(ws, df_in)
-    df = conform(df)
-    out_file = write_problems(df, ws.stage_file(stage))
-    count = StageCount(
-        stage=stage,
-        rows=df.height,
-        dropped=_added(_reason_counts(df_in, "drop_reason"), _reason_counts(df, "drop_reason")),
-        review=_added(_reason_counts(df_in, "review_reason"), _reason_counts(df, "review_reason")),
-        seconds=time.perf_counter() - started,
-        skipped=False,
-        note=note,
-    )
-    return out_file, count
+    dedup.mark_duplicates = mark_duplicates
+    try:
+        yield
+    finally:
+        dedup.mark_duplicates = real
 
 
 # --- puzzle generation ----------------------------------------------------------------------------
@@ -149,19 +147,43 @@ def seed_chunks(generator: str, *, count: int, level: int, seed: int, size: int)
 
 
 def generate_chunk_file(generator: str, level: int, seeds: list[int], out_file: Path) -> Path:
-    """Generate one chunk of puzzles and write them (conformed) to `out_file`."""
+    """Generate one chunk of puzzles and write the records, as generated, to a Parquet file."""
     from generators import generate_chunk
 
     records = generate_chunk(generator, level=level, seeds=seeds)
-    return write_problems(conform(pl.DataFrame(records, infer_schema_length=None)), out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_file.with_name(f".{out_file.name}.{os.getpid()}.tmp")
+    pl.DataFrame(records, infer_schema_length=None).write_parquet(tmp)
+    os.replace(tmp, out_file)
+    return out_file
 
 
-def merge_generated(ws, input_file: Path, chunk_files: list[Path]):
-    """Append the generated chunks to the ingested table (as `step_generate` does)."""
+def read_chunk_records(files: list[str | Path]) -> list[dict]:
+    """The records of chunk files, in order (what `generate_records` returns for those seeds)."""
+    if not files:
+        return []
+    return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").to_dicts()
 
-    def step(ws_, df):
-        frames = [df] + [read_problems(p) for p in chunk_files]
-        made = sum(f.height for f in frames[1:])
-        return pl.concat(frames, how="diagonal_relaxed"), f"{made} puzzles generated"
 
-    return run_stage_with(ws, "generate", input_file, step)
+@contextmanager
+def pregenerated(requests: list[dict[str, Any]]):
+    """Within the block, `generators.generate_records` returns the chunk files' records for the
+    requests generated by the chunk tasks (`{"generator", "count", "level", "seed", "files"}`), so
+    the stage step (`curation.pipeline.step_generate`) stays the single definition of the stage.
+    Any other call generates as usual."""
+    import generators
+
+    real = generators.generate_records
+    table = {(r["generator"], r["count"], r["level"], r["seed"]): r["files"] for r in requests}
+
+    def generate_records(name, *, count, level, seed=0, **kwargs):
+        files = table.get((name, count, level, seed))
+        if files is None:
+            return real(name, count=count, level=level, seed=seed, **kwargs)
+        return read_chunk_records(files)
+
+    generators.generate_records = generate_records
+    try:
+        yield
+    finally:
+        generators.generate_records = real

@@ -53,11 +53,13 @@ class RunContext:
     spec: dict[str, Any]
     ws: Workspace
 
+    parallel: bool = False
+
     @classmethod
     def from_config(cls, cfg: PipelineConfig) -> "RunContext":
         ws = Workspace(cfg)
         ws.work.mkdir(parents=True, exist_ok=True)
-        return cls(cfg=cfg, spec=tasks.make_spec(cfg), ws=ws)
+        return cls(cfg=cfg, spec=tasks.make_spec(cfg), ws=ws, parallel=_runner_is_parallel())
 
     @property
     def results_dir(self) -> Path:
@@ -81,6 +83,16 @@ class RunContext:
             opts["retry_delay_seconds"] = self.cfg.prefect.retry_delay_seconds
         opts.update(extra)
         return opts
+
+
+def _runner_is_parallel() -> bool:
+    """True when the current flow's task runner runs tasks in other processes (process pool, Dask)."""
+    from prefect.context import FlowRunContext
+
+    from flows.runners import runner_kind
+
+    ctx = FlowRunContext.get()
+    return bool(ctx) and runner_kind(ctx.task_runner) in ("process", "dask")
 
 
 def load_run_config(config_path: str | Path, output_dir: str | None = None) -> PipelineConfig:
@@ -123,7 +135,9 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
     t0 = time.perf_counter()
     params = _stage_params(ctx, stage, input_file)
     enabled = stage_enabled(ctx.cfg, stage)
-    if enabled and stage == "dedup" and chunks.dedup_chunkable():
+    # signatures in chunks only pay off in parallel processes: on threads numpy's shingle hashing
+    # holds the GIL, and the chunk tasks + lookup cost more than they save (benchmarks/flows.py)
+    if enabled and stage == "dedup" and ctx.parallel and chunks.dedup_chunkable():
         result, cached = _dedup_chunked(ctx, params)
     elif enabled and stage == "generate" and chunks.generate_chunkable() and ctx.cfg.generate.puzzles:
         result, cached = _generate_chunked(ctx, params)
@@ -140,6 +154,7 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
         **result["count"],
         "cached": cached,
         "attempts": result.get("attempts", 1),
+        "chunks": result.get("chunks", 1),
         "wall_seconds": round(time.perf_counter() - t0, 3),  # as seen by the flow: task overhead included
     }
     return result
@@ -148,7 +163,7 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
 def _dedup_chunked(ctx: RunContext, params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     input_file = params["input_file"]
     rows = chunks.row_count(input_file)
-    size = max(1, ctx.cfg.prefect.chunk_rows)
+    size = max(1, ctx.cfg.prefect.signature_chunk_rows)
     sig_dir = ctx.ws.work / "dedup_signatures"
     sig_dir.mkdir(parents=True, exist_ok=True)
     opts = ctx.options("dedup")
@@ -196,25 +211,33 @@ def _generate_chunked(ctx: RunContext, params: dict[str, Any]) -> tuple[dict[str
     code = code_digest("generate")
     opts = ctx.options("generate")
     chunk_task = tasks.generate_chunk_task.with_options(**opts)
-    chunk_params = []
-    for req in ctx.cfg.generate.puzzles:
+    chunk_params, owners = [], []
+    for r, req in enumerate(ctx.cfg.generate.puzzles):
         for seeds in chunks.seed_chunks(req.generator, count=req.count, level=req.level, seed=req.seed, size=size):
-            out = gen_dir / f"{req.generator}_L{req.level}_{seeds[0]}_{seeds[-1]}_{len(seeds)}.parquet"
+            out = gen_dir / f"{req.generator}_L{req.level}_{seeds[0]}_{len(seeds)}.parquet"
             chunk_params.append(
                 dict(
                     generator=req.generator, level=req.level, first=seeds[0], last=seeds[-1],
                     seeds=seeds, code=code, out_file=str(out.resolve()),
                 )
             )
+            owners.append(r)
     futures = [chunk_task.submit(**p) for p in chunk_params]
     results = [f.result() for f in futures]
     for i, res in enumerate(results):
         if not (Path(res["file"]).exists() and file_digest(res["file"]) == res["digest"]):
             results[i] = chunk_task.with_options(refresh_cache=True).submit(**chunk_params[i]).result()
+    requests = [
+        {
+            "generator": req.generator, "count": req.count, "level": req.level, "seed": req.seed,
+            "files": [res["file"] for res, o in zip(results, owners) if o == r],
+        }
+        for r, req in enumerate(ctx.cfg.generate.puzzles)
+    ]
     result, cached = _submit_checked(
         tasks.generate_merge_task,
         opts,
-        chunk_files=[r["file"] for r in results],
+        requests=requests,
         chunk_digests=[r["digest"] for r in results],
         **params,
     )

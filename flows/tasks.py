@@ -113,12 +113,13 @@ def dedup_cluster_task(
     code: str,
     out_file: str,
 ) -> dict[str, Any]:
-    """Band and cluster precomputed signatures (one task: the LSH index needs every row)."""
-    from curation.pipeline import Workspace
-    from flows.chunks import dedup_with_signatures
+    """The dedup stage with the chunk signatures: band, verify, cluster (one task: LSH needs every row)."""
+    from curation.pipeline import Workspace, run_stage
+    from flows.chunks import precomputed_signatures
 
     ws = Workspace(config_from_spec(spec))
-    out, count = dedup_with_signatures(ws, Path(input_file), [Path(p) for p in signature_files])
+    with precomputed_signatures(input_file, [Path(p) for p in signature_files]):
+        out, count = run_stage(ws, "dedup", Path(input_file))
     return {
         "stage": "dedup",
         "file": str(out),
@@ -144,18 +145,19 @@ def generate_merge_task(
     spec: dict[str, Any],
     input_file: str,
     input_digest: str,
-    chunk_files: list[str],
+    requests: list[dict[str, Any]],
     chunk_digests: list[str],
     sections: str,
     code: str,
     out_file: str,
 ) -> dict[str, Any]:
-    """Append the generated chunks to the ingested table: the generate stage's output file."""
-    from curation.pipeline import Workspace
-    from flows.chunks import merge_generated
+    """The generate stage with the chunk tasks' records: append them to the ingested table."""
+    from curation.pipeline import Workspace, run_stage
+    from flows.chunks import pregenerated
 
     ws = Workspace(config_from_spec(spec))
-    out, count = merge_generated(ws, Path(input_file), [Path(p) for p in chunk_files])
+    with pregenerated(requests):
+        out, count = run_stage(ws, "generate", Path(input_file))
     return {
         "stage": "generate",
         "file": str(out),

@@ -1,7 +1,8 @@
 """Numba kernels for maze generation: carving (backtracker, Prim, Wilson), braiding, BFS, measuring.
 
 Imported lazily by `generators.maze` on the first `generate`/`build` call (never at import time);
-compiled with `cache=True`, so the compile cost is paid once per machine.
+compiled with `cache=True`, so the compile cost is paid once per machine (numba keys the cache on
+this file only: after editing `_kernel_rng.py`, delete `generators/__pycache__/*.nbi` and `*.nbc`).
 
 Layout: a maze of rows×cols cells is `cells[rows*cols]` (int64), row-major, each a 4-bit mask of
 open sides U=1 D=2 L=4 R=8 (the record's hex encoding). Neighbours are computed from the index:

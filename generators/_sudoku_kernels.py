@@ -3,6 +3,8 @@
 Imported lazily (first `generate`/`grade`/`count_solutions` call), so `import generators` and
 `curate --help` never load numba. Compiled with `cache=True`: the first call on a machine compiles
 (see `benchmarks/puzzles.py` for the time) and writes the cache to `generators/__pycache__`.
+Numba keys each cached function on its own file only: after editing `_kernel_rng.py`, delete
+`generators/__pycache__/*.nbi` and `*.nbc` so the kernels that inline it are recompiled.
 
 Layout (all int64 numpy arrays; n ≤ 9, so every mask fits in one int64):
 
@@ -14,7 +16,8 @@ Layout (all int64 numpy arrays; n ≤ 9, so every mask fits in one int64):
   n..2n-1, boxes 2n..3n-1; column c lists (0,c),(1,c),...), `cell_unit[size, 3]` (row, column and
   box unit of each cell), `sees[size, size]` (1 when two distinct cells are peers) and `inter[K, 2]`
   (every (line unit, box unit) pair that intersects, for pointing/claiming);
-- technique ids (index into the `counts` array) are `TECHNIQUES` order, tiers in `TECHNIQUE_TIER`.
+- technique ids (index into the `counts` array) follow `TECHNIQUES`; tiers are in
+  `sudoku_grader.TECHNIQUE_TIER`.
 
 Randomness: every random choice comes from the xorshift32 state of `_kernel_rng`, seeded by the
 caller from the item's `random.Random(seed)`; integer-only arithmetic, so a seed gives the same
@@ -75,7 +78,6 @@ def init_cand(vals, cand, peers, allm):
     for i in range(size):
         v = vals[i]
         if v:
-            b = 1 << (v - 1)
             for p in peers[i]:
                 if vals[p] == v:
                     return False
@@ -398,7 +400,7 @@ def tier3_step(cand, units, cell_unit, inter):
                 continue
             for a in range(nd):
                 for b in range(a + 1, nd):
-                    for c in range(b + 1 if k == 3 else -1, nd if k == 3 else 0):
+                    for c in range(b + 1 if k == 3 else -1, nd if k == 3 else 0):  # pairs: c = -1 once
                         p = pos[digs[a]] | pos[digs[b]]
                         dm = (1 << digs[a]) | (1 << digs[b])
                         if c >= 0:
@@ -445,7 +447,7 @@ def tier4_step(cand, units, peers, sees):
                     continue
                 for x in range(nl):
                     for y in range(x + 1, nl):
-                        for z in range(y + 1 if k == 3 else -1, nl if k == 3 else 0):
+                        for z in range(y + 1 if k == 3 else -1, nl if k == 3 else 0):  # X-wing: z = -1 once
                             um = lpos[x] | lpos[y]
                             if z >= 0:
                                 um |= lpos[z]

@@ -158,8 +158,9 @@ class MazeGenerator(PuzzleGenerator):
     def _run(self, seed: int, attempts: int):
         """The kernel's attempt loop from a 32-bit seed: (attempt, cells, start, goal, path, vector);
         attempt 0 when none met the targets."""
-        from generators import _maze_kernels as k
         import numpy as np
+
+        from generators import _maze_kernels as k
 
         cfg: MazeConfig = self.config
         rows, cols = cfg.rows, cfg.cols

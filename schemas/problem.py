@@ -173,11 +173,14 @@ def conform(df: pl.DataFrame, *, extra: str = "keep") -> pl.DataFrame:
     contamination flags); `extra="drop"` removes them.
     """
     schema = polars_schema()
+    have = df.schema
+    if list(have.items())[: len(schema)] == list(schema.items()) and (extra == "keep" or len(have) == len(schema)):
+        return df  # already conformed (the common case between stages): nothing to add, cast or move
     defaults = _defaults()
     columns = []
     for name, dtype in schema.items():
         if name in df.columns:
-            columns.append(pl.col(name).cast(dtype, strict=False))
+            columns.append(pl.col(name) if have[name] == dtype else pl.col(name).cast(dtype, strict=False))
         else:
             default = defaults.get(name)
             if isinstance(default, list):

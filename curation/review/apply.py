@@ -104,7 +104,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
     """Apply decisions to the rows that have a queue item (matched on id + content); a join.
 
     accepted → `review_status="accepted"`; edited → question/answer replaced (previous values in
-    `original_question`/`original_answer`), `rewritten_by="review"`, `review_status="edited"`;
+    `original_question`/`original_answer` unless an earlier rewrite already holds them), `rewritten_by="review"`, `review_status="edited"`;
     rejected → `review_status="rejected"` and `drop_reason="review_rejected"` where still null;
     pending, claimed or skipped → `review_status="pending"`. Rows without an item are unchanged.
     """
@@ -160,8 +160,16 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         .alias("review_status"),
         pl.when(q_changes).then(new_q).otherwise(pl.col("question")).alias("question"),
         pl.when(a_changes).then(new_a).otherwise(pl.col("answer")).alias("answer"),
-        pl.when(is_edit).then(pl.col("question")).otherwise(pl.col("original_question")).alias("original_question"),
-        pl.when(is_edit).then(pl.col("answer")).otherwise(pl.col("original_answer")).alias("original_answer"),
+        # the earliest original wins: an item rewritten by MCQ conversion and then edited keeps the
+        # question as ingested, not the intermediate rewrite
+        pl.when(is_edit & pl.col("original_question").is_null())
+        .then(pl.col("question"))
+        .otherwise(pl.col("original_question"))
+        .alias("original_question"),
+        pl.when(is_edit & pl.col("original_answer").is_null())
+        .then(pl.col("answer"))
+        .otherwise(pl.col("original_answer"))
+        .alias("original_answer"),
         pl.when(is_edit).then(pl.lit("review")).otherwise(pl.col("rewritten_by")).alias("rewritten_by"),
         pl.when((status == REJECTED) & pl.col("drop_reason").is_null())
         .then(pl.lit("review_rejected"))

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 
-from curation.text import find_boxed
+from curation.text import last_boxed
 from curation.verifier.bounded import MAX_RESPONSE_CHARS
 from curation.verifier.types import Extraction
 
 _THINK_END = "</think>"
-_BOXED_START = re.compile(r"\\(?:boxed|fbox)\s*\{")
 # every quantifier next to another whitespace quantifier is bounded, so matching stays linear
 _PHRASE = re.compile(
     r"(?:final[ \t]+answer|the[ \t]+answer|answer[ \t]+is)[ \t]{0,5}"
@@ -36,46 +35,6 @@ _TRAILING_NUMBER = re.compile(
     r"(?<![\w.^/*+\\{}-])(?P<a>-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?)\s*(?:\$|\\\]|\\\)|\*\*|\s)*[.!]?\s*$"
 )
 #: boxed groups scanned the slow way only when there are few of them
-_MAX_BOXED_SCAN = 256
-_MAX_BOXED_CHARS = 20_000
-
-
-def _last_boxed(text: str) -> str | None:
-    """Content of the last non-empty balanced boxed group. Uses `curation.text.find_boxed`, except on
-    pathological inputs (thousands of `\\boxed{`), where candidates are scanned from the end with the
-    same balance rules so work stays linear."""
-    count = text.count("\\boxed") + text.count("\\fbox")
-    if count == 0:
-        return None
-    if count <= _MAX_BOXED_SCAN and len(text) <= 4 * _MAX_BOXED_CHARS:
-        groups = find_boxed(text)
-        for _, _, content in reversed(groups):
-            if content.strip():
-                return content.strip()
-        return None
-    starts = [m for m in _BOXED_START.finditer(text)]
-    for m in reversed(starts[-64:]):
-        segment = text[m.start() : m.start() + _MAX_BOXED_CHARS]
-        # only the group starting at this candidate
-        depth, i, n = 1, m.end() - m.start(), len(segment)
-        while i < n:
-            ch = segment[i]
-            if ch == "\\" and i + 1 < n:
-                i += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    content = segment[m.end() - m.start() : i].strip()
-                    if content:
-                        return content
-                    break
-            i += 1
-    return None
-
-
 def _tidy(ans: str) -> str:
     s = ans.strip()
     s = re.sub(r"^\*\*|\*\*$", "", s).strip()
@@ -98,7 +57,7 @@ def _tidy(ans: str) -> str:
 
 
 def _search(text: str) -> Extraction | None:
-    boxed = _last_boxed(text)
+    boxed = last_boxed(text)
     if boxed is not None:
         return Extraction(boxed, "boxed")
     best: tuple[int, str, str] | None = None

@@ -73,6 +73,7 @@ path = "bench.jsonl"
 [prefect]
 task_runner = "{runner}"
 chunk_rows = {chunk_rows}
+signature_chunk_rows = {chunk_rows}
 retry_delay_seconds = 0
 {extra}
 """

@@ -50,8 +50,11 @@ def test_dask_runner_gives_same_dedup_and_puzzles(thread_run: Path, tmp_path: Pa
     cfg = write_sample(tmp_path / "dask", generate=True, runner="dask", chunk_rows=3, extra="dask_workers = 2")
     result = curation_pipeline(config_path=str(cfg))
     _compare(thread_run, tmp_path / "dask" / "out")
-    gen = next(s for s in result["flow_stages"] if s["stage"] == "generate")
-    assert gen["rows"] == stage_table(thread_run, "01_generate.parquet").height
+    stages = {s["stage"]: s for s in result["flow_stages"]}
+    assert stages["generate"]["rows"] == stage_table(thread_run, "01_generate.parquet").height
+    # the work really was split: 3 sudoku + 2 maze seed chunks, one signature task per 3 rows
+    assert stages["generate"]["chunks"] == 5
+    assert stages["dedup"]["chunks"] == -(-stages["dedup"]["rows"] // 3)
 
 
 def test_task_runner_override_and_process_pool(thread_run: Path, tmp_path: Path):

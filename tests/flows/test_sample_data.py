@@ -43,7 +43,7 @@ def sample_config(tmp_path: Path, fake_server) -> Path:
     cfg.write_text(
         cfg.read_text()
         + f'\n[difficulty.model]\nbase_url = "{fake_server.base_url}"\nmodel = "fake"\nmax_retries = 1\n'
-        + "\n[prefect]\nchunk_rows = 8\nretry_delay_seconds = 0\n"
+        + "\n[prefect]\nchunk_rows = 8\nsignature_chunk_rows = 8\nretry_delay_seconds = 0\n"
     )
     return cfg
 

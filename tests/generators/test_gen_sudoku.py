@@ -66,7 +66,7 @@ def test_same_seed_same_puzzle_and_tier_matches(tier):
     Problem.model_validate(a)
 
 
-@pytest.mark.parametrize("size,tier", [(9, 1), (9, 2), (9, 3), (9, 5), (4, 1), (6, 1), (6, 2)])
+@pytest.mark.parametrize("size,tier", [(9, 1), (9, 2), (9, 3), (9, 4), (9, 5), (4, 1), (6, 1), (6, 2)])
 def test_every_puzzle_has_exactly_one_solution(size, tier):
     box = {4: (2, 2), 6: (2, 3), 9: (3, 3)}[size]
     gen = SudokuGenerator(SudokuConfig(size=size, tier=tier))

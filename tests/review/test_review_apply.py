@@ -106,3 +106,17 @@ def test_python_and_polars_content_keys_agree(q, a, c):
     df = conform(pl.DataFrame({"id": ["x"], "source": ["s"], "question": [q], "answer": [a], "choices": [c]},
                               schema_overrides={"choices": pl.List(pl.Utf8), "answer": pl.Utf8}))
     assert df.select(_content_key_expr())[0, 0] == content_key(q, a, c)
+
+
+def test_edit_after_an_earlier_rewrite_keeps_the_earliest_original(queue):
+    df = make_df(1).with_columns(
+        original_question=pl.lit("Which of the following is $2^1$? (A) 1 (B) 2"),
+        original_answer=pl.lit("B"),
+        rewritten_by=pl.lit("mcq"),
+    )
+    queue_items(df, queue)
+    it = queue.claim_next("a")
+    queue.edit(it.id, "a", question="Compute $2^1$.", answer="2")
+    row = apply_review_decisions(df, queue).row(0, named=True)
+    assert (row["question"], row["answer"], row["rewritten_by"]) == ("Compute $2^1$.", "2", "review")
+    assert (row["original_question"], row["original_answer"]) == ("Which of the following is $2^1$? (A) 1 (B) 2", "B")
