@@ -7,17 +7,10 @@
 - `flows.report`: run-report artifacts (the report itself: `curation.run_report`).
 - `flows.deployments`: scheduled deployments (`curate serve`, `prefect.yaml`).
 
-Importing this package sets Prefect's analytics off (unless already configured) and, when no
-`PREFECT_API_URL` is set, makes the temporary API server start with the pinned FastAPI (see
-`flows._compat`).
+Importing this package sets Prefect's analytics off (unless already configured).
 """
 
 import os
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-
-if not os.environ.get("PREFECT_API_URL"):
-    from flows import _compat
-
-    _compat.apply()

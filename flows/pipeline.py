@@ -178,12 +178,9 @@ def run_with_prefect(
     """
     from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
-    from flows import _compat
-
     for key, value in prefect_environment().items():
         if key != "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS":
             os.environ.setdefault(key, value)
-    _compat.apply()
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value() and not _ephemeral_running():

@@ -58,7 +58,12 @@ def register(app: typer.Typer) -> None:
 
             if not os.environ.get("PREFECT_API_URL"):
                 console.print("Starting Prefect's temporary API server (20-50 s on a small machine)...")
-            report = run_with_prefect(config, task_runner=task_runner, dask_address=dask_address)
+            report = run_with_prefect(
+                config,
+                task_runner=task_runner,
+                dask_address=dask_address,
+                output_dir=str(output.resolve()) if output else None,
+            )
         else:
 
             def show(count) -> None:

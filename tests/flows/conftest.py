@@ -16,9 +16,6 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness():
-    from flows import _compat
-
-    _compat.apply()
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
