@@ -221,7 +221,7 @@ class PipelineConfig(_Section):
         if path.startswith("hf://"):
             return Path(path)
         p = Path(path).expanduser()
-        return p if p.is_absolute() else Path(self.base_dir) / p
+        return (p if p.is_absolute() else Path(self.base_dir) / p).resolve()
 
     @property
     def output_path(self) -> Path:

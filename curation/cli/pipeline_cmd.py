@@ -90,7 +90,8 @@ def register(app: typer.Typer) -> None:
             )
             console.print(f"run report: {write_run_report(facts)}")
 
-        table = Table(title="Where every input row went")
+        console.print("[bold]Where every input row went[/]")
+        table = Table()
         table.add_column("destination")
         table.add_column("rows", justify="right")
         for name, n in report.destinations.items():
