@@ -8,10 +8,11 @@ row, full-width punctuation included after NFKC).
 
 from __future__ import annotations
 
-import ast
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from curation.text import parse_literal
 
 LETTERS = "ABCDEFGHIJKLMNOP"
 
@@ -65,12 +66,10 @@ def parse_choice_value(value) -> ChoiceParse | None:
         s = value.strip()
         if not s:
             return None
-        if s[0] in "[{":
-            try:
-                value = ast.literal_eval(s)  # literal_eval only builds literals; it never runs code
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
-                return None
-        else:
+        if s[0] not in "[{":
+            return None
+        value = parse_literal(s)
+        if value is None:
             return None
     if isinstance(value, dict):
         items = sorted(((str(k).strip().upper(), v) for k, v in value.items()), key=lambda kv: kv[0])

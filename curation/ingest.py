@@ -34,7 +34,6 @@ Answer normalization (raw value kept in `raw_answer` when it differs):
 
 from __future__ import annotations
 
-import ast
 import functools
 import json
 import re
@@ -48,7 +47,7 @@ from curation.choices import LETTERS, answer_index, parse_choice_value, split_in
 from curation.config import FieldMapping, SourceConfig
 from curation.errors import SourceError
 from curation.readers import RawTable, detect_format, read_raw
-from curation.text import last_boxed, normalize_text
+from curation.text import last_boxed, normalize_text, parse_literal
 from schemas import conform, polars_schema
 
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64, "error": pl.Utf8, "raw": pl.Utf8}
@@ -255,20 +254,9 @@ def _scalar_text(v) -> str | None:
     return str(v).strip()
 
 
-def _parse_list_text(text: str):
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        pass
-    try:
-        return ast.literal_eval(text)  # literal_eval builds literals only; it never runs code
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
-
-
 def _unlist_answer(text: str) -> tuple[str | None, str | None]:
     """`"['2']"` → ("2", None); `"['1','2']"` → ("1, 2", "multiple answers"); not a list → (text, None)."""
-    value = _parse_list_text(text)
+    value = parse_literal(text)
     if not isinstance(value, (list, tuple)):
         return text, None
     items = [t for t in (_scalar_text(v) for v in value) if t]
@@ -744,7 +732,7 @@ def _last_boxed_series(texts: pl.Series) -> pl.Series:
 
 
 def _join_solution(text: str) -> str:
-    value = _parse_list_text(text)
+    value = parse_literal(text)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return "\n\n".join(value)
     return text

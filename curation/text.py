@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import unicodedata
 
@@ -75,3 +77,24 @@ def last_boxed(text: str | None, *, max_group_chars: int = 20_000, max_candidate
             if content:
                 return content
     return None
+
+
+MAX_LITERAL_CHARS = 20_000
+
+
+def parse_literal(text: str):
+    """A JSON or Python literal written as text (`"['2']"`, `'{"A": 1}'`), or None.
+
+    Untrusted text is data: `ast.literal_eval` builds literals only and never runs code; the size is
+    bounded so a huge string cannot cost unbounded parse time or memory.
+    """
+    if len(text) > MAX_LITERAL_CHARS:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
