@@ -213,10 +213,11 @@ async def grade_difficulty_async(
             async def handle(p: _Prompt) -> None:
                 nonlocal done
                 missing = [j for j, t in enumerate(p.texts) if t is None]
+                rows = []
                 for s in await client.sample(p.messages, missing):
                     if s.ok:
                         p.texts[s.index] = s.text
-                        store.put_sample({
+                        rows.append({
                             "key": keys[(p.phash, s.index)], "model": model, "prompt_hash": p.phash,
                             "sample_index": s.index, "params": params_json, "text": s.text,
                             "finish_reason": s.finish_reason, "latency_ms": s.latency_ms,
@@ -224,6 +225,7 @@ async def grade_difficulty_async(
                         })
                     else:
                         p.error = s.error
+                store.put_samples(rows)  # one queue item per prompt
                 done += 1
                 if progress is not None:
                     st = client.stats

@@ -265,3 +265,22 @@ def test_sigkilled_cli_run_resumes_without_repeating_requests(tmp_path):
         out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
         assert sum(h.n for h in srv.hits) == 80 - stored  # every sample asked for exactly once overall
     assert all(r[-1]["status"] == "scored" for r in out["difficulty"].to_list())
+
+
+def test_status_errors_keep_the_server_message_and_headers(store_url):
+    """The request log keeps "HTTP <status>: <error.message>"; the key goes in the Authorization header."""
+    from sqlalchemy import create_engine, text
+
+    scripts = [Script("msg", answers=["\\boxed{5}"], faults=["429:0", "503"])]
+    with FakeServer(scripts) as srv:
+        out, _ = grade_difficulty(frame([{"id": "m", "question": "msg q", "answer": "5"}]),
+                                  settings=make_settings(srv.base_url + "/"), store_url=store_url)
+        assert [h.action for h in srv.hits] == ["429:0", "503", "ok"]
+        assert {h.auth for h in srv.hits} == {"Bearer EMPTY"}
+    _, res = result(out, "m")
+    assert res["status"] == "scored" and res["correct"] == 4
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        errors = [r[0] for r in conn.execute(text("SELECT error FROM requests WHERE status != 'ok' ORDER BY attempt"))]
+    engine.dispose()
+    assert errors == ["429: HTTP 429: scripted 429:0", "503: HTTP 503: scripted 503"]
