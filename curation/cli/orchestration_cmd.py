@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Pipeline config (TOML)."),
         count: int = typer.Option(3, help="Next run times to show per schedule."),
     ) -> None:
-        """List the `[[prefect.schedules]]` of the config with their next run times (no server needed)."""
+        """List the configured Prefect schedules (prefect.schedules) with their next run times; no server needed."""
         from datetime import datetime, timezone
 
         from rich.console import Console
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         console = Console()
         if not cfg.prefect.schedules:
-            console.print("no [[prefect.schedules]] in the config (see docs/orchestration.md)")
+            console.print("no \\[\\[prefect.schedules]] in the config (see docs/orchestration.md)", markup=True)
             return
         try:  # cronsim comes with Prefect (via pydocket); Prefect's own schedule classes use it too
             from cronsim import CronSim, CronSimError

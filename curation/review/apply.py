@@ -106,7 +106,8 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
     accepted → `review_status="accepted"`; edited → question/answer replaced (previous values in
     `original_question`/`original_answer` unless an earlier rewrite already holds them), `rewritten_by="review"`, `review_status="edited"`;
     rejected → `review_status="rejected"` and `drop_reason="review_rejected"` where still null;
-    pending, claimed or skipped → `review_status="pending"`. Rows without an item are unchanged.
+    pending, claimed or skipped → `review_status="pending"` while the row still has a `review_reason`
+    (a row no stage flags any more is not held back by a stale item). Rows without an item are unchanged.
     """
     if df.height == 0:
         return df
@@ -132,7 +133,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         [tmp + "problem_id", tmp + "content_key"], keep="last", maintain_order=True
     )
     cols = df.columns
-    for name in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason"):
+    for name in ("original_question", "original_answer", "rewritten_by", "review_status", "review_reason", "drop_reason"):
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
     if "choices" not in df.columns:
@@ -156,7 +157,11 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         .then(pl.col("review_status"))
         .when(status.is_in([ACCEPTED, EDITED, REJECTED]))
         .then(status)
-        .otherwise(pl.lit("pending"))
+        # undecided: held back only while a stage still flags the row (a row no stage flags any
+        # more, e.g. after a fixed reference, is not held by a stale queue item)
+        .when(pl.col("review_reason").is_not_null())
+        .then(pl.lit("pending"))
+        .otherwise(pl.col("review_status"))
         .alias("review_status"),
         pl.when(q_changes).then(new_q).otherwise(pl.col("question")).alias("question"),
         pl.when(a_changes).then(new_a).otherwise(pl.col("answer")).alias("answer"),
@@ -177,4 +182,6 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         .alias("drop_reason"),
     )
     added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason") if c not in cols]
+    if "review_reason" not in cols:
+        out = out.drop("review_reason")
     return out.select(cols + added)

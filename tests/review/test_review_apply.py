@@ -120,3 +120,20 @@ def test_edit_after_an_earlier_rewrite_keeps_the_earliest_original(queue):
     row = apply_review_decisions(df, queue).row(0, named=True)
     assert (row["question"], row["answer"], row["rewritten_by"]) == ("Compute $2^1$.", "2", "review")
     assert (row["original_question"], row["original_answer"]) == ("Which of the following is $2^1$? (A) 1 (B) 2", "B")
+
+
+def test_undecided_item_does_not_hold_a_row_no_stage_flags_any_more(queue):
+    df = make_df(2)
+    queue_items(df, queue)
+    rerun = df.with_columns(  # the next run: p0's stage no longer flags it (e.g. the reference was fixed)
+        pl.when(pl.col("id") == "p0").then(None).otherwise(pl.col("review_reason")).alias("review_reason")
+    )
+    rows = {r["id"]: r for r in apply_review_decisions(rerun, queue).to_dicts()}
+    assert rows["p0"]["review_status"] is None
+    assert rows["p1"]["review_status"] == "pending"
+    # a decision still applies after the flag is gone: a rejected item stays rejected
+    it = queue.claim_next("a")
+    queue.reject(it.id, "a")
+    cleared = rerun.with_columns(review_reason=pl.lit(None, dtype=pl.Utf8))
+    rows = {r["id"]: r for r in apply_review_decisions(cleared, queue).to_dicts()}
+    assert rows[it.problem_id]["drop_reason"] == "review_rejected"
