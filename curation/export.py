@@ -234,9 +234,11 @@ def render_card(manifest: dict, outcomes: Outcomes, quarantine: pl.DataFrame, se
         f"Exported by curate {manifest['curate_version']} on {manifest['created_at']} "
         f"(problem schema {manifest['schema_version']}).",
         "",
-        "Load it with `datasets.load_dataset(\"<this folder>\")` (config `default`: full problem schema"
-        + (", config `rl`: verl-style prompt/reward layout" if settings.rl_layout else "")
-        + "), or read `data/*.parquet` with polars / DuckDB.",
+        "Load it with `datasets.load_dataset(\"parquet\", data_files=\"<this folder>/data/*.parquet\")`"
+        + (" (`rl/*.parquet`: the verl-style prompt/reward layout)" if settings.rl_layout else "")
+        + ", or read `data/*.parquet` with polars / DuckDB. `datasets.load_dataset(\"<this folder>\")` works too"
+        + " (YAML configs `default`" + (" and `rl`" if settings.rl_layout else "") + "), but `datasets` may serve a"
+        + " cached earlier export from that form after a re-export; the `data_files` form is always current.",
         "",
         "## Counts",
         "",

@@ -107,6 +107,21 @@ def test_loads_in_datasets_polars_duckdb(tmp_path, curated):
     assert duckdb.sql(f"select count(*) from read_parquet('{d}/rl/*.parquet')").fetchall()[0][0] == n
 
 
+def test_data_files_form_reads_the_current_export_after_a_re_export(tmp_path, curated):
+    """The form the README and card recommend stays current when an export replaces the previous one."""
+    import datasets
+
+    outcomes, _ = curated
+    cache = str(tmp_path / "hf_cache")
+    out = tmp_path / "out"
+    first = export_dataset(outcomes, out_dir=out, settings=ExportSettings())
+    files = str(first.dataset_dir / "data" / "*.parquet")
+    assert datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=cache).num_rows == outcomes.kept.height
+    smaller = type(outcomes)(kept=outcomes.kept.head(3), dropped=outcomes.dropped, review=outcomes.review)
+    export_dataset(smaller, out_dir=out, settings=ExportSettings())
+    assert datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=cache).num_rows == 3
+
+
 def test_empty_export_still_loads(tmp_path, curated):
     outcomes, _ = curated
     from curation.drop import Outcomes
