@@ -87,7 +87,9 @@ class Workspace:
 
     @property
     def review_url(self) -> str:
-        return self.cfg.review.db_url or f"sqlite:///{(self.out / 'review.sqlite').resolve()}"
+        from curation.review import db_url_for
+
+        return db_url_for(self.cfg)
 
     @property
     def responses_url(self) -> str:
@@ -226,9 +228,7 @@ def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | No
         queued = queue_items(df, queue, evidence=evidence)
         out = apply_review_decisions(df, queue)
     finally:
-        close = getattr(queue, "close", None)
-        if close:
-            close()
+        queue.close()
     return out, f"{queued} newly queued"
 
 
@@ -287,27 +287,16 @@ def run_stage(ws: Workspace, stage: str, input_file: Path | None) -> tuple[Path,
 
 def card_sections(df: pl.DataFrame) -> list[str]:
     """Markdown sections the stages contribute to the dataset card."""
-    sections = []
-    for module, name in (
-        ("curation.dedup", "dedup_card_section"),
-        ("curation.decontaminate", "contamination_card_section"),
-        ("curation.mcq", "mcq_card_section"),
-        ("curation.difficulty", "difficulty_card_section"),
-    ):
-        import importlib
+    from curation.decontaminate import contamination_card_section
+    from curation.dedup import dedup_card_section
+    from curation.mcq import mcq_card_section
 
-        fn = getattr(importlib.import_module(module), name, None)
-        if fn is not None:
-            text = fn(df)
-            if text:
-                sections.append(text)
-    return sections
+    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df))
+    return [text for text in sections if text]
 
 
 def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> PipelineReport:
     """The explicit drop step and the export."""
-    import polars as pl
-
     from curation.drop import split_outcomes
     from curation.export import export_dataset
 

@@ -121,6 +121,19 @@ def _drain(cand, vals, peers, queue, qn):
 
 
 @njit(**_JIT)
+def hidden_digits(cand, unit):
+    """Unplaced digits with exactly one candidate position in `unit`, as a bitmask: `once & ~more`
+    (a digit with no position left surfaces later as an empty cell: pigeonhole)."""
+    once = 0
+    more = 0
+    for i in unit:
+        m = cand[i]
+        more |= once & m
+        once |= m
+    return once & ~more
+
+
+@njit(**_JIT)
 def propagate(cand, vals, peers, units, queue, qn):
     """Place queued naked singles and hidden singles to a fixpoint; False on a contradiction.
 
@@ -130,16 +143,8 @@ def propagate(cand, vals, peers, units, queue, qn):
         return False
     while True:
         found = False
-        # hidden singles: `once & ~more` = unplaced digits with exactly one position in the unit (a
-        # digit with no position left surfaces later as an empty cell: pigeonhole)
         for u in range(units.shape[0]):
-            once = 0
-            more = 0
-            for i in units[u]:
-                m = cand[i]
-                more |= once & m
-                once |= m
-            hidden = once & ~more
+            hidden = hidden_digits(cand, units[u])
             if hidden:
                 qn = 0
                 for i in units[u]:
@@ -573,13 +578,7 @@ def grade(grid, peers, units, cell_unit, sees, inter, allm, max_tier, until, cou
         # T2: hidden singles, one pass over all units
         placed = 0
         for u in range(units.shape[0]):
-            once = 0
-            more = 0
-            for i in units[u]:
-                m = cand[i]
-                more |= once & m
-                once |= m
-            hidden = once & ~more
+            hidden = hidden_digits(cand, units[u])
             if hidden:
                 for i in units[u]:
                     m = cand[i] & hidden
