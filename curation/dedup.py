@@ -84,6 +84,7 @@ import polars as pl
 
 from curation.config import DedupSettings
 from curation.errors import CurateError
+from curation.frames import apply_to_subset
 from curation import minhash as mh
 from schemas import conform
 
@@ -653,6 +654,9 @@ def mark_duplicates(
 ) -> pl.DataFrame:
     """The dedup stage: exact duplicates, template groups, near duplicates (in that order).
 
+    Puzzles (`kind = "puzzle"`) are rendered from shared templates, so text similarity between two
+    of them means nothing: a puzzle is a duplicate only of an identical puzzle (same content id).
+
     With `index_dir` holding an index (see `update_index`), the batch is deduplicated against the
     existing dataset too: a new row duplicating an existing row gets `duplicate_of` = that row's id;
     existing rows always win and are never touched. An absent index means a plain batch run.
@@ -662,6 +666,55 @@ def mark_duplicates(
     settings would compute them (shape (rows, num_perm), uint32) - e.g. computed in row chunks on
     several workers by the Prefect flow; the result is the same as without them.
     """
+    df = conform(df)
+    is_puzzle = df["kind"] == "puzzle"
+    if not is_puzzle.any():
+        return _mark_text_duplicates(
+            df, settings=settings, source_priority=source_priority, index_dir=index_dir, stats=stats, signatures=signatures
+        )
+    text_signatures = signatures[(~is_puzzle).to_numpy()] if signatures is not None else None
+    df = apply_to_subset(
+        df,
+        pl.col("kind") != "puzzle",
+        lambda part: _mark_text_duplicates(
+            part,
+            settings=settings,
+            source_priority=source_priority,
+            index_dir=index_dir,
+            stats=stats,
+            signatures=text_signatures,
+        ),
+    )
+    return apply_to_subset(
+        df, pl.col("kind") == "puzzle", lambda part: mark_puzzle_copies(part, drop=settings.drop_duplicates)
+    )
+
+
+def mark_puzzle_copies(df: pl.DataFrame, *, drop: bool = True) -> pl.DataFrame:
+    """Later copies of an identical puzzle (same content id) are exact duplicates of the first.
+
+    Input: `id`, `exact_dup_of`, `drop_reason`. Output: `exact_dup_of` set on the copies, and
+    `drop_reason = "exact_duplicate"` where still null when `drop`.
+    """
+    first = pl.int_range(pl.len()).over("id") == 0
+    return df.with_columns(
+        exact_dup_of=pl.when(first).then(pl.col("exact_dup_of")).otherwise(pl.col("id")),
+        drop_reason=pl.when(first | pl.col("drop_reason").is_not_null() | (not drop))
+        .then(pl.col("drop_reason"))
+        .otherwise(pl.lit("exact_duplicate")),
+    )
+
+
+def _mark_text_duplicates(
+    df: pl.DataFrame,
+    *,
+    settings: DedupSettings = DedupSettings(),
+    source_priority: Optional[dict[str, int]] = None,
+    index_dir: Optional[Path] = None,
+    stats: Optional[dict] = None,
+    signatures: Optional[np.ndarray] = None,
+) -> pl.DataFrame:
+    """Exact, template and near duplicates by question text (see `mark_duplicates`)."""
     _check_settings(settings)
     df = conform(df)
     if df.height == 0:

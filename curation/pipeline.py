@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from curation.config import PipelineConfig
+from curation.frames import apply_to_subset
 from curation.io import read_problems, write_problems
 from schemas import conform
 
@@ -114,27 +115,6 @@ def _added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 # --- the stage steps: each maps the previous table to the next one --------------------------------
 
 
-def _on_subset(df: pl.DataFrame, mask: pl.Expr, fn: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
-    """Apply `fn` to the rows matching `mask` only; the other rows pass through; row order is kept."""
-    indexed = df.with_row_index("__row")
-    inside = fn(indexed.filter(mask))
-    if "__row" not in inside.columns:
-        raise RuntimeError("stage dropped the row index; stages must keep every column")
-    merged = pl.concat([conform(inside), conform(indexed.filter(~mask))], how="diagonal_relaxed")
-    return merged.sort("__row").drop("__row")
-
-
-def _mark_puzzle_copies(df: pl.DataFrame) -> pl.DataFrame:
-    """Puzzles are distinct by construction; only an identical puzzle (same content id) is a copy."""
-    first = pl.int_range(pl.len()).over("id") == 0
-    return df.with_columns(
-        exact_dup_of=pl.when(first).then(pl.col("exact_dup_of")).otherwise(pl.col("id")),
-        drop_reason=pl.when(first | pl.col("drop_reason").is_not_null())
-        .then(pl.col("drop_reason"))
-        .otherwise(pl.lit("exact_duplicate")),
-    )
-
-
 def step_ingest(ws: Workspace) -> tuple[pl.DataFrame, str | None]:
     from curation.ingest import ingest_sources, write_quarantine
 
@@ -174,16 +154,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
     from curation.dedup import mark_duplicates
 
     priority = {(s.name or Path(s.path).stem): s.priority for s in ws.cfg.sources}
-    # Text similarity is meaningless between puzzles that share a template; they dedup by content id.
-    is_puzzle = pl.col("kind") == "puzzle"
-    df = _on_subset(
-        df,
-        ~is_puzzle,
-        lambda part: mark_duplicates(
-            part, settings=ws.cfg.dedup, source_priority=priority, index_dir=ws.dedup_index
-        ),
-    )
-    return _on_subset(df, is_puzzle, _mark_puzzle_copies), None
+    return mark_duplicates(df, settings=ws.cfg.dedup, source_priority=priority, index_dir=ws.dedup_index), None
 
 
 def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -211,7 +182,7 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
         evidence.update(found)
         return graded
 
-    out = _on_subset(df, pl.col("kind") != "puzzle", grade)
+    out = apply_to_subset(df, pl.col("kind") != "puzzle", grade)
     ws.evidence_file.write_text(json.dumps(evidence, ensure_ascii=False, default=str))
     note = None
     if not ws.cfg.difficulty.model.base_url:

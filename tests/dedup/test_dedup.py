@@ -330,3 +330,40 @@ def test_card_section():
     text = dedup_card_section(mark_duplicates(df))
     assert text.startswith("## Deduplication")
     assert "duplicate clusters: 1" in text and "conflicting answers: 1" in text
+
+
+def _puzzle_rows():
+    import polars as pl
+
+    from schemas import conform
+
+    stem = "Find a shortest path from S to G through the maze below. Walls are # and open cells are '.'. " * 3
+    return conform(
+        pl.DataFrame(
+            {
+                "id": ["m1", "m2", "m1", "c1", "c2"],
+                "source": ["generator:maze"] * 3 + ["comp"] * 2,
+                "kind": ["puzzle"] * 3 + ["competition"] * 2,
+                "question": [stem + "#S.#G#", stem + "#S#.G#", stem + "#S.#G#", stem + "x = 1", stem + "x = 1 "],
+                "answer": ["RR", "DR", "RR", "1", "2"],
+            }
+        )
+    )
+
+
+def test_puzzles_from_one_template_are_not_near_duplicates_but_identical_puzzles_are():
+    from curation.dedup import signature_texts
+    from curation.minhash import minhash_signatures
+
+    df = _puzzle_rows()
+    out = mark_duplicates(df)
+    rows = out.select("id", "kind", "drop_reason", "exact_dup_of", "duplicate_of").rows()
+    assert rows[0][2] is None and rows[1][2] is None  # two different mazes: both kept
+    assert rows[2][2] == "exact_duplicate" and rows[2][3] == "m1"  # the same maze again
+    assert rows[4][2] == "exact_duplicate"  # competition rows still dedup by text
+    assert out["id"].to_list() == df["id"].to_list()  # row order kept
+    # precomputed signatures (one per row, puzzles included) give the same result
+    sig = minhash_signatures(signature_texts(df).to_list())
+    assert mark_duplicates(df, signatures=sig).equals(out)
+    kept = mark_duplicates(df, settings=DedupSettings(drop_duplicates=False))
+    assert kept["drop_reason"].null_count() == kept.height
