@@ -26,7 +26,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "generate": ("generators",),
     "clean": ("curation.clean",),
     "convert_mcq": ("curation.mcq", "curation.mcq_rules", "curation.choices"),
-    "dedup": ("curation.dedup", "curation.minhash"),
+    "dedup": ("curation.dedup",),
     "decontaminate": ("curation.decontaminate",),
     "difficulty": ("curation.difficulty", "curation.verifier"),
     "review": ("curation.review",),
