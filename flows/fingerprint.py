@@ -25,7 +25,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "ingest": ("curation.ingest", "curation.readers"),
     "generate": ("generators",),
     "clean": ("curation.clean",),
-    "convert_mcq": ("curation.mcq", "curation.mcq_rules", "curation.choices"),
+    "convert_mcq": ("curation.mcq", "curation.choices"),
     "dedup": ("curation.dedup",),
     "decontaminate": ("curation.decontaminate",),
     "difficulty": ("curation.difficulty", "curation.verifier"),
