@@ -91,7 +91,15 @@ class DedupSettings(_Section):
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )
     max_bucket: int = Field(
-        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+        2000, description="LSH buckets larger than this are checked against one pivot only (one linking round)."
+    )
+    max_pivots: int = Field(
+        8, description="Linking rounds per LSH bucket: each round checks the members left against one new pivot."
+    )
+    require_same_problem: bool = Field(
+        True,
+        description="A near duplicate must be the same problem: numbers, math and content words agree "
+        "(otherwise a template variant, kept).",
     )
 
 

@@ -62,3 +62,10 @@ def stable_hashes(values: list[str]) -> list[int]:
 
     return [xxhash.xxh3_64_intdigest(v.encode("utf-8")) for v in values]
 
+
+
+def shingle_text(norm: pl.Series) -> pl.Series:
+    """The text near-duplicate detection shingles: the normalized text without math delimiters and
+    braces, so `$936$` / `936` and `x^{2}` / `x^2` share their shingles. (The exact-duplicate key
+    and the same-problem check keep the normalized text, where `$` marks the math.)"""
+    return norm.str.replace_all(r"[${}]", "")
