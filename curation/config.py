@@ -81,9 +81,9 @@ class DedupSettings(_Section):
     enabled: bool = True
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 16
-    rows: int = 8
-    threshold: float = 0.8
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.7
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")

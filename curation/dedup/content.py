@@ -37,8 +37,8 @@ from curation.dedup.normalize import stable_hashes
 
 #: function words, question phrasings and solving instructions that never change which problem is asked
 FILLER_WORDS = frozenset(
-    """a an the of to in on for and is are be was were been being it its this that these those there
-    their his her he she they them we our you your i my me as by with from into onto
+    """an the of to in on for and is are be was were been being it its this that these those there
+    their his her he she they them we our you your my me as by with from into onto
     what which who whom whose find compute determine calculate evaluate give state show write enter
     express answer value values result please then thus so also just let suppose given if
     do does did can could would should will shall may might must has have had
@@ -59,6 +59,7 @@ def _canonical_number(s: str) -> str:
 def number_key_expr(norm: pl.Expr) -> pl.Expr:
     """The sorted multiset of canonical numbers of a normalized text, joined with `,` (a string)."""
     e = norm.str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
+    e = e.str.replace_all(r"\\frac\s*(\d)\s*(\d)", "\\frac{$1}{$2}")
     nums = e.str.extract_all(_NUMBER).list.eval(
         pl.element()
         .str.replace(r"^(\d+\.\d*?)0+$", "$1")
@@ -76,9 +77,31 @@ def number_keys(norm: pl.Series) -> np.ndarray:
     return pl.DataFrame({"k": keys}).join(codes, on="k", how="left", maintain_order="left")["h"].to_numpy()
 
 
+_FORMAT_SENTENCE = re.compile(r"(?:^|(?<=[.?!]))\s*\(?express (?:your|the) answer[^.?!$]*(?:\$[^$]*\$[^.?!$]*)*[.?!]?\)?")
+_DOTS = re.compile(r"(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…")
+_SHORT_FRAC = re.compile(r"\\frac\s*(\d|[a-z])\s*(\d|[a-z])")
+_ARTICLE_A = re.compile(r"\ba (?=[a-z]{2})")
+# LaTeX layout that does not change the mathematics: environments, alignment, line breaks, text mode
+_LAYOUT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}|&|\\\\|\\(?:text|mathrm|operatorname|mbox)\b")
+
+
+def _canonical_layout(norm: str) -> str:
+    """Spellings that do not change the problem, made equal before tokens or numbers are read:
+    thousands separators, `\\frac13` = `\\frac{1}{3}`, `\\cdots` = `\\ldots` = `...`, LaTeX layout
+    (`\\begin{align}`, `&`, `\\\\`, `\\text{lcm}` = `lcm`), the article "a"
+    (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
+    common fraction.") that say how to write the answer, not what to compute."""
+    text = re.sub(_THOUSANDS, r"\1\2", norm)
+    text = _SHORT_FRAC.sub(r"\\frac{\1}{\2}", text)
+    text = _DOTS.sub(r" \\dots ", text)
+    text = _FORMAT_SENTENCE.sub(" ", text)
+    text = _LAYOUT.sub(" ", text)
+    return _ARTICLE_A.sub("", text)
+
+
 def significant_tokens(norm: str) -> list[str]:
     """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
-    text = re.sub(_THOUSANDS, r"\1\2", norm)
+    text = _canonical_layout(norm)
     out: list[str] = []
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
@@ -89,7 +112,7 @@ def significant_tokens(norm: str) -> list[str]:
             elif tok.isalpha():
                 if in_math or tok not in FILLER_WORDS:
                     out.append(tok)
-            elif tok not in ".,;:?!'\"`":  # sentence punctuation, also inside math (`$x=1.$`)
+            elif tok not in ".,;:?!'\"`‘’“”":  # sentence punctuation, also inside math (`$x=1.$`)
                 out.append(tok)
     return out
 

@@ -68,4 +68,7 @@ def shingle_text(norm: pl.Series) -> pl.Series:
     """The text near-duplicate detection shingles: the normalized text without math delimiters and
     braces, so `$936$` / `936` and `x^{2}` / `x^2` share their shingles. (The exact-duplicate key
     and the same-problem check keep the normalized text, where `$` marks the math.)"""
-    return norm.str.replace_all(r"[${}]", "")
+    e = norm.str.replace_all(r"[{}]", "").str.replace_all(r"\$", " ").str.replace_all(r"  +", " ")
+    # the normalization glued `$` to its neighbours (`is$n$?`): drop the spaces next to non-word
+    # characters again, so `is n?` (no delimiters) and `is$n$?` give the same text
+    return e.str.replace_all(r" ([^\w ]) ?|([^\w ]) ", "${1}${2}").str.strip_chars(" ")

@@ -343,7 +343,7 @@ def test_index_refuses_other_parameters(tmp_path):
     a, b = _batches()
     update_index(a, tmp_path)
     params = json.loads((tmp_path / "params.json").read_text())
-    assert params["num_perm"] == 128 and params["bands"] == 16
+    assert params["num_perm"] == 128 and params["bands"] == 32
     with pytest.raises(DedupIndexError, match="num_perm"):
         mark_duplicates(b, index_dir=tmp_path, settings=DedupSettings(num_perm=64, bands=8))
     with pytest.raises(DedupIndexError, match="shingle_size"):
