@@ -37,30 +37,28 @@ class _Clock:
 
 
 def _conflicts(nodes: pl.DataFrame) -> set[int]:
-    """Components (by label) whose members carry different reference answers."""
+    """Components (by label) whose live members' reference answers differ by the verifier.
+
+    Only members not dropped by an earlier stage count (a row already dropped for a bad answer does
+    not make a conflict). Answers are compared with `curation.verifier.judge` against the best-ranked
+    member's answer: "1/2" and "0.5" agree, "4" and "5" do not; a pair the verifier cannot parse is a
+    conflict unless the normalized strings are equal.
+    """
     multi = (
-        nodes.filter(pl.col("_ans").is_not_null())
+        nodes.filter(pl.col("_ans").is_not_null() & ~pl.col("_dropped"))
         .group_by("_comp")
         .agg(pl.col("_ans").unique().alias("answers"), pl.col("_ans").sort_by("_rank").first().alias("ref"))
         .filter(pl.col("answers").list.len() > 1)
     )
     if multi.height == 0:
         return set()
-    try:
-        from curation.verifier import judge as _judge  # type: ignore[attr-defined]
-    except Exception:
-        try:
-            from curation.verifier.compare import judge as _judge
-        except Exception:
-            _judge = None
+    from curation.verifier import judge
+
     out: set[int] = set()
     for comp, answers, ref in multi.iter_rows():
-        if _judge is None:
-            out.add(comp)
-            continue
         try:
-            same = all(a == ref or _judge(ref, a).outcome == "equivalent" for a in answers)
-        except Exception:
+            same = all(a == ref or judge(ref, a).outcome == "equivalent" for a in answers)
+        except Exception:  # a verifier failure on untrusted text is a conflict for a human to settle
             same = False
         if not same:
             out.add(comp)
@@ -250,11 +248,12 @@ def engine(
         pl.when(multi & ~is_rep).then(pl.col("_rep_id")).otherwise(None).alias("duplicate_of"),
         pl.when(multi & ~is_rep).then(pl.col("_sim")).otherwise(None).alias("dup_similarity"),
         (multi & pl.col("_conflict")).alias("conflicting_answers"),
-        pl.when(multi & ~is_rep)
+        # a conflicting cluster is settled by a reviewer as a whole: no member is dropped yet
+        pl.when(multi & ~is_rep & ~pl.col("_conflict"))
         .then(pl.when(exact_of.is_not_null()).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
         .otherwise(None)
         .alias("_dup_reason"),
-        (multi & is_rep & pl.col("_conflict")).alias("_review"),
+        (multi & pl.col("_conflict") & ~pl.col("_dropped")).alias("_review"),
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],

@@ -232,10 +232,34 @@ def test_conflicting_answers_flag():
     ])
     out = by_id(mark_duplicates(df))
     assert all(out[k]["conflicting_answers"] for k in "abc")
-    assert out["a"]["review_reason"] == "conflicting_answers"
-    assert out["b"]["review_reason"] is None and out["c"]["review_reason"] is None
+    # the whole cluster goes to review, nothing of it is dropped before the reviewer decides
+    assert all(out[k]["review_reason"] == "conflicting_answers" and out[k]["drop_reason"] is None for k in "abc")
+    assert out["b"]["duplicate_of"] == "a" and out["c"]["duplicate_of"] == "a"
     assert not any(out[k]["conflicting_answers"] for k in "def")
     assert out["e"]["review_reason"] == "mcq_ambiguous"
+    assert out["e"]["drop_reason"] == "near_duplicate"
+
+
+def test_answers_are_compared_by_the_verifier_not_by_string():
+    df = frame([
+        {"id": "a", "question": BASE, "answer": "1/2"},
+        {"id": "b", "question": BASE + " ", "answer": "0.5"},  # the same value written otherwise
+        {"id": "c", "question": OTHER, "answer": "\\frac{3}{5}"},
+        {"id": "d", "question": OTHER + " ", "answer": "0.6"},
+    ])
+    out = by_id(mark_duplicates(df))
+    assert not any(out[k]["conflicting_answers"] for k in "abcd")
+    assert out["b"]["drop_reason"] == "exact_duplicate" and out["d"]["drop_reason"] == "exact_duplicate"
+
+
+def test_an_already_dropped_member_does_not_make_a_conflict():
+    df = frame([
+        {"id": "a", "question": BASE, "answer": "7"},
+        {"id": "b", "question": BASE + " ", "answer": "8", "drop_reason": "bad_answer"},
+    ])
+    out = by_id(mark_duplicates(df))
+    assert not out["a"]["conflicting_answers"] and out["a"]["review_reason"] is None
+    assert out["b"]["drop_reason"] == "bad_answer"
 
 
 def test_keep_duplicates_marks_without_drop():
@@ -288,7 +312,10 @@ def test_cluster_ids_consistent(rows, prio):
     for r in out.iter_rows(named=True):
         if r["duplicate_of"] is not None:
             assert r["duplicate_of"] in rep_ids and r["cluster_id"] == r["duplicate_of"]
-            assert r["drop_reason"] in ("exact_duplicate", "near_duplicate")
+            if r["conflicting_answers"]:  # held for a reviewer with the whole cluster
+                assert r["drop_reason"] is None and r["review_reason"] == "conflicting_answers"
+            else:
+                assert r["drop_reason"] in ("exact_duplicate", "near_duplicate")
             assert 0.0 <= r["dup_similarity"] <= 1.0
         else:
             assert r["dup_similarity"] is None
@@ -328,10 +355,12 @@ def test_incremental_equals_batch(tmp_path):
     batch_b = batch.filter(pl.col("source") == "new")
     cols = ["id", "drop_reason", "duplicate_of", "exact_dup_of", "cluster_id", "conflicting_answers", "template_group"]
     assert inc.select(cols).sort("id").to_dicts() == batch_b.select(cols).sort("id").to_dicts()
-    assert set(inc.filter(pl.col("drop_reason").is_not_null())["id"]) == {"b1", "b2", "b3", "b5"}
+    # b1 and b2 join a1's cluster, whose answers conflict (7 vs 8): held for review, not dropped
+    assert set(inc.filter(pl.col("drop_reason").is_not_null())["id"]) == {"b3", "b5"}
     got = by_id(inc)
     assert got["b1"]["duplicate_of"] == "a1" and got["b1"]["exact_dup_of"] == "a1"
     assert got["b2"]["duplicate_of"] == "a1" and got["b2"]["conflicting_answers"]
+    assert got["b1"]["review_reason"] == got["b2"]["review_reason"] == "conflicting_answers"
     assert got["b5"]["duplicate_of"] == "b4"
     # existing rows never dropped in the batch equivalent either
     assert batch.filter(pl.col("source") == "old")["drop_reason"].null_count() == a_kept.height
@@ -371,7 +400,7 @@ def _puzzle_rows():
                 "source": ["generator:maze"] * 3 + ["comp"] * 2,
                 "kind": ["puzzle"] * 3 + ["competition"] * 2,
                 "question": [stem + "#S.#G#", stem + "#S#.G#", stem + "#S.#G#", stem + "x = 1", stem + "x = 1 "],
-                "answer": ["RR", "DR", "RR", "1", "2"],
+                "answer": ["RR", "DR", "RR", "1", "1"],
             }
         )
     )
