@@ -213,9 +213,13 @@ async def grade_difficulty_async(
             async def handle(p: _Prompt) -> None:
                 nonlocal done
                 missing = [j for j, t in enumerate(p.texts) if t is None]
-                rows = []
-                for s in await client.sample(p.messages, missing):
-                    if s.ok:
+
+                def persist(samples) -> None:
+                    # queued for the store the moment a response arrives (not when all k are in);
+                    # the writer commits whatever has accumulated, so a kill loses at most the
+                    # commit in progress
+                    rows = []
+                    for s in samples:
                         p.texts[s.index] = s.text
                         rows.append({
                             "key": keys[(p.phash, s.index)], "model": model, "prompt_hash": p.phash,
@@ -223,9 +227,11 @@ async def grade_difficulty_async(
                             "finish_reason": s.finish_reason, "latency_ms": s.latency_ms,
                             "request_n": s.request_n, "request_id": s.request_id, "run_id": run_id,
                         })
-                    else:
+                    store.put_samples(rows)
+
+                for s in await client.sample(p.messages, missing, on_received=persist):
+                    if not s.ok:
                         p.error = s.error
-                store.put_samples(rows)  # one queue item per prompt
                 done += 1
                 if progress is not None:
                     st = client.stats

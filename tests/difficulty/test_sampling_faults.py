@@ -284,3 +284,58 @@ def test_status_errors_keep_the_server_message_and_headers(store_url):
         errors = [r[0] for r in conn.execute(text("SELECT error FROM requests WHERE status != 'ok' ORDER BY attempt"))]
     engine.dispose()
     assert errors == ["429: HTTP 429: scripted 429:0", "503: HTTP 503: scripted 503"]
+
+
+def test_samples_are_stored_as_they_arrive_not_when_the_item_completes(tmp_path):
+    """A server that ignores `n` (one request per sample) and hangs on one of an item's k requests:
+    the samples already received are in the store while the item is still incomplete, and a kill -9
+    at that moment loses none of them (the rerun asks only for the one that never came)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from curation.io import write_problems
+
+    rows = [{"id": "slow", "question": "a question with one slow sample", "answer": "42"}]
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    store_url = f"sqlite:///{store}"
+    k = 4
+    # the first request (n=4) gets one choice, so the client falls back to single requests; the
+    # first of those hangs
+    scripts = [Script("one slow sample", answers=["\\boxed{42}"], faults=["ok", "hang"])]
+    with FakeServer(scripts, supports_n=False, hang_seconds=120) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+             "--base-url", srv.base_url, "--model", "m", "--k", str(k), "--timeout", "300",
+             "--store", str(store), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            deadline = time.monotonic() + 90
+            stored = 0
+            while time.monotonic() < deadline and proc.poll() is None:
+                if store.exists():
+                    try:
+                        stored = store_stats(store_url)["samples"]
+                    except Exception:  # the schema may not be there yet
+                        stored = 0
+                    if stored == k - 1:
+                        break
+                time.sleep(0.05)
+            assert proc.poll() is None, "the run ended although one request hangs"
+            assert stored == k - 1, f"{stored} of the {k - 1} received samples were stored while the item was incomplete"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(30)
+        assert srv.count(action="ok") == k - 1
+    assert store_stats(store_url)["samples"] == k - 1
+    with FakeServer(supports_n=False) as srv:
+        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
+        assert len(srv.hits) == 1  # only the sample that never arrived
+    assert out["difficulty"].to_list()[0][-1]["status"] == "scored"
