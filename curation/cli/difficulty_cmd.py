@@ -48,6 +48,10 @@ def register(app: typer.Typer) -> None:
         easy_threshold: Optional[int] = typer.Option(None, "--easy-threshold", help="Drop as too easy when correct >= this (default k)."),
         dispute_share: Optional[float] = typer.Option(None, "--dispute-share", help="Majority share that disputes a reference (default 0.75)."),
         sample_limit: Optional[int] = typer.Option(None, "--sample-limit", help="Grade only the first N eligible items."),
+        max_unscored_share: Optional[float] = typer.Option(
+            None, "--max-unscored-share",
+            help="Fail (exit 2) when more than this share of graded items is unscored (default 0.2).",
+        ),
         store: Optional[str] = typer.Option(
             None, "--store",
             help="Response store: SQLAlchemy URL or SQLite file path. Default: the config's difficulty.store_url, "
@@ -95,6 +99,7 @@ def register(app: typer.Typer) -> None:
             for key, value in {
                 "k": k, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens, "seed": seed,
                 "easy_threshold": easy_threshold, "dispute_share": dispute_share, "sample_limit": sample_limit,
+                "max_unscored_share": max_unscored_share,
             }.items()
             if value is not None
         }
