@@ -44,6 +44,10 @@ class SourceConfig(_Section):
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
     kind: Literal["competition", "puzzle"] = "competition"
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
+    )
 
 
 class CleanSettings(_Section):
