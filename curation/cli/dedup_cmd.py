@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard)."""
         import polars as pl
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.config import DedupSettings, load_config
         from curation.dedup import dedup_summary, mark_duplicates, source_priority_from_config
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             settings = DedupSettings.model_validate({**settings.model_dump(), **overrides})
         prio.update(_priorities(priority))
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         df = read_problems(input)
         stats: dict = {}
         out = mark_duplicates(df, settings=settings, source_priority=prio, index_dir=index, stats=stats)
@@ -118,13 +118,13 @@ def register(app: typer.Typer) -> None:
         no_digit_mask: bool = typer.Option(False, "--no-digit-mask", help="Disable the digit-masked exact match."),
     ) -> None:
         """Flag problems overlapping benchmark questions (word n-grams, whole short match, digit-masked match)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.decontaminate import contam_column, contamination_summary, mark_contamination
         from curation.errors import ConfigError
         from curation.io import read_problems, write_problems
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         benches = {}
         for path in benchmark:
             name = path.stem if path.suffix else path.name

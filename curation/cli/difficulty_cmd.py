@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         evidence_path: Optional[Path] = typer.Option(
             None, "--evidence", help="Where to write the review evidence JSON {id: {...}} (default: OUT with .evidence.json)."
         ),
-        config: Optional[Path] = typer.Option(None, "--config", help="Pipeline TOML; its \\[difficulty] section is the base, flags override it."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Pipeline TOML; its [difficulty] section is the base, flags override it."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     ) -> None:
         """Grade difficulty by sampling a model k times per item; drop items it always solves.
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         import logging
         import time
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
         from rich.panel import Panel
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         from curation.difficulty.embedded import DEMO_WARNING
         from curation.io import read_problems, write_problems
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         cfg = load_config(config) if config else None
         settings = cfg.difficulty if cfg else DifficultySettings()
         model_over = {
@@ -191,8 +191,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         console.print(f"wrote {output} and {ev_path} in {elapsed:.1f}s", highlight=False)
         if not settings.model.base_url:
-            console.print(
-                "[bold red]reminder:[/] decisions above come from the embedded SmolLM2-135M demo model "
+            console.print(styled(
+                ("reminder:", "bold red"),
+                " decisions above come from the embedded SmolLM2-135M demo model "
                 "(mechanics only); use --base-url with a real model for real curation.",
-                highlight=False,
-            )
+            ))

@@ -255,7 +255,7 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Pipeline TOML; its [clean] section is used."),
     ) -> None:
         """Flag unusable problems (empty, length, missing answer, proof, figure, multi-part, yes/no, leak)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.clean import flag_problems
         from curation.config import CleanSettings, load_config
@@ -270,7 +270,7 @@ def register(app: typer.Typer) -> None:
         dropped = df.filter(df["drop_reason"].is_not_null())
         typer.echo(f"{df.height} rows → {output}; {dropped.height} flagged")
         if dropped.height:
-            Console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
+            make_console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
 
     @app.command("export")
     def export(
@@ -318,7 +318,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     ) -> None:
         """Counts per source, destination, drop reason, answer type and kind (+ response store totals)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.errors import SourceError
 
@@ -328,7 +328,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        console = Console()
+        console = make_console()
         console.print(_counts_table("rows per destination", data["destinations"]))
         for key, title in (("sources", "rows per source"), ("drop_reasons", "rows per drop reason"),
                            ("answer_types", "rows per answer type"), ("kinds", "rows per kind")):
