@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 KINDS = ("competition", "puzzle")
 ANSWER_TYPES = (
@@ -92,6 +92,7 @@ class Problem(BaseModel):
 
     # cleaning
     clean_flags: list[str] = Field(default_factory=list, description="Every cleaning reason that fired.")
+    has_figure_code: bool = Field(False, description="The question carries its figure as code ([asy], TikZ, chemfig).")
 
     # deduplication and decontamination
     exact_dup_of: Optional[str] = None
