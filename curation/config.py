@@ -30,6 +30,13 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
+        None,
+        description="How to take the final answer out of an answer field that holds a worked solution: "
+        "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
+        "'regex' (first group of answer_pattern). Unset: '####' is recognised when the answer ends in '#### X'.",
+    )
+    answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
 
 class SourceConfig(_Section):
@@ -58,6 +65,8 @@ class CleanSettings(_Section):
         False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
     )
     length: bool = True
+    strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
+    alarm_share: float = Field(0.5, description="Alarm when one drop reason takes more than this share of a source.")
     figure_code: Literal["keep", "drop"] = Field(
         "keep", description="A problem whose figure is given as code ([asy], TikZ): keep it (has_figure_code) or drop it as figure."
     )

@@ -140,7 +140,11 @@ def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.clean import flag_problems
 
-    return flag_problems(df, settings=ws.cfg.clean), None
+    from curation.alarms import check_alarms
+
+    out = flag_problems(df, settings=ws.cfg.clean)
+    alarms = check_alarms(out, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
