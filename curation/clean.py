@@ -74,8 +74,8 @@ _INLINE_LAYOUT = (
 _ASKQ = r"(?:if|what|how|which|who|is|are|does|do|can)"
 _ASKI = r"(?:find|calculate|compute|determine|evaluate|simplify|show|prove|explain|give|list)"
 _SUBQ = (
-    rf"(?i)(?:^|[\s.?!:])\(?(?:1|a|i)\)?[.)]?\s*(?:{_ASKQ}\b[^?]{{0,300}}\?|{_ASKI}\b[^?.]{{0,300}}[?.])"
-    rf"\s*\(?(?:2|b|ii)\)?[.)]?\s*(?:{_ASKQ}|{_ASKI})\b"
+    rf"(?i)(?:^|[\s.?!:])(?:part\s*)?\(?(?:1|a|i)\)?[.):]?\s*(?:{_ASKQ}\b[^?]{{0,300}}\?|{_ASKI}\b[^?.]{{0,300}}[?.])"
+    rf"\s*(?:part\s*)?\(?(?:2|b|ii)\)?[.):]?\s*(?:{_ASKQ}|{_ASKI})\b"
 )
 # ... or labelled items that end in "=" / "?" each ("Calculate (1) 6+19= (2) 15-8=")
 _SUBQ_EQ = r"\(1\)[^()]{1,80}(?:=|\?)\s*\(2\)"
@@ -221,7 +221,7 @@ RULES: tuple[Rule, ...] = (
         "Two or more separately asked questions: labelled sub-questions that each ask ('1If ... 2If ...', "
         "'(a) Find ... (b) Find ...'), or two interrogative sentences outside quotes (an answer-form "
         "follow-up such as 'written as m/n ... What is m+n?' is the same ask). Not enumerated givens or options.",
-        prefilter=r"\?|\(1\)|\(a\)|\(i\)|(?:^|[\s.?!:])[1a]\.?\s*[A-Za-z]",
+        prefilter=r"\?|\(1\)|\(a\)|\(i\)|(?:^|[\s.?!:])[1ai][.):]?\s*[A-Za-z]",
         python=_multi_part_row,
     ),
     Rule("yes_no", "yes_no", "The answer is yes/no/true/false.", lambda s: pl.col("answer").str.contains(_YES_NO)),
