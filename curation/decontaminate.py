@@ -83,12 +83,18 @@ def load_benchmarks(benchmarks: list[SourceConfig], *, base_dir: str | Path = ".
     checking against an empty benchmark would silently pass everything.
     """
     from curation.ingest import ingest_source
+    from curation.io import is_curated_parquet, read_problems
 
     out: dict[str, pl.DataFrame] = {}
     for bench in benchmarks:
         name = benchmark_name(bench)
         if name in out:
             raise SourceError(f"benchmark {name!r} is configured twice; give one a different name")
+        path = Path(bench.path).expanduser()
+        path = path if path.is_absolute() or bench.path.startswith("hf://") else Path(base_dir) / path
+        if is_curated_parquet(path):  # a benchmark curate already ingested (e.g. `curate ingest` output)
+            out[name] = read_problems(path)
+            continue
         try:
             result = ingest_source(bench, base_dir=Path(base_dir))
         except CurateError as e:
