@@ -62,7 +62,7 @@ def _save_npy(array: np.ndarray, path: Path) -> None:
 
 def compute_signature_chunk(cfg, input_file: str, start: int, stop: int, out_file: str) -> dict[str, Any]:
     """Signatures of rows [start, stop) of `input_file` saved to `out_file` (uint32, (rows, num_perm))."""
-    from curation.minhash import minhash_signatures
+    from curation.dedup.minhash import minhash_signatures
     from flows.fingerprint import file_digest
 
     df = conform(pl.read_parquet(input_file, columns=["question"]).slice(start, stop - start))

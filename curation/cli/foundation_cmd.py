@@ -18,7 +18,7 @@ _SECTION_NOTES = {
     "sources": "Input sources. One [[sources]] table per file / folder / hf://NAME. Relative paths are\n"
     "relative to this file's folder. Unset mapping fields are recognised by their usual names.",
     "clean": "Cleaning filters (curation/clean.py). Each flag drops the row with that reason.",
-    "mcq": "Multiple-choice → fill-in conversion (curation/mcq.py).",
+    "mcq": "Multiple-choice → fill-in conversion (curation/mcq/).",
     "dedup": "Exact, template and near-duplicate detection (MinHash LSH).",
     "decontaminate": "Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
     "difficulty": "Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",

@@ -1,6 +1,6 @@
 """The shared model service: one way to sample an OpenAI-compatible model, used by every stage that asks one.
 
-Used alike by the difficulty stage (`curation.difficulty`) and MCQ model mode (`curation.mcq_model`).
+Used alike by the difficulty stage (`curation.difficulty`) and MCQ model mode (`curation.mcq.model`).
 
 Submodules: `client` (async sampling with observable retries: `SamplingClient`, `SamplingParams`),
 `store` (the response store: every sample persisted, so runs resume and reruns are free),
