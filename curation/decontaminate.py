@@ -4,7 +4,7 @@
 source (`curation.ingest.ingest_source`: mapping, format, split, context field), and
 `mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings(...))` marks the rows.
 
-What counts as "the same problem" (docs/decontamination.md has the reasoning and measured figures):
+What counts as "the same problem" (benchmarks/quality/contamination/README.md has the measured figures):
 1. Both sides become token sequences: NFKC, lowercase, LaTeX layout commands (`\\left`, `\\displaystyle`,
    `\\text`, ...) dropped, `\\dfrac`/`\\tfrac` → `frac`, thousands separators removed, numbers
    normalised (`0.50` → `0.5`), then words and numbers as separate tokens (`\\frac12` → frac 1 2).
