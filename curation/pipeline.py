@@ -281,6 +281,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantine=quarantine,
         stage_counts=[c.as_dict() for c in counts],
         extra_card_sections=card_sections(df),
+        sources=ws.cfg.sources,
     )
     if ws.dedup_index is not None:
         from curation.dedup import update_index

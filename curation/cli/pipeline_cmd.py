@@ -34,6 +34,8 @@ def register(app: typer.Typer) -> None:
             None, help="Prefect task runner: thread, process or dask (overrides the config)."
         ),
         dask_address: Optional[str] = typer.Option(None, help="Address of an existing Dask scheduler."),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Let a run with no kept rows replace a dataset that has some."),
     ) -> None:
         """Run every configured stage (ingest, clean, MCQ, dedup, decontaminate, difficulty, review) and export."""
         from rich.console import Console
@@ -46,6 +48,8 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
+        if allow_empty:
+            cfg.export.allow_empty = True
         if cfg.difficulty.enabled and not cfg.difficulty.model.base_url:
             console.print(
                 "[bold yellow]note:[/] difficulty uses the embedded SmolLM2-135M model. Its answers to competition "
