@@ -26,16 +26,18 @@ _TRAILING_SPECIAL = re.compile(r"(?:\s*(?:<\|[^|<>\s]{1,40}\|>|</s>|<eos>|<end_o
 
 
 def response_of(query: str, prompt: Any) -> str:
-    """The response part of a decoded query: what follows the prompt (or its last 200 characters)."""
+    """The response part of a decoded query: what follows the prompt (or the end of the prompt)."""
     if isinstance(prompt, str) and prompt:
         at = query.find(prompt)
         if at >= 0:
             query = query[at + len(prompt):]
-        else:
-            tail = prompt[-200:]
-            at = query.rfind(tail)
-            if at >= 0:
-                query = query[at + len(tail):]
+        else:  # decoding changed the prompt somewhere: anchor on its end (the generation prompt)
+            for size in (200, 64, 24):
+                tail = prompt[-size:]
+                at = query.rfind(tail)
+                if at >= 0:
+                    query = query[at + len(tail):]
+                    break
     return _TRAILING_SPECIAL.sub("", query)
 
 
