@@ -1,7 +1,8 @@
 """Math rewards through the verifier: its extraction (last `\\boxed{}`, answer phrases, `</think>`)
 and its judgment (sets order-free, intervals, expressions by identity, units, bounded time).
 
-Multiple-choice rows: the reference is the option letter and the options travel in
+A reference the verifier cannot parse is matched as text (whitespace and `$` ignored), so a row is
+never unrewardable. Multiple-choice rows: the reference is the option letter and the options travel in
 `extra_info["choices"]`; a response that answers with the option's text instead of its letter is
 judged against that option's text, and a reference given as text accepts the matching letter.
 """
@@ -19,6 +20,13 @@ _VERIFIER = Verifier(timeout=DEFAULT_TIMEOUT, cache_size=20_000)
 _LETTER = re.compile(r"^\(?([A-Za-z])\)?$")
 # "C) 60", "(C) 60", "C. 60", "C: 60": a letter answer followed by the option's text
 _LETTER_THEN_TEXT = re.compile(r"^\(?([A-Z])(?:\)|\.|:)\s")
+
+
+_SPACE_OR_DOLLAR = re.compile(r"[\s$]+")
+
+
+def _squash(text: str) -> str:
+    return _SPACE_OR_DOLLAR.sub("", text)
 
 
 def _choices(info: Mapping[str, Any]) -> list[str]:
@@ -47,6 +55,9 @@ def score_math(response: str, ground_truth: str, extra_info: Mapping[str, Any]) 
     j = _VERIFIER.judge(ground_truth, answer)
     if j.outcome == "equivalent":
         return Verdict(1.0, j.reason, answer)
+    if j.outcome == "unparseable" and j.reason.startswith("reference unparseable") and _squash(answer) == _squash(ground_truth):
+        # a reference outside the verifier's grammar (`52_8`, `\frac 32`, `y'`) still rewards its own text
+        return Verdict(1.0, "same text as the reference (reference not parseable)", answer)
     choices = _choices(extra_info)
     if choices:
         ref_i = _letter_index(ground_truth, len(choices))

@@ -211,3 +211,10 @@ def test_never_raises_and_stays_in_range(response, reference, kind):
 def test_integers_right_and_wrong(n, delta):
     assert score(f"so \\boxed{{{n}}}", str(n), MATH) == 1.0
     assert score(f"so \\boxed{{{n + delta}}}", str(n), MATH) == 0.0
+
+
+@pytest.mark.parametrize("reference", ["52_8", "-\\frac 32", "2, 3, \\text{ and } 4"])
+def test_a_reference_outside_the_verifier_grammar_still_rewards_its_own_text(reference):
+    assert score(f"\\boxed{{{reference}}}", reference, MATH) == 1.0
+    assert score(f"\\boxed{{ {reference} }}", reference, MATH) == 1.0  # spacing ignored
+    assert score("\\boxed{7}", reference, MATH) == 0.0
