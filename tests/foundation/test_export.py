@@ -284,7 +284,7 @@ def test_empty_run_does_not_replace_a_dataset_without_allow_empty(tmp_path, cura
     first = export_dataset(outcomes, out_dir=tmp_path)
     before = (first.dataset_dir / "manifest.json").read_text()
     empty = Outcomes(outcomes.kept.clear(), outcomes.dropped.clear(), outcomes.review.clear())
-    with pytest.raises(ExportError, match=r"refusing to replace .*\(68 kept rows\).*quarantined 2.*--allow-empty"):
+    with pytest.raises(ExportError, match=rf"refusing to replace .*\({outcomes.kept.height} kept rows\).*quarantined 2.*--allow-empty"):
         export_dataset(empty, out_dir=tmp_path, quarantine=quarantine)  # a fully quarantined run
     assert (first.dataset_dir / "manifest.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "dataset"]
