@@ -42,7 +42,8 @@ def flag_items(items: list[dict]) -> list[list[str]]:
     frame = conform(
         pl.DataFrame(
             [
-                {"id": str(i), "source": it["source_file"], "question": it["question"], "answer": it["answer"], "choices": it["choices"]}
+                {"id": str(i), "source": it["source_file"], "question": it["question"], "answer": it["answer"], "choices": it["choices"],
+                 "image": it.get("image")}
                 for i, it in enumerate(items)
             ],
             schema_overrides={"choices": pl.List(pl.Utf8)},

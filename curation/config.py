@@ -30,6 +30,7 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+    image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
     answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
         None,
         description="How to take the final answer out of an answer field that holds a worked solution: "
