@@ -53,7 +53,12 @@ def flag_items(items: list[dict]) -> list[list[str]]:
     return [list(f) for f in flag_problems(frame)["clean_flags"].to_list()]
 
 
-def rule_table(items: list[dict], flags: list[list[str]]) -> list[dict]:
+def rule_table(items: list[dict], flags: list[list[str]], *, part: str | None = None) -> list[dict]:
+    """Counts per rule; `part` = "dev" (rows looked at while revising the rules) or "holdout"
+    (labelled afterwards, never used to revise them); None = all rows."""
+    if part is not None:
+        kept = [(it, fl) for it, fl in zip(items, flags) if it.get("set", "dev") == part]
+        items, flags = [k[0] for k in kept], [k[1] for k in kept]
     out = []
     for rule in sorted({it["rule"] for it in items}):
         tp = fp = fn = tn = 0
@@ -81,8 +86,8 @@ def _pct(x):
     return "  n/a" if x is None else f"{100 * x:5.1f}%"
 
 
-def print_rules(table: list[dict]) -> None:
-    print("drop reasons on the labelled real rows (benchmarks/quality/clean/labelled.jsonl)")
+def print_rules(table: list[dict], title: str) -> None:
+    print(f"\ndrop reasons, {title}")
     print(f"{'rule':<15}{'n':>5}{'TP':>5}{'FP':>5}{'FN':>5}{'TN':>5}{'precision':>11}{'recall':>9}{'always-fire':>13}{'ratio':>7}")
     for r in table:
         ratio = (r["precision"] / r["baseline_precision"]) if r["precision"] and r["baseline_precision"] else None
@@ -131,7 +136,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     items = load_labelled()
     flags = flag_items(items)
-    print_rules(rule_table(items, flags))
+    print("labelled real rows: benchmarks/quality/clean/labelled.jsonl")
+    print_rules(rule_table(items, flags), "all labelled rows")
+    print_rules(rule_table(items, flags, part="dev"), "dev rows (read while the rules were revised)")
+    print_rules(rule_table(items, flags, part="holdout"), "holdout rows (labelled after the rules were fixed)")
     if args.show_errors:
         for it, fl in zip(items, flags):
             if it["rule"] == args.show_errors and (args.show_errors in fl) != it["label"]:
