@@ -35,8 +35,9 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def flag_items(items: list[dict]) -> list[list[str]]:
+def flag_items(items: list[dict], settings=None) -> list[list[str]]:
     from curation.clean import flag_problems
+    from curation.config import CleanSettings
     from schemas import conform
 
     frame = conform(
@@ -50,7 +51,7 @@ def flag_items(items: list[dict]) -> list[list[str]]:
             strict=False,
         )
     )
-    return [list(f) for f in flag_problems(frame)["clean_flags"].to_list()]
+    return [list(f) for f in flag_problems(frame, settings=settings or CleanSettings())["clean_flags"].to_list()]
 
 
 def rule_table(items: list[dict], flags: list[list[str]], *, part: str | None = None) -> list[dict]:
@@ -119,6 +120,14 @@ def ingest_decisions() -> None:
         calc = int(sol.str.contains("<<", literal=True).sum())
         print(f"  GSM8K answer = the author's '#### N' key: {ok}/{len(keys)}; integer answers {ints}/{len(keys)}; "
               f"solutions still holding <<calc>> annotations: {calc}")
+        from curation.alarms import sanity_alarms
+        from curation.clean import flag_problems
+        from curation.config import FieldMapping
+
+        as_is = ingest_source(SourceConfig(name="gsm8k", path=str(gsm), mapping=FieldMapping(answer_extraction="none")))
+        kinds = sorted({a.kind for a in sanity_alarms(flag_problems(as_is.problems))})
+        print(f"  GSM8K read as is (answer_extraction = 'none'): alarms {kinds or 'none'}; with default recognition: "
+              f"{sorted({a.kind for a in sanity_alarms(flag_problems(res.problems))}) or 'none'}")
     tal = real / "tal_scq_en_train3k.jsonl"
     if tal.exists():
         key = [json.loads(l).get("answer_value") for l in tal.read_text().splitlines() if l.strip()]
@@ -140,6 +149,10 @@ def main(argv=None) -> int:
     print_rules(rule_table(items, flags), "all labelled rows")
     print_rules(rule_table(items, flags, part="dev"), "dev rows (read while the rules were revised)")
     print_rules(rule_table(items, flags, part="holdout"), "holdout rows (labelled after the rules were fixed)")
+    from curation.config import CleanSettings
+
+    leak_items = [it for it in items if it["rule"] == "answer_leak"]
+    print_rules(rule_table(leak_items, flag_items(leak_items, CleanSettings(answer_leak=True))), "answer_leak switched on (off by default)")
     if args.show_errors:
         for it, fl in zip(items, flags):
             if it["rule"] == args.show_errors and (args.show_errors in fl) != it["label"]:

@@ -31,11 +31,12 @@ class FieldMapping(_Section):
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
     image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
-    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex", "none"]] = Field(
         None,
         description="How to take the final answer out of an answer field that holds a worked solution: "
         "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
-        "'regex' (first group of answer_pattern). Unset: '####' is recognised when the answer ends in '#### X'.",
+        "'regex' (first group of answer_pattern), 'none' (take the field as it is). "
+        "Unset: '####' is recognised when the answer ends in '#### X'.",
     )
     answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 

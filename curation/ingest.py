@@ -718,6 +718,8 @@ def _extract_answers(answer: pl.Series, solution: pl.Series, notes: pl.Series, s
     solution where none is mapped (calculator annotations removed). Mode from
     `mapping.answer_extraction`; unset: only the unambiguous GSM8K shape (ends in `#### X`)."""
     mode = source.mapping.answer_extraction
+    if mode == "none":
+        return answer, solution, notes
     frame = pl.DataFrame({"a": answer, "s": solution})
     a = pl.col("a")
     if mode in (None, "####"):

@@ -104,3 +104,9 @@ def test_label_does_not_override_a_present_answer(tmp_path):
     rows = [{"question": "Pick the lighter gas please.", "answer": "A", "label": "B"}]
     out = ingest(tmp_path, rows)
     assert out["answer"][0] == "A"
+
+
+def test_answer_extraction_none_keeps_the_field(tmp_path):
+    rows = [{"question": "Ann has 3 bags of 4 apples. How many apples?", "answer": "3*4=12.\n#### 12"}]
+    out = ingest(tmp_path, rows, mapping=FieldMapping(answer_extraction="none"))
+    assert out["answer"][0] == "3*4=12.\n#### 12"
