@@ -7,10 +7,11 @@ a default so a minimal config stays minimal.
 from __future__ import annotations
 
 import tomllib
+from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from curation.errors import ConfigError
 
@@ -52,6 +53,10 @@ class SourceConfig(_Section):
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
     kind: Literal["competition", "puzzle"] = "competition"
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
+    )
 
 
 class CleanSettings(_Section):
@@ -157,6 +162,17 @@ class ModelSettings(_Section):
     backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
     backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        # caught here, not after a run of retries against a URL no HTTP client can reach
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL with a host (e.g. http://localhost:8000/v1)")
+        return value
+
 
 class DifficultySettings(_Section):
     enabled: bool = True
@@ -174,6 +190,10 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    max_unscored_share: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
+    )
 
 
 class PuzzleRequest(_Section):

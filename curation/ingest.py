@@ -865,7 +865,7 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
         if not path.is_absolute():
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
-    raw = read_raw(path, fmt, source=name, split=source.split)
+    raw = read_raw(path, fmt, source=name, split=source.split, max_row_bytes=source.max_row_bytes)
     return _build(raw, source, name)
 
 
