@@ -7,6 +7,7 @@ a default so a minimal config stays minimal.
 from __future__ import annotations
 
 import tomllib
+from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -30,11 +31,13 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
-    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
+    image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex", "none"]] = Field(
         None,
         description="How to take the final answer out of an answer field that holds a worked solution: "
         "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
-        "'regex' (first group of answer_pattern). Unset: '####' is recognised when the answer ends in '#### X'.",
+        "'regex' (first group of answer_pattern), 'none' (take the field as it is). "
+        "Unset: '####' is recognised when the answer ends in '#### X'.",
     )
     answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
@@ -52,6 +55,10 @@ class SourceConfig(_Section):
     kind: Literal["competition", "puzzle"] = "competition"
     license: Optional[str] = Field(
         None, description="The source's licence (a Hub licence id such as mit, cc-by-4.0); shown in the dataset card."
+    )
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
     )
 
 
@@ -158,6 +165,17 @@ class ModelSettings(_Section):
     backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
     backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        # caught here, not after a run of retries against a URL no HTTP client can reach
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL with a host (e.g. http://localhost:8000/v1)")
+        return value
+
 
 class DifficultySettings(_Section):
     enabled: bool = True
@@ -175,6 +193,10 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    max_unscored_share: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
+    )
 
 
 class PuzzleRequest(_Section):
