@@ -787,7 +787,17 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
     raw = read_raw(path, fmt, source=name, split=source.split)
+    if source.kind == "code" or (source.kind == "competition" and _is_code_table(raw.df.columns)):
+        from curation.code.ingest import build_code_problems  # code shapes: curation/code/readers.py
+
+        return build_code_problems(raw, source=name)
     return _build(raw, source, name)
+
+
+def _is_code_table(columns) -> bool:
+    from curation.code.readers import is_code_table
+
+    return is_code_table(columns)
 
 
 def ingest_sources(sources: list[SourceConfig], *, base_dir: Path = Path(".")) -> IngestResult:
