@@ -786,11 +786,16 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
         if not path.is_absolute():
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
+    # code problems (curation/code/readers.py): JSON files are read with json, keeping nested types
+    if source.kind == "code" and fmt in ("jsonl", "json"):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(None, source=name, path=path, fmt=fmt)
     raw = read_raw(path, fmt, source=name, split=source.split)
     if source.kind == "code" or (source.kind == "competition" and _is_code_table(raw.df.columns)):
-        from curation.code.ingest import build_code_problems  # code shapes: curation/code/readers.py
+        from curation.code.ingest import build_code_problems
 
-        return build_code_problems(raw, source=name)
+        return build_code_problems(raw, source=name, path=path, fmt=fmt)
     return _build(raw, source, name)
 
 

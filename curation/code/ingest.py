@@ -9,10 +9,12 @@ unified and trailing blanks trimmed): a HumanEval prompt is code, and its indent
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 
 from curation.code.readers import CodeRowError, read_code_row
+from curation.errors import SourceError
 from schemas import conform, content_id, polars_schema
 
 
@@ -20,13 +22,55 @@ def _statement(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").rstrip()
 
 
-def build_code_problems(raw, *, source: str):
-    """`raw` is a `curation.readers.RawTable`; returns `curation.ingest.IngestResult`."""
+def _json_rows(path: Path, fmt: str) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """Rows of a JSONL / JSON file with their JSON types intact (polars would turn a column mixing
+    lists and texts, common in function-call tests, into text). JSONL: 1-based lines; JSON: 0-based
+    indexes, as the other readers number them."""
+    rows, bad = [], []
+    if fmt == "jsonl":
+        with open(path, encoding="utf-8-sig") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    bad.append({"line": line_no, "error": f"malformed JSON: {exc}", "raw": line[:100_000]})
+                    continue
+                if isinstance(value, dict):
+                    rows.append((line_no, value))
+                else:
+                    bad.append({"line": line_no, "error": "not a JSON object", "raw": line[:100_000]})
+        return rows, bad
+    data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), [data])
+    for i, value in enumerate(data):
+        if isinstance(value, dict):
+            rows.append((i, value))
+        else:
+            bad.append({"line": i, "error": "not a JSON object", "raw": json.dumps(value)[:100_000]})
+    return rows, bad
+
+
+def build_code_problems(raw, *, source: str, path=None, fmt: str | None = None):
+    """`raw` is a `curation.readers.RawTable` (JSONL/JSON files are re-read with `json` to keep
+    nested types); returns `curation.ingest.IngestResult`."""
     from curation.ingest import QUARANTINE_SCHEMA, IngestResult
 
-    rows = raw.rows.to_list() if isinstance(raw.rows, pl.Series) else list(raw.rows)
-    records, bad = [], list(raw.bad)
-    for line, row in zip(rows, raw.df.iter_rows(named=True)):
+    if fmt in ("jsonl", "json") and path is not None:
+        if not Path(path).is_file():
+            raise SourceError(f"source {source!r}: input not found: {path}")
+        try:
+            pairs, bad = _json_rows(Path(path), fmt)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise SourceError(f"source {source!r}: cannot read {path}: {type(exc).__name__}: {exc}") from None
+    else:
+        rows = raw.rows.to_list() if isinstance(raw.rows, pl.Series) else list(raw.rows)
+        pairs, bad = list(zip(rows, raw.df.iter_rows(named=True))), list(raw.bad)
+    source_file = raw.source_file if raw is not None else str(path)
+    records = []
+    for line, row in pairs:
         try:
             fields = read_code_row(row)
         except CodeRowError as exc:
@@ -36,7 +80,7 @@ def build_code_problems(raw, *, source: str):
         extra = fields.pop("metadata_fields")
         record = {
             "source": source,
-            "source_file": raw.source_file,
+            "source_file": source_file,
             "source_row": line,
             "kind": "code",
             "question": question,
@@ -49,7 +93,7 @@ def build_code_problems(raw, *, source: str):
     quarantine = pl.DataFrame(
         {
             "source": [source] * len(bad),
-            "source_file": [raw.source_file] * len(bad),
+            "source_file": [source_file] * len(bad),
             "line": [b["line"] for b in bad],
             "error": [b["error"] for b in bad],
             "raw": [b["raw"] for b in bad],
