@@ -62,7 +62,7 @@ class CleanSettings(_Section):
 
 
 class McqSettings(_Section):
-    """Multiple-choice → fill-in conversion (curation/mcq.py, docs/mcq.md)."""
+    """Multiple-choice → fill-in conversion (curation/mcq/, docs/mcq.md)."""
 
     enabled: bool = True
     drop_not_convertible: bool = True

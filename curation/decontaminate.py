@@ -22,7 +22,7 @@ When several benchmark items match, the smallest benchmark row wins (n-gram/whol
 digit-masked match).
 
 Vectorized: words via polars `str.extract_all` + `explode` + `hash` (hashes are compared only within
-one process), n-gram hashes via numpy rolling windows (`curation.minhash.window_hashes`), matches
+one process), n-gram hashes via numpy rolling windows (`curation.dedup.window_hashes`), matches
 via polars joins.
 """
 
@@ -35,7 +35,7 @@ import polars as pl
 
 from curation.dedup import normalize_series, template_expr
 from curation.errors import SchemaError
-from curation.minhash import window_hashes
+from curation.dedup import window_hashes
 from schemas import conform
 
 _WORD = r"\w+"

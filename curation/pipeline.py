@@ -17,7 +17,7 @@ import polars as pl
 
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset
-from curation.io import read_problems, write_problems
+from curation.io import read_problems, sqlite_url, write_problems
 from schemas import conform
 
 STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "difficulty", "review")
@@ -94,7 +94,10 @@ class Workspace:
 
     @property
     def responses_url(self) -> str:
-        return self.cfg.difficulty.store_url or f"sqlite:///{(self.out / 'responses.sqlite').resolve()}"
+        url = self.cfg.difficulty.store_url
+        if url and "://" not in url:
+            url = str(self.cfg.resolve(url))  # a path in the config is relative to the config file
+        return sqlite_url(url or self.out / "responses.sqlite")
 
     @property
     def dedup_index(self) -> Path | None:
