@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Column, MetaData, String, Table, Text, select
 from sqlalchemy.exc import IntegrityError
 
-from curation.difficulty.store import make_engine
+from curation.model.store import make_engine
 
 metadata = MetaData()
 
