@@ -122,6 +122,7 @@ def _bwrap_args(bwrap: str, limits: Limits) -> list[str]:
         "--dev", "/dev",
         "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
         "--bind", "{work}", BOX,
+        "--remount-ro", "/",  # bwrap's own root tmpfs: nothing may be written outside /box and /tmp
         "--chdir", BOX,
         "--",
     ]
@@ -310,8 +311,7 @@ class Sandbox:
                     rc = proc.wait(timeout=limits.wall)
                 except subprocess.TimeoutExpired:
                     timed_out = True
-                    self._kill(proc)
-                    rc = proc.wait()
+                    rc = self._stop(proc)
                 # children that outlived the main process (daemonized): the session dies too
                 self._kill(proc)
             wall = time.perf_counter() - started
@@ -330,6 +330,24 @@ class Sandbox:
         finally:
             _rmtree(run_dir)
 
+    def _stop(self, proc: subprocess.Popen) -> int:
+        """Kill a program that ran out of time. Under bwrap, kill its children first (the
+        namespace's init: the kernel then kills everything in the PID namespace) so the outer bwrap
+        lives to reap them; killing the outer one first would leave zombies parented to the host's
+        init, and they would count against the slot's process limit forever."""
+        if not self.unsafe:
+            for child in _children(proc.pid):
+                try:
+                    os.kill(child, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                return proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill(proc)
+        return proc.wait()
+
     @staticmethod
     def _kill(proc: subprocess.Popen) -> None:
         try:
@@ -339,14 +357,30 @@ class Sandbox:
 
     @staticmethod
     def _kill_uid(uid: int) -> None:
-        """Kill anything still running as this slot's uid (a program that escaped its session)."""
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    if os.stat(entry.path).st_uid == uid:
-                        os.kill(int(entry.name), signal.SIGKILL)
-                except OSError:
-                    pass
+        """Kill anything still running as this slot's uid and wait (up to 2 s) until it is gone, so
+        the next program in this slot starts with its whole process allowance."""
+        deadline = time.monotonic() + 2.0
+        while True:
+            alive = 0
+            for entry in os.scandir("/proc"):
+                if entry.name.isdigit():
+                    try:
+                        if os.stat(entry.path).st_uid == uid:
+                            alive += 1
+                            os.kill(int(entry.name), signal.SIGKILL)
+                    except OSError:
+                        pass
+            if not alive or time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _size(path: Path) -> int:
