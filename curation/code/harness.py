@@ -46,6 +46,8 @@ def normalize_language(name) -> str | None:
 
 @dataclass(frozen=True)
 class TestSpec:
+    __test__ = False  # not a pytest class
+
     style: str
     cases: tuple = ()
     fn_name: str | None = None
@@ -94,6 +96,8 @@ def count_asserts(test_code: str) -> int:
 @dataclass
 class TestOutcome:
     """The judgement of one program on one test spec."""
+
+    __test__ = False  # not a pytest class
 
     status: str  # passed | failed | compile_error | unsupported
     passed: int = 0

@@ -365,7 +365,7 @@ class Sandbox:
             for entry in os.scandir("/proc"):
                 if entry.name.isdigit():
                     try:
-                        if os.stat(entry.path).st_uid == uid:
+                        if os.stat(entry.path).st_uid == uid and not _zombie(entry.path):
                             alive += 1
                             os.kill(int(entry.name), signal.SIGKILL)
                     except OSError:
@@ -373,6 +373,15 @@ class Sandbox:
             if not alive or time.monotonic() > deadline:
                 return
             time.sleep(0.01)
+
+
+def _zombie(proc_dir: str) -> bool:
+    """A zombie is dead already (it only waits to be reaped) and cannot be killed."""
+    try:
+        with open(f"{proc_dir}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _children(pid: int) -> list[int]:

@@ -54,19 +54,23 @@ def test_network_is_unreachable(sandbox):
         listener.close()
 
 
-def _processes_of(uids: set[int]) -> list[int]:
-    pids = []
+def _processes_of(uids: set[int]) -> tuple[list[int], list[int]]:
+    """(live, zombie) pids owned by the sandbox slot uids."""
+    live, zombies = [], []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
                 if os.stat(entry.path).st_uid in uids:
-                    pids.append(int(entry.name))
-            except OSError:
+                    state = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    (zombies if state == "Z" else live).append(int(entry.name))
+            except (OSError, IndexError):
                 pass
-    return pids
+    return live, zombies
 
 
 def test_fork_bomb_is_contained(sandbox):
+    slot_uids = {61000, 61001}
+    zombies_before = set(_processes_of(slot_uids)[1])
     ex = run_py(sandbox, """
         import os
         while True:
@@ -76,9 +80,10 @@ def test_fork_bomb_is_contained(sandbox):
                 pass
     """)
     assert ex.status in ("timeout", "runtime_error", "killed")
-    # nothing of it survives, and the host can still start processes
+    # nothing of it survives (not even an unreaped zombie), and the host can still start processes
     if os.geteuid() == 0:
-        assert _processes_of({61000, 61001}) == []
+        live, zombies = _processes_of(slot_uids)
+        assert live == [] and set(zombies) <= zombies_before
     assert subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True).stdout == b"1\n"
 
 
