@@ -143,7 +143,11 @@ def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.clean import flag_problems
 
-    return flag_problems(df, settings=ws.cfg.clean), None
+    from curation.alarms import check_alarms
+
+    out = flag_problems(df, settings=ws.cfg.clean)
+    alarms = check_alarms(out, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -161,17 +165,13 @@ def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
 
 
 def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.decontaminate import mark_contamination
+    from curation.decontaminate import load_benchmarks, mark_contamination
 
     settings = ws.cfg.decontaminate
-    benchmarks = {}
-    for bench in settings.benchmarks:
-        path = ws.cfg.resolve(bench.path)
-        benchmarks[bench.name or path.stem] = read_problems(path)
-    if not benchmarks:
+    if not settings.benchmarks:
         return df, "no benchmarks configured"
-    out = mark_contamination(df, benchmarks=benchmarks, ngram=settings.ngram, drop=settings.drop_contaminated)
-    return out, None
+    benchmarks = load_benchmarks(settings.benchmarks, base_dir=ws.cfg.base_dir)
+    return mark_contamination(df, benchmarks=benchmarks, settings=settings), None
 
 
 def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
