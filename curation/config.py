@@ -7,10 +7,11 @@ a default so a minimal config stays minimal.
 from __future__ import annotations
 
 import tomllib
+from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from curation.errors import ConfigError
 
@@ -30,11 +31,13 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
-    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
+    image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex", "none"]] = Field(
         None,
         description="How to take the final answer out of an answer field that holds a worked solution: "
         "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
-        "'regex' (first group of answer_pattern). Unset: '####' is recognised when the answer ends in '#### X'.",
+        "'regex' (first group of answer_pattern), 'none' (take the field as it is). "
+        "Unset: '####' is recognised when the answer ends in '#### X'.",
     )
     answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
@@ -51,6 +54,13 @@ class SourceConfig(_Section):
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
     kind: Literal["competition", "puzzle", "code"] = Field(
         "competition", description="code: programming problems (HumanEval, APPS/TACO, CodeContests, {input, output} lists)."
+    )
+    license: Optional[str] = Field(
+        None, description="The source's licence (a Hub licence id such as mit, cc-by-4.0); shown in the dataset card."
+    )
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
     )
 
 
@@ -157,6 +167,17 @@ class ModelSettings(_Section):
     backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
     backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        # caught here, not after a run of retries against a URL no HTTP client can reach
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL with a host (e.g. http://localhost:8000/v1)")
+        return value
+
 
 class DifficultySettings(_Section):
     enabled: bool = True
@@ -174,6 +195,10 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    max_unscored_share: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
+    )
 
 
 class CodeSettings(_Section):
@@ -238,6 +263,54 @@ class ExportSettings(_Section):
     )
     rl_system_prompt: Optional[str] = Field(None, description="System message of the RL prompt (none by default).")
     card_review_limit: int = Field(50, description="Pending review items listed in the dataset card.")
+    prompt_template: str = Field(
+        "{question}{options}{instruction}",
+        description="RL prompt text. Placeholders: {question}, {options} (\"\\n\\nA) ...\" lines when the row has "
+        "options not already in the question), {instruction} (rl_instruction, left empty when the question already "
+        "asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
+    )
+    val_fraction: float = Field(
+        0.05, ge=0.0, lt=1.0,
+        description="Share of kept rows written as the validation split (chosen by id hash: stable across re-exports).",
+    )
+    val_sources: list[str] = Field(
+        default_factory=list, description="Sources whose rows all go to the validation split (split by source)."
+    )
+    allow_empty: bool = Field(
+        False, description="Let an export with no kept rows replace a dataset that has some (CLI: --allow-empty)."
+    )
+    license: Optional[str] = Field(
+        None, description="Card licence (Hub id). Default: the sources' common `license`, else 'other' / 'unknown'."
+    )
+    language: list[str] = Field(default_factory=lambda: ["en"], description="Card `language` (ISO 639-1 codes).")
+    pretty_name: str = Field("Curated problem set", description="Card `pretty_name` and title.")
+    task_categories: list[str] = Field(
+        default_factory=lambda: ["text-generation", "question-answering"], description="Card `task_categories`."
+    )
+    source_datasets: list[str] = Field(
+        default_factory=list,
+        description="Card `source_datasets` (Hub ids); `hf://NAME` sources are added automatically.",
+    )
+    max_prompt_tokens: int = Field(
+        512, ge=1, description="The card counts RL prompts longer than this (approximate tokens; verl's default limit)."
+    )
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        import string
+
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"invalid template: {exc}") from None
+        unknown = sorted(set(fields) - {"question", "options", "instruction"})
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)}; "
+                             "use {question}, {options}, {instruction}")
+        if "question" not in fields:
+            raise ValueError("the template must contain {question}")
+        return value
 
 
 class PrefectSettings(_Section):

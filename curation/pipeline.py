@@ -151,7 +151,9 @@ def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
 
     # code problems have no answer to clean: the code_tests stage checks them
     out = apply_to_subset(df, pl.col("kind") != "code", lambda part: flag_problems(part, settings=ws.cfg.clean))
-    alarms = check_alarms(out, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
+    from curation.alarms import strict_requested
+
+    alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
@@ -287,7 +289,9 @@ def card_sections(df: pl.DataFrame) -> list[str]:
     from curation.dedup import dedup_card_section
     from curation.mcq import mcq_card_section
 
-    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df))
+    from curation.alarms import alarms_card_section
+
+    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df), alarms_card_section(df))
     return [text for text in sections if text]
 
 
@@ -306,6 +310,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantine=quarantine,
         stage_counts=[c.as_dict() for c in counts],
         extra_card_sections=card_sections(df),
+        sources=ws.cfg.sources,
     )
     if ws.dedup_index is not None:
         from curation.dedup import update_index

@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 KINDS = ("competition", "puzzle", "code")
 ANSWER_TYPES = (
@@ -105,6 +105,7 @@ class Problem(BaseModel):
     # cleaning
     clean_flags: list[str] = Field(default_factory=list, description="Every cleaning reason that fired.")
     has_figure_code: bool = Field(False, description="The question carries its figure as code ([asy], TikZ, chemfig).")
+    image: Optional[str] = Field(None, description="Image the source gives with the problem (file name or link), not in the text.")
 
     # deduplication and decontamination
     exact_dup_of: Optional[str] = None
