@@ -121,7 +121,8 @@ class TestOutcome:
 
 _OUTPUT_KEEP = 2000
 
-_CALL_DRIVER = r'''
+# both drivers start alike: read the nonce and delete its file before any untrusted code runs
+_DRIVER_START = r'''
 import json, sys
 sys.setrecursionlimit(100000)
 def _curate_run():
@@ -129,10 +130,13 @@ def _curate_run():
         nonce = fh.read()
     import os
     os.unlink("nonce")
+    with open(PROGRAM_FILE) as fh:
+        source = fh.read()
+'''
+
+_CALL_DRIVER = _DRIVER_START.replace("PROGRAM_FILE", '"solution.py"') + r'''
     with open("cases.json") as fh:
         cases = json.load(fh)
-    with open("solution.py") as fh:
-        source = fh.read()
     ns = {"__name__": "solution"}
     results = []
     try:
@@ -159,16 +163,7 @@ def _curate_run():
 _curate_run()
 '''
 
-_ASSERT_DRIVER = r'''
-import sys
-sys.setrecursionlimit(100000)
-def _curate_run():
-    with open("nonce") as fh:
-        nonce = fh.read()
-    import os
-    os.unlink("nonce")
-    with open("program.py") as fh:
-        source = fh.read()
+_ASSERT_DRIVER = _DRIVER_START.replace("PROGRAM_FILE", '"program.py"') + r'''
     ns = {"__name__": "__main__"}
     exec(compile(source, "program.py", "exec"), ns)  # inside the sandbox: running it is the point
     sys.stdout.flush()
