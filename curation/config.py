@@ -52,7 +52,9 @@ class SourceConfig(_Section):
     mapping: FieldMapping = Field(default_factory=FieldMapping)
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
-    kind: Literal["competition", "puzzle"] = "competition"
+    kind: Literal["competition", "puzzle", "code"] = Field(
+        "competition", description="code: programming problems (HumanEval, APPS/TACO, CodeContests, {input, output} lists)."
+    )
     license: Optional[str] = Field(
         None, description="The source's licence (a Hub licence id such as mit, cc-by-4.0); shown in the dataset card."
     )
@@ -199,6 +201,39 @@ class DifficultySettings(_Section):
     )
 
 
+class CodeSettings(_Section):
+    """Code problems: the sandbox, test validation and code difficulty (curation/code/, docs/code.md)."""
+
+    enabled: bool = True
+    unsafe_no_sandbox: bool = Field(
+        False, description="Run programs as plain subprocesses when bubblewrap is missing. Only on a machine you trust."
+    )
+    workers: Optional[int] = Field(None, description="Programs run at once (default: the number of cores).")
+    cache_url: Optional[str] = Field(None, description="SQLAlchemy URL of the result cache (default: next to output).")
+    python: str = Field("python3", description="Python interpreter inside the sandbox (from /usr).")
+    cxx: str = Field("g++", description="C++ compiler inside the sandbox.")
+    time_limit: float = Field(2.0, gt=0, description="CPU seconds per test when the source gives none.")
+    max_time_limit: float = Field(10.0, gt=0, description="Cap on a source's time limit.")
+    memory_limit_mb: int = Field(512, ge=64, description="Address space per program when the source gives none.")
+    max_memory_limit_mb: int = Field(2048, ge=64, description="Cap on a source's memory limit.")
+    processes: int = Field(64, ge=4, description="Processes/threads one program may have.")
+    output_bytes: int = Field(1 << 20, ge=1024, description="Largest output (stdout, stderr, any file) of a program.")
+    float_tolerance: Optional[float] = Field(None, description="Accept numbers within tol * max(1, |expected|).")
+    min_tests: int = Field(1, ge=0, description="Fewer test cases: too_few_tests.")
+    max_references: int = Field(3, ge=1, description="Reference solutions run per problem by validation.")
+    drop_without_reference: bool = Field(False, description="Drop problems with no runnable reference (no_reference).")
+    # difficulty sampling (model endpoint, k, temperature, store and thresholds come from [difficulty])
+    system_prompt: str = "You are an expert programmer. Write correct, efficient code."
+    user_prompt: str = Field(
+        "{question}\n\nWrite a complete {language} solution. Put the final code in one fenced code block.",
+        description="Template with {question}, {language} and {starter}.",
+    )
+    function_prompt: str = Field(
+        "Complete this {language} function. Reply with the whole function in one fenced code block.\n\n{question}",
+        description="Template for function-completion problems (HumanEval style), same fields.",
+    )
+
+
 class PuzzleRequest(_Section):
     generator: Literal["sudoku", "maze"]
     count: int = 10
@@ -320,6 +355,7 @@ class PipelineConfig(_Section):
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     decontaminate: DecontaminateSettings = Field(default_factory=DecontaminateSettings)
     difficulty: DifficultySettings = Field(default_factory=DifficultySettings)
+    code: CodeSettings = Field(default_factory=CodeSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
