@@ -91,7 +91,7 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
     for rec in todo.to_dicts():  # one DB row per record: inserting is inherently per row
         ev = build_evidence(rec, evidence.get(rec.get("id")))
         if rec.get("conflicting_answers") and rec.get("cluster_id") in clusters:
-            ev["cluster"] = clusters[rec["cluster_id"]]
+            ev.update(clusters[rec["cluster_id"]])
         records.append((rec, rec["review_reason"], ev))
     return sum(1 for _id, new in queue.enqueue_many(records) if new)
 
@@ -104,7 +104,8 @@ CLUSTER_DECISION = (
 
 
 def _conflict_clusters(df: pl.DataFrame, todo: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """Evidence for each conflicting duplicate cluster in `todo`: every member with its answer."""
+    """Evidence for each conflicting duplicate cluster in `todo`: `members` (every member with its
+    answer; the review page shows them side by side) and `cluster_decision` (what a decision does)."""
     if "conflicting_answers" not in df.columns or "cluster_id" not in df.columns:
         return {}
     ids = todo.filter(pl.col("conflicting_answers").fill_null(False) & pl.col("cluster_id").is_not_null())["cluster_id"].unique()
@@ -113,7 +114,7 @@ def _conflict_clusters(df: pl.DataFrame, todo: pl.DataFrame) -> dict[str, dict[s
     members = df.filter(pl.col("cluster_id").is_in(ids.to_list()))
     out: dict[str, dict[str, Any]] = {}
     for rec in members.select("cluster_id", "id", "source", "question", "answer", "drop_reason").to_dicts():
-        c = out.setdefault(rec["cluster_id"], {"cluster_id": rec["cluster_id"], "decision": CLUSTER_DECISION, "members": []})
+        c = out.setdefault(rec["cluster_id"], {"cluster_decision": CLUSTER_DECISION, "members": []})
         c["members"].append(
             {"id": rec["id"], "source": rec["source"], "answer": rec["answer"], "question": (rec["question"] or "")[:400],
              "dropped": rec["drop_reason"]}

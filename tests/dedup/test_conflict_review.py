@@ -37,7 +37,7 @@ def test_every_member_is_in_review_with_the_cluster_evidence_and_the_card_counts
     assert dedup_summary(df)["conflicting_clusters"] == out.review["cluster_id"].n_unique() == 1
     queue = ReviewQueue(str(tmp_path / "review.sqlite"))
     assert queue_items(df, queue) == 3
-    members = _item(queue, "b").evidence["cluster"]["members"]
+    members = _item(queue, "b").evidence["members"]
     assert {(m["id"], m["answer"]) for m in members} == {("a", "7"), ("b", "8"), ("c", "7.0")}
 
 
