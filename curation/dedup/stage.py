@@ -57,11 +57,15 @@ def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[LoadedIn
     t = t.join(hmap, on="_tmpl", how="left", maintain_order="left")
     shared = pl.col("_shared")
     if with_index:
-        ex = index.frame.select(pl.col("tmpl").alias("_h"), pl.col("nhash").alias("_enhash"))
+        # per template: how many different texts the index holds, and one of them (a join of rows
+        # with rows would be quadratic in a template family of a million members)
+        ex = index.frame.group_by("tmpl").agg(
+            pl.col("nhash").n_unique().alias("_texts"), pl.col("nhash").first().alias("_one")
+        ).rename({"tmpl": "_h"})
         hits = t.select("_h", "_norm").unique().join(ex, on="_h", how="inner")
         hits = hits.with_columns(pl.Series("_nhash", stable_hashes(hits["_norm"].to_list()), dtype=pl.UInt64))
         other = (
-            hits.filter(pl.col("_enhash") != pl.col("_nhash"))  # an indexed row with another text
+            hits.filter((pl.col("_texts") > 1) | (pl.col("_one") != pl.col("_nhash")))  # an indexed row with another text
             .select("_h", "_norm").unique()
             .with_columns(pl.lit(True).alias("_ext"))
         )
