@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -216,20 +217,26 @@ def run_end_to_end(path: Path, work: Path) -> None:
     sampler.set(order[0])
     rows: list[tuple] = []
 
+    last_cpu = [time.process_time()]
+
     def on_stage(count) -> None:
-        rows.append((count.stage, count.rows, count.seconds, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
+        now = time.process_time()
+        cpu, last_cpu[0] = now - last_cpu[0], now
+        rows.append((count.stage, count.rows, count.seconds, cpu, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
         i = order.index(count.stage) if count.stage in order else -1
         sampler.set(order[i + 1] if 0 <= i < len(order) - 1 else "split+export")
 
-    w0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     run_pipeline(cfg, on_stage=on_stage)
-    total = time.perf_counter() - w0
+    total, total_cpu = time.perf_counter() - w0, time.process_time() - c0
     peaks = sampler.stop()
-    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, process peak RSS {gb(ru_peak())}")
-    print(f"  {'stage':<14} {'rows':>9} {'seconds':>8} {'dropped':>8} {'review':>7}  peak RSS")
-    for stage, n, sec, dropped, review, skipped in rows:
-        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
-    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
+    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, {total_cpu:.1f} CPU-s (all threads), "
+          f"process peak RSS {gb(ru_peak())}; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  {'stage':<14} {'rows':>9} {'wall s':>8} {'CPU s':>8} {'dropped':>8} {'review':>7}  peak RSS")
+    for stage, n, sec, cpu, dropped, review, skipped in rows:
+        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {cpu:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
+    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {total_cpu - sum(r[3] for r in rows):>8.1f} "
+          f"{'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
 
 
 def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
