@@ -68,7 +68,6 @@ class McqSettings(_Section):
     max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
     text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
     max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
-    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
     model_reasons: list[str] = Field(
         default_factory=lambda: ["stem_depends_on_options"],
         description="Not-convertible reasons the model may try to rewrite (model_mode).",

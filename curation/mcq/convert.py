@@ -24,7 +24,7 @@ import polars as pl
 
 from curation.mcq import rules as R
 from curation.mcq.outcome import CONVERTED, NOT_CONVERTIBLE, REASONS, REVIEW, RULES, Conversion, answer_type_of, not_converted
-from curation.choices import LETTERS, answer_index, parse_choice_value, split_inline_choices, strip_label
+from curation.choices import LETTERS, answer_index, multi_select_letters, parse_choice_value, split_inline_choices, strip_label
 from curation.config import McqSettings, ModelSettings
 
 _TRUE_FALSE = {"true", "false", "yes", "no", "correct", "incorrect", "right", "wrong", "对", "错", "是", "否"}
@@ -109,6 +109,8 @@ def convert_item(
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return not_converted("no_answer", **base) if assume else Conversion(status=None)
     idx = answer_index(answer, options)
+    if idx is None and multi_select_letters(answer, len(options)) is not None:
+        return not_converted("multi_select", **base)
     if idx is None:
         letter_like = isinstance(answer, str) and bool(_LETTER_ONLY.match(unicodedata.normalize("NFKC", answer)))
         if assume or letter_like:
@@ -123,18 +125,19 @@ def convert_item(
         return not_converted("answer_is_meta_option", **base)
 
     problem = R.stem_problem(stem)
-    if problem is not None:
+    if problem is not None and problem != "bare_blank":
         return not_converted(problem, **base)
 
     cleaned = [R.clean_option(o) for o in options]
     keys = [(_norm_option(v), (u or "").lower()) for v, u in cleaned]
     nums = [R.numeric_value(v) for v, _ in cleaned]
-    seen: set = set()
-    for i, (key, num) in enumerate(zip(keys, nums)):
-        k = ("n", round(num, 12), key[1]) if num is not None else ("t", key)
-        if k in seen and not R.is_meta_option(options[i]):
-            return not_converted("duplicate_options", **base)
-        seen.add(k)
+    # Two options with one value are harmless (the answer is still that value), unless the other one
+    # writes the correct value in another form (8/18 next to 4/9): then the item asks for a form.
+    if nums[idx] is not None:
+        for i, (key, num) in enumerate(zip(keys, nums)):
+            if i != idx and num is not None and round(num, 12) == round(nums[idx], 12) and key[1] == keys[idx][1] \
+                    and key[0] != keys[idx][0] and not R.is_meta_option(options[i]):
+                return not_converted("duplicate_options", **base)
 
     max_words = settings.max_option_words
     statements = [R.is_statement(o, max_words=max_words) for o in options if not R.is_meta_option(o)]
@@ -143,6 +146,9 @@ def convert_item(
     plain = [_norm_option(o) for o in options if not R.is_meta_option(o)]
     if plain and all(all(w in _TRUE_FALSE for w in re.split(r"[,;/]", p) if w) for p in plain):
         return not_converted("answer_guessable", **base)
+
+    if problem is not None:  # a bare blank, named after the option checks (statements say more)
+        return not_converted(problem, **base)
 
     value, unit = cleaned[idx]
     if not value:
@@ -159,8 +165,10 @@ def convert_item(
             return not_converted("text_answer", **base)
     if R.is_unevaluated_arithmetic(value):
         return not_converted("stem_depends_on_options", **base)
-    if value in LETTERS[: len(options)] or R.looks_malformed(value) or not _verifiable(value):
+    if value in LETTERS[: len(options)] or R.looks_malformed(value) or R.is_quantity_name(value) or not _verifiable(value):
         return not_converted("answer_not_verifiable", **base)
+    if R.open_which(stem, value):
+        return not_converted("stem_depends_on_options", **base)
 
     text, rule = R.rewrite_stem(stem)
     rule = "options_removed" + (f"+{rule}" if rule else "")
@@ -169,13 +177,21 @@ def convert_item(
         text, rule = hinted, rule + "+unit_hint"
     kind = answer_type_of(value)
     proposal = {"question": text, "answer": value, "answer_unit": unit, "answer_type": kind}
+    if R.asked_unit_conflict(stem, unit):
+        return not_converted("mixed_units", proposal=proposal, **base)
     units = {R.unit_key(u) for (v, u), o in zip(cleaned, options) if not R.is_meta_option(o)}
     if len(units) > 1:
-        return not_converted("mixed_units", proposal=proposal, **base)
+        # "600 meters" among "700 kilometers": the answer keeps its unit and the question names it
+        hinted = R.unit_hint(text, unit, force=True) if unit else text
+        if hinted == text and (not unit or R.unit_key(unit) not in {R.unit_key(w) for w in re.findall(r"[A-Za-z/^0-9]+", text)}):
+            return not_converted("mixed_units", proposal=proposal, **base)
+        if hinted != text:
+            text, rule = hinted, rule + "+unit_hint"
+            proposal["question"] = text
     option_values = [v for (v, _), o in zip(cleaned, options) if not R.is_meta_option(o)]
     numeric = [v for v in option_values if R.numeric_value(v) is not None]
     rounded = len(numeric) >= 2 and len(numeric) == len(option_values) and all(R.decimals(v) >= 3 for v in numeric)
-    if rounded or R.approximations(option_values, rel_tol=settings.approx_rel_tol):
+    if rounded or R.rounds_another(value, option_values):
         return not_converted("approximate_values", proposal=proposal, **base)
     if mismatch:
         return not_converted("options_mismatch", proposal=proposal, **base)
