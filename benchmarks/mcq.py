@@ -260,6 +260,9 @@ def quality(labels_path: Path = QUALITY / "labels.jsonl", corpora: Path = CORPOR
                     ref_n += 1
                     needless += bool(lab["convertible"])
             stats[when] = {"converted": conv_n, "right": conv_ok, "refused": ref_n, "needless": needless, "wrong_rows": wrong}
+        held = [i for i in idx if labels[i].get("sample") == "held_out" and out[i]["mcq_status"] == "converted"]
+        stats["held_out"] = {"converted": len(held), "right": sum(judge_conversion(labels[i], out[i]["question"], out[i]["answer"],
+                                                                                      out[i]["answer_unit"]) for i in held)}
         path = corpora / _SET_FILES[name]
         if path.exists():
             full = load_rows(path, SET_SHAPES[name])
@@ -296,6 +299,9 @@ def print_quality(report: dict) -> None:
           f"{pct(tot['after']['right'], tot['after']['converted']):>12s} {tot['before']['needless']:>4d}/{tot['before']['refused']:<4d} "
           f"{pct(tot['before']['needless'], tot['before']['refused']):>10s} {tot['after']['needless']:>4d}/{tot['after']['refused']:<4d} "
           f"{pct(tot['after']['needless'], tot['after']['refused']):>10s}")
+    held = {k: sum(s["held_out"][k] for s in report.values()) for k in ("converted", "right")}
+    print(f"held-out sample (labelled after the rules were written; rows with sample=held_out): "
+          f"{held['right']}/{held['converted']} {pct(held['right'], held['converted'])} of its conversions right now")
     ratio = (tot["after"]["right"] / max(tot["after"]["converted"], 1)) / max(tot["before"]["right"] / max(tot["before"]["converted"], 1), 1e-9)
     print(f"precision ratio after / before (same labelled items, same run): {ratio:.3f}")
     for name, s in report.items():

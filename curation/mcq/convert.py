@@ -165,7 +165,8 @@ def convert_item(
             return not_converted("text_answer", **base)
     if R.is_unevaluated_arithmetic(value):
         return not_converted("stem_depends_on_options", **base)
-    if value in LETTERS[: len(options)] or R.looks_malformed(value) or R.is_quantity_name(value) or not _verifiable(value):
+    if value in LETTERS[: len(options)] or R.looks_malformed(value) or R.is_quantity_name(value) \
+            or R.is_clock_time(value, stem) or R.asks_for_a_form(stem) or not _verifiable(value):
         return not_converted("answer_not_verifiable", **base)
     if R.open_which(stem, value):
         return not_converted("stem_depends_on_options", **base)

@@ -28,7 +28,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "options_are_statements": (NOT_CONVERTIBLE, "the correct option (or most options) is a claim/prose, or a text answer longer than max_text_answer_words"),
     "answer_guessable": (NOT_CONVERTIBLE, "options are only true/false or yes/no"),
     "text_answer": (NOT_CONVERTIBLE, "the answer is words (a term, a name): string matching cannot verify it (text_answers=false)"),
-    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check (or only names a quantity: `R(0)`)"),
+    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check: it only names a quantity (`R(0)`), is a clock time (`10:25 PM`), or the stem asks for a form ('simplest form of')"),
     "empty_stem": (NOT_CONVERTIBLE, "nothing is left of the question once the options are removed"),
     "bare_blank": (NOT_CONVERTIBLE, "the stem sets a scene and stops ('…，则（　）', 'If a > b, then ( )'): without its options it asks nothing"),
     "multi_select": (NOT_CONVERTIBLE, "the key names two or more options ('BC'): the options define which candidates count, so no single stand-alone answer exists"),

@@ -311,7 +311,7 @@ def asks_nothing(stem: str) -> bool:
     last = _sentences(body)[-1] if _sentences(body) else body
     if _EN_BARE_TAIL.search(last) and _END_BLANK.search(text) and not re.search(r"=\s*\$*\s*$", last):
         return True
-    if not re.search(r"[.．。!]\s*$", text) or _END_BLANK.search(text) or _EN_ASKS.search(body) or _ENDS_OPEN.search(body):
+    if not re.search(r"[.．。!]\s*$", text) or _END_BLANK.search(text) or _EN_ASKS.search(body) or _ENDS_BROKEN.search(body):
         return False  # a fragment to complete ("... has length", "... is．"), a blank, or an instruction / question
     if not re.search(r"[A-Za-z]{2,}", _MATH_SPAN.sub(" ", body).replace("$$", " ")):
         return False  # only mathematics: its value is asked
@@ -376,6 +376,12 @@ _ENDS_OPEN = re.compile(r"(?:\b(?:is|are|was|were|be|equals?|to|of|by|the|a|an|a
                         r"has|have|had|becomes?|gives?|yields?|approximately|about|will|would|by|if|iff|when|that|"
                         r"because|whether|called|named|termed|into|on|its|their|his|her)\b|=|≈|[,:：])\s*$",
                         re.IGNORECASE)
+
+
+# words no finished English sentence ends with: "… is." / "… divisible by." lost the blank before the stop
+# ("… than I will." is a finished sentence: will/has/was are not here)
+_ENDS_BROKEN = re.compile(r"\b(?:is|are|be|equals?|to|of|by|the|a|an|as|than|from|in|at|for|with|becomes?|into|its|their|"
+                          r"his|her|because|whether|called|named|and|or|if|iff)\s*$", re.IGNORECASE)
 
 
 def _sub_tail(pattern: re.Pattern, text: str, tail: int = 240) -> str:
@@ -445,7 +451,9 @@ def rewrite_stem(stem: str) -> tuple[str, str | None]:
     if re.search(r"=\s*\$\s*$", text):
         return re.sub(r"\s*=\s*\$\s*$", " = ____$.", text), "+".join(rules + ["completion_blank"])
     unstopped = re.sub(r"(?<=[A-Za-z])\s*[.．。]\s*$", "", text)
-    if _ENDS_OPEN.search(unstopped) and _ENDS_OPEN.search(last.rstrip(" .．。")):  # "... is．": the blank was lost
+    if _ENDS_OPEN.search(last):  # "... secreted by the", "... =": the stem stops where the answer goes
+        return f"{text.rstrip()} ____.", "+".join(rules + ["completion_blank"])
+    if _ENDS_BROKEN.search(unstopped):  # "... is．", "... divisible by．": no sentence ends so, the blank was lost
         return f"{unstopped.rstrip()} ____.", "+".join(rules + ["completion_blank"])
     if re.search(r"(?:为|是|等于|有)\s*[.。．]?\s*$", text) and _cjk_share(text[-200:]) >= 0.3:
         return re.sub(r"\s*[.。．]?\s*$", "", text) + "____。", "+".join(rules + ["completion_blank"])
@@ -593,7 +601,8 @@ _PERCENT = re.compile(rf"^(?P<num>{_NUM})\s*(?:%|\\%|percent|per\s*cent)\.?$", r
 
 # "$4$ lbs", "$$$6$$" (a dollar amount inside display-math delimiters): the number comes out of its
 # math span so the unit rules below can read it
-_MATH_NUMBER_UNIT = re.compile(rf"^\$\$?\s*(?P<num>{_NUM})\s*\$\$?\s*(?P<rest>[^$]*)$")
+_MATH_NUMBER_UNIT = re.compile(rf"^\$\$?\s*(?P<num>{_NUM}|\\[dt]?frac\{{\d+\}}\{{\d+\}})\s*\$\$?\s*(?P<rest>[^$]*)$")
+_FRAC_UNIT = re.compile(r"^\\[dt]?frac\{(?P<a>\d+)\}\{(?P<b>\d+)\}\s+(?P<unit>[A-Za-z]{1,12}(?:\s*/\s*[A-Za-z]+)?)\.?$")
 _DOLLAR_IN_MATH = re.compile(rf"^\$\$\s*(?:\\?\$)\s*(?P<num>{_NUM})\s*\$\$$")
 
 
@@ -676,6 +685,7 @@ def clean_option(text: str) -> tuple[str, str | None]:
     t = _WS.sub(" ", t)
     t = re.sub(r"(?<=[^\s.])\s*[.。]$", "", t) if not re.search(r"\d\.$", t) else t.rstrip(".")
     t = t.strip().strip(";,").strip()
+    t = re.sub(r"\\textbackslash\s*(?=\\%)", "", t)  # an export's spelling of \%: "25\textbackslash\%"
     t = _strip_math_delims(t)
     t = re.sub(r"^(?:\\q?quad|\\[,;:! ]|\\displaystyle|~)+\s*|\s*(?:\\q?quad|\\[,;:! ]|~)+$", "", t).strip()
     t = _math_number_then_unit(t)
@@ -725,6 +735,9 @@ def clean_option(text: str) -> tuple[str, str | None]:
     if m and int(m.group(4)) > 0:  # mixed number 12 1/2 → 25/2 (a unit may follow: "4 1/3 km/h")
         whole, num, den = int(m.group(2)), int(m.group(3)), int(m.group(4))
         return f"{m.group(1) or ''}{whole * den + num}/{den}", (_WS.sub(" ", m.group("unit")) if m.group("unit") else None)
+    m = _FRAC_UNIT.match(t)
+    if m and (_UNIT_WORD.match(m.group("unit")) or not _NOT_UNITS.match(m.group("unit"))):  # "\dfrac{4}{3} grams"
+        return f"\\frac{{{m.group('a')}}}{{{m.group('b')}}}", m.group("unit")
     m = _CJK_MEASURE.match(t)
     if m:  # "18 名", "240 种", "3 倍": a Chinese measure word or unit after a number
         return _clean_number(m.group("num")), m.group("unit")
@@ -918,3 +931,39 @@ def asked_unit_conflict(stem: str, unit: str | None) -> bool:
     a, u = unit_key(asked), unit_key(unit)
     return a != u and u not in _UNIT_NAMES.get(a, ()) and a not in _UNIT_NAMES.get(u, ()) \
         and not any(unit_key(x) == u for x in _UNIT_NAMES.get(a, ()))
+
+
+_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$?\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
+_ASKS_TIME = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+time\b|\bwhen\b|几点|时刻", re.IGNORECASE)
+
+
+def is_clock_time(value: str, stem: str) -> bool:
+    """`10:25 PM`, or `13:56` asked by "at what time": a time of day, not a number the verifier can check."""
+    if _CLOCK.search(value):
+        return True
+    return bool(re.fullmatch(r"\$?\s*\d{1,2}\s*:\s*\d{2}\s*\$?", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
+
+
+_FORM_ONLY = re.compile(
+    r"\b(?:simplest|lowest|simplified|reduced|standard|expanded|scientific)\s+(?:form|terms|notation)\s+(?:of|for)\b"
+    r"|^\s*(?:simplify|reduce)\b|\bwritten\s+in\s+(?:simplest|lowest)\b|最简|化简",
+    re.IGNORECASE,
+)
+
+
+# a single number written in some form: "3\\dfrac{8}{12}", "\\frac{6}{8}", "18/24", "\\sqrt{50}", "0.75"
+_NUMBER_FORM = re.compile(
+    r"^\s*-?\s*(?:\d+\s*)?(?:\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}|\d+\s*/\s*\d+)\s*$|^\s*\d*\s*\\sqrt\s*\{\s*\d+\s*\}\s*$"
+)
+
+
+def asks_for_a_form(stem: str) -> bool:
+    """"What is the simplest form of 3 8/12?", "Simplify 6/8.": a single number is given and a way of writing
+    it is asked; the verifier accepts every equal value, so the fill-in item would reward the input itself.
+    ("Simplify 25 × 4 + 3" asks for a computation and is not caught.)"""
+    qs = question_sentence(stem)
+    m = _FORM_ONLY.search(qs)
+    if not m:
+        return False
+    spans = re.findall(r"\$+([^$]+)\$+", qs[m.start():]) or re.findall(r"(\d+\s*/\s*\d+|\d+\s+\d+\s*/\s*\d+)", qs[m.start():])
+    return bool(spans) and bool(_NUMBER_FORM.match(spans[0].replace("~", " ")))
