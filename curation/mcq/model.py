@@ -14,7 +14,7 @@ Outcomes: accepted → `converted` (method "model"); the model says IMPOSSIBLE o
 the row keeps its rule decision (not_convertible); a rewrite that fails a check → `review` with
 reason `model_rewrite_rejected` (the rejected rewrite is in the proposal).
 
-Transport: `curation.difficulty.client.SamplingClient` (the difficulty stage's async client: retries
+Transport: `curation.model.client.SamplingClient` (the shared async model client: retries
 with backoff on 429/5xx/timeouts, concurrency limit, key from the env variable named in
 `ModelSettings.api_key_env`). With no `base_url`, the embedded SmolLM2 server is started (mechanics
 only: that model cannot rewrite anything useful).
@@ -106,15 +106,15 @@ def candidate_value(conv, settings: McqSettings) -> tuple[str, str | None] | Non
 
 
 async def _rewrite_all(todo: dict, model: ModelSettings, settings: McqSettings, stats: ModelStats) -> dict:
-    from curation.difficulty.client import SamplingClient, SamplingParams, resolve_api_key
     from curation.mcq.outcome import Conversion, answer_type_of as _answer_type
+    from curation.model.client import SamplingClient, SamplingParams, resolve_api_key
 
     server = None
     if model.base_url:
         base_url, api_key = model.base_url, resolve_api_key(model.api_key_env)
         name = model.model
     else:
-        from curation.difficulty.embedded import EMBEDDED_MODEL, EmbeddedServer
+        from curation.model.embedded import EMBEDDED_MODEL, EmbeddedServer
 
         log.warning("mcq model mode without base_url: the embedded %s cannot rewrite questions usefully", EMBEDDED_MODEL)
         server = EmbeddedServer(parallel=2, ctx_per_slot=settings.model_max_tokens + 1024).start()

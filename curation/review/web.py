@@ -122,24 +122,35 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
 
     async def body(request: Request) -> dict[str, Any]:
         if "application/json" not in request.headers.get("content-type", ""):
-            raise ReviewError("expected a JSON body (Content-Type: application/json)")
+            raise BadRequest("expected a JSON body (Content-Type: application/json)")
         try:
             data = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise ReviewError("request body is not valid JSON") from None
+            raise BadRequest("request body is not valid JSON") from None
         if not isinstance(data, dict):
-            raise ReviewError("request body must be a JSON object")
+            raise BadRequest("request body must be a JSON object")
         return data
+
+    def item_id_of(data: dict[str, Any]) -> int:
+        value = data.get("item_id")
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise BadRequest("item_id must be an integer")
+        try:
+            return int(value)
+        except ValueError:
+            raise BadRequest("item_id must be an integer") from None
 
     def reviewer_of(request: Request, data: dict[str, Any]) -> str:
         name = data.get("reviewer") or request.cookies.get(REVIEWER_COOKIE) or ""
         if not isinstance(name, str) or not name.strip():
-            raise ReviewError("set your reviewer name first (the name field at the top of the page)")
+            raise BadRequest("set your reviewer name first (the name field at the top of the page)")
         return name.strip()
 
     @app.exception_handler(ReviewError)
     async def review_error(_request: Request, exc: ReviewError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=409)
+        # a malformed request is the client's mistake (400); a refused operation (lost lease,
+        # item already decided) is a conflict with the queue's state (409)
+        return JSONResponse({"error": str(exc)}, status_code=400 if isinstance(exc, BadRequest) else 409)
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
@@ -169,15 +180,19 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         return queue.stats()
 
     @app.get("/api/item/{item_id}")
-    def item(item_id: int) -> dict[str, Any]:
-        return {"item": _item_json(queue.get(item_id, history=True)) | {"history": queue.events(item_id)}}
+    def item(item_id: int) -> Any:
+        try:
+            got = queue.get(item_id, history=True)
+        except ReviewError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return {"item": _item_json(got) | {"history": queue.events(item_id)}}
 
     @app.post("/api/reviewer")
     async def set_reviewer(request: Request) -> Response:
         data = await body(request)
         name = data.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise ReviewError("reviewer name must be 1-200 characters")
+            raise BadRequest("reviewer name must be 1-200 characters")
         resp = JSONResponse({"reviewer": name.strip()})
         resp.set_cookie(REVIEWER_COOKIE, name.strip(), httponly=False, samesite="strict", path="/", max_age=90 * 86400)
         return resp
@@ -196,17 +211,14 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
     async def decide(request: Request) -> dict[str, Any]:
         data = await body(request)
         reviewer = reviewer_of(request, data)
-        try:
-            item_id = int(data.get("item_id"))
-        except (TypeError, ValueError):
-            raise ReviewError("item_id must be an integer") from None
+        item_id = item_id_of(data)
         decision = str(data.get("decision") or "")
         kwargs: dict[str, Any] = {"note": data.get("note") or None}
         if decision in ("edit", "edited"):
             for key in ("question", "answer"):
                 value = data.get(key)
                 if value is not None and not isinstance(value, str):
-                    raise ReviewError(f"{key} must be a string")
+                    raise BadRequest(f"{key} must be a string")
                 kwargs[key] = value
         from starlette.concurrency import run_in_threadpool
 
@@ -219,10 +231,14 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         reviewer = reviewer_of(request, data)
         from starlette.concurrency import run_in_threadpool
 
-        done = await run_in_threadpool(queue.release, int(data.get("item_id")), reviewer)
+        done = await run_in_threadpool(queue.release, item_id_of(data), reviewer)
         return {"item": _item_json(done)}
 
     return app
+
+
+class BadRequest(ReviewError):
+    """A malformed request to the review API (HTTP 400)."""
 
 
 def _attr(value: str) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from curation.difficulty import grade_difficulty, store_stats
-from curation.difficulty.client import redact_url
-from curation.difficulty.store import ResponseStore, sample_key
+from curation.difficulty import grade_difficulty
+from curation.model.store import store_stats
+from curation.model.client import redact_url
+from curation.model.store import ResponseStore, sample_key
 from curation.io import write_problems
 
 from .fake_server import FakeServer, Script
@@ -84,6 +85,7 @@ def test_api_key_never_written(tmp_path, monkeypatch, caplog):
         result = CliRunner().invoke(app, [
             "difficulty", str(inp), str(out), "--base-url", srv.base_url, "--model", "m",
             "--api-key-env", "CURATE_TEST_KEY", "--store", str(store), "--max-retries", "2", "--no-progress",
+            "--max-unscored-share", "0.5",  # item c stays unscored on purpose
         ])
         auth = {h.auth for h in srv.hits}
     assert result.exit_code == 0, result.output

@@ -87,13 +87,24 @@ def test_lost_lease_over_http_is_a_clear_409(app, queue, clock):
     assert queue.get(item["id"]).lease_owner == "bob"
 
 
-def test_bad_requests(app):
+def test_bad_requests_are_4xx_with_a_message_never_500(app):
     client = TestClient(app)
     h = {"Authorization": f"Bearer {TOKEN}"}
-    assert client.post("/api/next", json={}, headers=h).status_code == 409  # no reviewer
-    assert client.post("/api/next", content=b"x", headers=h | {"Content-Type": "application/json"}).status_code == 409
-    assert client.post("/api/decide", json={"reviewer": "a", "item_id": "x", "decision": "accepted"}, headers=h).status_code == 409
-    assert client.get("/api/item/999", headers=h).status_code == 409
+    bad = [
+        client.post("/api/next", json={}, headers=h),  # no reviewer
+        client.post("/api/next", content=b"x", headers=h | {"Content-Type": "application/json"}),
+        client.post("/api/next", json=[1], headers=h),
+        client.post("/api/decide", json={"reviewer": "a", "item_id": "x", "decision": "accepted"}, headers=h),
+        client.post("/api/decide", json={"reviewer": "a", "decision": "accepted"}, headers=h),
+        client.post("/api/release", json={"reviewer": "a"}, headers=h),  # no item_id
+        client.post("/api/release", json={"reviewer": "a", "item_id": None}, headers=h),
+        client.post("/api/release", json={"reviewer": "a", "item_id": [1]}, headers=h),
+        client.post("/api/release", content=b"reviewer=a", headers=h | {"Content-Type": "text/plain"}),
+    ]
+    assert [r.status_code for r in bad] == [400] * len(bad)
+    assert all(r.json()["error"] for r in bad)
+    missing = client.get("/api/item/999", headers=h)
+    assert missing.status_code == 404 and "999" in missing.json()["error"]
 
 
 def test_create_app_needs_a_token(queue):
