@@ -341,6 +341,33 @@ def mcq_counts(df: pl.DataFrame) -> dict[str, Any]:
     return out
 
 
+def mcq_alarms(df: pl.DataFrame, *, min_rows: int = 5) -> list:
+    """A source whose multiple-choice rows (at least `min_rows`) were all refused for one reason:
+    usually a mis-read shape (options not found, the key in another field), not a property of the data.
+    Returns `curation.alarms.Alarm`s (kind `mcq_all_refused`), naming source, reason and an example row."""
+    from curation.alarms import Alarm
+
+    if "mcq_status" not in df.columns or df.height == 0:
+        return []
+    cols = [c for c in ("source", "source_row", "question", "mcq_status", "mcq_reason") if c in df.columns]
+    mc = df.select(cols).filter(pl.col("mcq_status").is_not_null())
+    if "source" not in mc.columns:
+        mc = mc.with_columns(pl.lit("input").alias("source"))
+    out = []
+    for (source,), part in mc.group_by("source", maintain_order=True):
+        if part.height < min_rows or (part["mcq_status"] == CONVERTED).any():
+            continue
+        reasons = part["mcq_reason"].unique().to_list()
+        if len(reasons) != 1:
+            continue
+        first = part.row(0, named=True)
+        text = str(first.get("question") or "")
+        out.append(Alarm(str(source), "mcq_all_refused",
+                         f"every multiple-choice row refused as {reasons[0]!r} ({REASONS.get(reasons[0], ('', ''))[1]})",
+                         part.height, part.height, first.get("source_row"), text[:120] + ("…" if len(text) > 120 else "")))
+    return out
+
+
 def mcq_card_section(df: pl.DataFrame) -> str:
     """Markdown for the dataset card: converted (by method), not convertible by reason, review by reason."""
     c = mcq_counts(df)
@@ -365,4 +392,6 @@ def mcq_card_section(df: pl.DataFrame) -> str:
     lines.append("")
     lines.append("Not-convertible items are dropped (`drop_reason = mcq_not_convertible`) unless configured "
                  "otherwise; review items wait for a human (`review_reason = mcq_ambiguous`).")
+    for alarm in mcq_alarms(df):
+        lines += ["", f"**Alarm:** {alarm.message()}"]
     return "\n".join(lines) + "\n"
