@@ -232,7 +232,6 @@ _CN_QUANTITY = re.compile(
 )
 # asks about an arrangement, a judgement or an identity: the options define the answer space
 _CN_NOT_QUANTITY = re.compile(r"关系|顺序|排列|位置|情况|变化|方向|性质|形状|图象|图像|结论|说法|判断|选项|哪|规律|特点|原因|作用|区别")
-_CN_BARE_TAIL = re.compile(r"(?:则|那么|因此|所以|故|可知|可得|一定有|必有|必定|有|应|满足|成立|正确|错误|的是|的|是|为)$")
 _EN_BARE_TAIL = re.compile(
     r"(?:\bthen|\bwe\s+have|\bit\s+follows\s+that|\bwe\s+(?:get|obtain|find)|\bwe\s+can\s+conclude(?:\s+that)?|"
     r"\bone\s+has|\bthus|\bhence|\btherefore|\bmust\s+be|\bholds?|\bis\s+true|\bwhich|\bthat)\s*[,:]?$",
