@@ -69,7 +69,7 @@ class CleanSettings(_Section):
     multi_part: bool = True
     yes_no: bool = True
     answer_leak: bool = Field(
-        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
     )
     length: bool = True
     strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")

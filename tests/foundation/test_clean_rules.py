@@ -113,3 +113,11 @@ def test_every_rule_has_a_boolean_switch_and_every_switch_a_rule():
     bool_fields = {name for name, f in CleanSettings.model_fields.items() if f.annotation is bool}
     assert switches <= bool_fields
     assert bool_fields - switches == {"enabled", "strict_alarms"}
+
+
+def test_init_config_documents_every_rule_from_the_registry():
+    from curation.cli.foundation_cmd import example_config
+
+    text = example_config()
+    for rule in RULES:
+        assert f"# {rule.name} (switch: {rule.switch}): " in text
