@@ -144,6 +144,13 @@ def ingest_decisions() -> None:
         with_image = flagged.filter(flagged["image"].is_not_null())
         n_fig = sum("figure" in f for f in with_image["clean_flags"].to_list())
         print(f"  TheoremQA true/false answers flagged yes_no: {n_yes}/{boolean.height}; rows with a Picture flagged figure: {n_fig}/{with_image.height}")
+    for name in ("agieval-gaokao-physics.jsonl", "agieval-gaokao-chemistry.jsonl"):
+        path = real / name
+        if path.exists():
+            keys = [json.loads(l).get("label") for l in path.read_text().splitlines() if l.strip()]
+            got = ingest_source(SourceConfig(name=path.stem, path=str(path))).problems
+            print(f"  {name}: answer key (in `label`, `answer` null) found for {got['answer'].is_not_null().sum()}/{len(keys)}; "
+                  f"read as a choice letter: {(got['answer_type'] == 'choice').sum()}")
     tal = real / "tal_scq_en_train3k.jsonl"
     if tal.exists():
         key = [json.loads(l).get("answer_value") for l in tal.read_text().splitlines() if l.strip()]
