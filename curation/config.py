@@ -107,9 +107,9 @@ class DedupSettings(_Section):
     enabled: bool = True
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 16
-    rows: int = 8
-    threshold: float = 0.8
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.7
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
@@ -117,7 +117,15 @@ class DedupSettings(_Section):
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )
     max_bucket: int = Field(
-        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+        2000, description="LSH buckets larger than this are checked against one pivot only (one linking round)."
+    )
+    max_pivots: int = Field(
+        8, description="Linking rounds per LSH bucket: each round checks the members left against one new pivot."
+    )
+    require_same_problem: bool = Field(
+        True,
+        description="A near duplicate must be the same problem: numbers, math and content words agree "
+        "(otherwise a template variant, kept).",
     )
 
 
