@@ -74,7 +74,7 @@ class CleanSettings(_Section):
     multi_part: bool = True
     yes_no: bool = True
     answer_leak: bool = Field(
-        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
     )
     length: bool = True
     strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
@@ -107,9 +107,9 @@ class DedupSettings(_Section):
     enabled: bool = True
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 16
-    rows: int = 8
-    threshold: float = 0.8
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.7
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
@@ -117,7 +117,15 @@ class DedupSettings(_Section):
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )
     max_bucket: int = Field(
-        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+        2000, description="LSH buckets larger than this are checked against one pivot only (one linking round)."
+    )
+    max_pivots: int = Field(
+        8, description="Linking rounds per LSH bucket: each round checks the members left against one new pivot."
+    )
+    require_same_problem: bool = Field(
+        True,
+        description="A near duplicate must be the same problem: numbers, math and content words agree "
+        "(otherwise a template variant, kept).",
     )
 
 
@@ -403,8 +411,14 @@ def load_config(path: str | Path) -> PipelineConfig:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file not found: {path}")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a TOML config file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return config_from_dict(data, base_dir=path.parent, origin=str(path))

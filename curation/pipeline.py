@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from curation.errors import ConfigError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset
 from curation.io import read_problems, sqlite_url, write_problems
@@ -73,6 +74,8 @@ class Workspace:
     def __init__(self, cfg: PipelineConfig):
         self.cfg = cfg
         self.out = cfg.output_path
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
         self.work = self.out / "work"
 
     def stage_file(self, stage: str) -> Path:
