@@ -74,7 +74,7 @@ class CleanSettings(_Section):
     multi_part: bool = True
     yes_no: bool = True
     answer_leak: bool = Field(
-        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
     )
     length: bool = True
     strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
@@ -228,6 +228,9 @@ class CodeSettings(_Section):
     float_tolerance: Optional[float] = Field(None, description="Accept numbers within tol * max(1, |expected|).")
     min_tests: int = Field(1, ge=0, description="Fewer test cases: too_few_tests.")
     max_references: int = Field(3, ge=1, description="Reference solutions run per problem by validation.")
+    determinism_runs: int = Field(
+        2, ge=1, description="Extra runs of a reference that fails its tests: different output = nondeterministic_output."
+    )
     drop_without_reference: bool = Field(False, description="Drop problems with no runnable reference (no_reference).")
     # difficulty sampling (model endpoint, k, temperature, store and thresholds come from [difficulty])
     system_prompt: str = "You are an expert programmer. Write correct, efficient code."
