@@ -24,7 +24,19 @@ def _looks_like_response(text: str) -> bool:
     return len(text) > 200 or "\n" in text or "</think>" in text or "\\boxed" in text or "\\fbox" in text
 
 
-def _judge_auto(verifier, reference: str, answer: str, mode: str):
+def read_reference(reference: str) -> str:
+    """A reference that is a whole worked solution (it holds `\\boxed{}` or looks like a response)
+    is read through extraction; a plain final answer is used as given."""
+    from curation.verifier import extract_answer
+
+    if _looks_like_response(reference):
+        got = extract_answer(reference).text
+        if got is not None:
+            return got
+    return reference
+
+
+def judge_auto(verifier, reference: str, answer: str, mode: str):
     """mode "auto": extract only when the answer looks like a whole response (or an answer phrase
     is found); "response": always extract; "answer": judge as given (rule "as_given")."""
     from curation.verifier import Judgment
@@ -78,7 +90,7 @@ def register(app: typer.Typer) -> None:
                 raise VerifyInputError("--out needs --pairs")
             if reference is None or answer is None:
                 raise VerifyInputError("give REFERENCE and ANSWER, or --pairs IN.jsonl --out OUT.jsonl")
-            j = _judge_auto(verifier, reference, answer, mode)
+            j = judge_auto(verifier, reference, answer, mode)
             if as_json:
                 typer.echo(json.dumps({"outcome": j.outcome, "reason": j.reason, "extracted": j.extracted, "rule": j.rule}, ensure_ascii=False))
             else:
