@@ -30,7 +30,8 @@ def read_reference(reference: str) -> str:
     from curation.verifier import extract_answer
 
     if _looks_like_response(reference):
-        got = extract_answer(reference).text
+        ex = extract_answer(reference)
+        got = ex.joined or ex.text
         if got is not None:
             return got
     return reference
@@ -113,7 +114,14 @@ def _wants_extraction(answer: str, mode: str) -> bool:
         return mode == "response"
     if _looks_like_response(answer):
         return True
-    return extract_answer(answer).rule in ("final_answer_phrase", "answer_colon")
+    rule = extract_answer(answer).rule
+    if rule in ("final_answer_phrase", "answer_colon", "conclusion"):
+        return True
+    # a short statement ("We find that $x < 3$.") is read through extraction when, as given, it is
+    # not math; a bare final answer ("x < 3", "odd") is judged as given
+    from curation.verifier import classify_answer_type
+
+    return rule in ("statement", "trailing_number") and classify_answer_type(answer) in ("text", "unknown")
 
 
 def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int) -> None:
