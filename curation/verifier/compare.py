@@ -154,7 +154,7 @@ def _is_real(v) -> bool:
 
 
 def _agrees_where_real(a, b, free: list[str], c: _Ctx) -> bool:
-    """Check points with negative and integer values; a point counts only where both sides are
+    r"""Check points with negative and integer values; a point counts only where both sides are
     defined and real (so `\ln(x^2)` vs `2\ln x` is not refuted by a complex branch at x < 0)."""
     for row in _CHECK_POINTS:
         env = dict(zip(free, row))
@@ -680,8 +680,8 @@ def _sympy_fallback(R: Prepared, A: Prepared, timeout: float | None) -> Judgment
 
     try:
         got = judge_with_sympy(_for_sympy(R), _for_sympy(A), 1.0 if timeout is None else timeout)
-    except Timeout:
-        return Judgment("unparseable", "timeout", A.raw)
+    except Timeout as exc:
+        return Judgment("unparseable", str(exc), A.raw)
     if got is None:
         return None
     return Judgment(got[0], got[1], A.raw)
