@@ -143,7 +143,7 @@ def ground_truth(texts: list[str], threshold: float, k: int = 5, c: int = 8) -> 
     all their tokens when a set is smaller) are verified exactly by sorted-array intersection on
     (doc, token id) int64 keys.
     """
-    from curation.minhash import _ranges
+    from curation.dedup.minhash import _ranges
 
     if not all(t.isascii() for t in texts):
         raise SystemExit("ground truth needs ASCII texts")

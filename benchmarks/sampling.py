@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 import polars as pl  # noqa: E402
 
 from curation.config import DifficultySettings, ModelSettings  # noqa: E402
-from curation.difficulty import grade_difficulty, store_stats  # noqa: E402
+from curation.difficulty import grade_difficulty  # noqa: E402
+from curation.model.store import store_stats
 from schemas.problem import conform  # noqa: E402
 
 SERVER = ROOT / "tests" / "difficulty" / "fake_server.py"
@@ -112,7 +113,7 @@ def bare_client(url: str, *, concurrency: int, requests: int, k: int, supports_n
         limits = type(openai.DEFAULT_CONNECTION_LIMITS)(max_connections=concurrency, max_keepalive_connections=concurrency)
         client = openai.AsyncOpenAI(base_url=url, api_key="EMPTY", max_retries=0, timeout=30,
                                     http_client=openai.DefaultAsyncHttpxClient(limits=limits))
-        from curation.difficulty.client import _response_class
+        from curation.model.client import _response_class
 
         sem = asyncio.Semaphore(concurrency)
 

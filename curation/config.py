@@ -30,6 +30,13 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex"]] = Field(
+        None,
+        description="How to take the final answer out of an answer field that holds a worked solution: "
+        "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
+        "'regex' (first group of answer_pattern). Unset: '####' is recognised when the answer ends in '#### X'.",
+    )
+    answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
 
 class SourceConfig(_Section):
@@ -54,13 +61,20 @@ class CleanSettings(_Section):
     figure: bool = True
     multi_part: bool = True
     yes_no: bool = True
-    answer_leak: bool = True
+    answer_leak: bool = Field(
+        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+    )
     length: bool = True
+    strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
+    alarm_share: float = Field(0.5, description="Alarm when one drop reason takes more than this share of a source.")
+    figure_code: Literal["keep", "drop"] = Field(
+        "keep", description="A problem whose figure is given as code ([asy], TikZ): keep it (has_figure_code) or drop it as figure."
+    )
     empty: bool = Field(True, description="Flag rows with no question text.")
 
 
 class McqSettings(_Section):
-    """Multiple-choice → fill-in conversion (curation/mcq.py, docs/mcq.md)."""
+    """Multiple-choice → fill-in conversion (curation/mcq/, docs/mcq.md)."""
 
     enabled: bool = True
     drop_not_convertible: bool = True
@@ -98,9 +112,35 @@ class DedupSettings(_Section):
 class DecontaminateSettings(_Section):
     enabled: bool = True
     benchmarks: list[SourceConfig] = Field(default_factory=list)
-    ngram: int = Field(8, description="Word n-gram length; a shared n-gram with a benchmark question is a hit.")
+    # what "the same problem" means: curation/decontaminate.py (module docstring)
+    ngram: int = Field(5, description="Token n-gram length (words and numbers are tokens).")
+    min_score: float = Field(
+        0.5, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
+    )
+    min_span: int = Field(8, description="Longest common token span a hit needs (or the whole shorter text).")
+    min_number_agreement: float = Field(
+        1.0, description="Share of the better-covered side's numbers (multiset) found in the other side."
+    )
+    benchmark_common_items: int = Field(
+        3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."
+    )
+    corpus_common_rows: int = Field(
+        50, description="An n-gram in at least max(this, corpus_common_share x rows) training rows is boilerplate."
+    )
+    corpus_common_share: float = 0.001
+    rare_word_share: float = Field(
+        0.01, description="A word in at most max(rare_word_rows, this x documents) rows+items is rare (content)."
+    )
+    rare_word_rows: int = 5
+    max_missing_rare_words: int = Field(
+        0, description="Rare words of the item (or of a smaller row) a hit may lack in the other side."
+    )
     drop_contaminated: bool = True
-    digit_masked: bool = Field(True, description="Also flag items equal to a benchmark question once digits are masked.")
+    digit_masked: bool = Field(
+        True, description="Also flag template matches (same wording, other numbers) as contam_template_<name>."
+    )
+    template_min_score: float = Field(0.8, description="Coverage score of a template match (numbers masked).")
+    drop_templates: bool = Field(False, description="Drop template matches too (by default they are only flagged).")
 
 
 class ModelSettings(_Section):

@@ -17,7 +17,7 @@ import polars as pl
 
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset
-from curation.io import read_problems, write_problems
+from curation.io import read_problems, sqlite_url, write_problems
 from schemas import conform
 
 STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "difficulty", "review")
@@ -94,7 +94,10 @@ class Workspace:
 
     @property
     def responses_url(self) -> str:
-        return self.cfg.difficulty.store_url or f"sqlite:///{(self.out / 'responses.sqlite').resolve()}"
+        url = self.cfg.difficulty.store_url
+        if url and "://" not in url:
+            url = str(self.cfg.resolve(url))  # a path in the config is relative to the config file
+        return sqlite_url(url or self.out / "responses.sqlite")
 
     @property
     def dedup_index(self) -> Path | None:
@@ -140,7 +143,11 @@ def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.clean import flag_problems
 
-    return flag_problems(df, settings=ws.cfg.clean), None
+    from curation.alarms import check_alarms
+
+    out = flag_problems(df, settings=ws.cfg.clean)
+    alarms = check_alarms(out, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -158,17 +165,13 @@ def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
 
 
 def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.decontaminate import mark_contamination
+    from curation.decontaminate import load_benchmarks, mark_contamination
 
     settings = ws.cfg.decontaminate
-    benchmarks = {}
-    for bench in settings.benchmarks:
-        path = ws.cfg.resolve(bench.path)
-        benchmarks[bench.name or path.stem] = read_problems(path)
-    if not benchmarks:
+    if not settings.benchmarks:
         return df, "no benchmarks configured"
-    out = mark_contamination(df, benchmarks=benchmarks, ngram=settings.ngram, drop=settings.drop_contaminated)
-    return out, None
+    benchmarks = load_benchmarks(settings.benchmarks, base_dir=ws.cfg.base_dir)
+    return mark_contamination(df, benchmarks=benchmarks, settings=settings), None
 
 
 def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:

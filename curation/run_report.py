@@ -11,14 +11,14 @@ which additionally publishes these pieces as artifacts (`flows/report.py`).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from curation.io import write_text_atomic
 
 REPORT_NAME = "run_report.md"
 
@@ -221,9 +221,4 @@ def build_run_report(facts: RunFacts) -> str:
 def write_run_report(facts: RunFacts, path: str | Path | None = None) -> Path:
     """Write the Markdown report (default: `<out_dir>/run_report.md`) atomically; return its path."""
     path = Path(path) if path is not None else Path(facts.out_dir) / REPORT_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(build_run_report(facts))
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, build_run_report(facts))

@@ -15,8 +15,6 @@ those records, so `curation.pipeline.step_generate` stays the one definition of 
 from __future__ import annotations
 
 import inspect
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from curation.io import atomic_path
 from schemas import conform
 
 # --- dedup ----------------------------------------------------------------------------------------
@@ -57,21 +56,13 @@ def row_count(path: str | Path) -> int:
 
 
 def _save_npy(array: np.ndarray, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with open(tmp, "wb") as fh:
-            np.save(fh, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, array)
 
 
 def compute_signature_chunk(cfg, input_file: str, start: int, stop: int, out_file: str) -> dict[str, Any]:
     """Signatures of rows [start, stop) of `input_file` saved to `out_file` (uint32, (rows, num_perm))."""
-    from curation.minhash import minhash_signatures
+    from curation.dedup.minhash import minhash_signatures
     from flows.fingerprint import file_digest
 
     df = conform(pl.read_parquet(input_file, columns=["question"]).slice(start, stop - start))
@@ -151,10 +142,8 @@ def generate_chunk_file(generator: str, level: int, seeds: list[int], out_file: 
     from generators import generate_chunk
 
     records = generate_chunk(generator, level=level, seeds=seeds)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_name(f".{out_file.name}.{os.getpid()}.tmp")
-    pl.DataFrame(records, infer_schema_length=None).write_parquet(tmp)
-    os.replace(tmp, out_file)
+    with atomic_path(out_file) as tmp:
+        pl.DataFrame(records, infer_schema_length=None).write_parquet(tmp)
     return out_file
 
 

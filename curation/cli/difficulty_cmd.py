@@ -11,15 +11,6 @@ from typing import Optional
 import typer
 
 
-def _store_url(value: str) -> str:
-    """A SQLAlchemy URL as is; a plain path becomes a SQLite URL."""
-    if "://" in value:
-        return value
-    path = Path(value).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
 
@@ -75,9 +66,10 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from curation.config import DifficultySettings, load_config
-        from curation.difficulty import grade_difficulty, store_stats
-        from curation.difficulty.embedded import DEMO_WARNING
-        from curation.io import read_problems, write_problems
+        from curation.difficulty import grade_difficulty
+        from curation.model.store import store_stats
+        from curation.model.embedded import DEMO_WARNING
+        from curation.io import read_problems, sqlite_url, write_problems
 
         console = Console(stderr=True)
         cfg = load_config(config) if config else None
@@ -106,12 +98,12 @@ def register(app: typer.Typer) -> None:
         settings = config_from_dict({"difficulty": data}, origin="difficulty options").difficulty
 
         if store is not None:
-            url = _store_url(store)
+            url = sqlite_url(store)
         elif settings.store_url:
-            url = settings.store_url if "://" in settings.store_url else _store_url(
+            url = settings.store_url if "://" in settings.store_url else sqlite_url(
                 str(cfg.resolve(settings.store_url) if cfg else settings.store_url))
         else:
-            url = _store_url(str(output.parent / "responses.sqlite"))
+            url = sqlite_url(str(output.parent / "responses.sqlite"))
 
         logging.getLogger("httpx2").setLevel(logging.WARNING)
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -119,7 +111,7 @@ def register(app: typer.Typer) -> None:
             console.print(Panel(DEMO_WARNING, title="DEMO MODEL", border_style="bold red"), highlight=False)
 
         df = read_problems(input)
-        from curation.difficulty.store import _redact_db_url
+        from curation.model.store import _redact_db_url
 
         console.print(f"read {df.height} rows from {input}; response store {_redact_db_url(url)}", highlight=False)
 

@@ -18,7 +18,7 @@ _SECTION_NOTES = {
     "sources": "Input sources. One [[sources]] table per file / folder / hf://NAME. Relative paths are\n"
     "relative to this file's folder. Unset mapping fields are recognised by their usual names.",
     "clean": "Cleaning filters (curation/clean.py). Each flag drops the row with that reason.",
-    "mcq": "Multiple-choice → fill-in conversion (curation/mcq.py).",
+    "mcq": "Multiple-choice → fill-in conversion (curation/mcq/).",
     "dedup": "Exact, template and near-duplicate detection (MinHash LSH).",
     "decontaminate": "Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
     "difficulty": "Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
@@ -380,14 +380,10 @@ def collect_stats(path: Path) -> dict:
     for folder in {p for p in (path if path.is_dir() else path.parent, (dataset or path).parent) if p}:
         store = Path(folder) / "responses.sqlite"
         if store.exists():
-            try:
-                from curation.difficulty import store_stats
-            except ImportError:
-                try:
-                    from curation.difficulty.store import store_stats
-                except ImportError:
-                    break
-            raw = store_stats(f"sqlite:///{store.resolve()}")
+            from curation.io import sqlite_url
+            from curation.model import store as response_store
+
+            raw = response_store.store_stats(sqlite_url(store))
             data["response_store"] = {
                 k: raw.get(k) for k in ("samples", "requests", "requests_ok", "requests_failed", "prompt_tokens",
                                         "completion_tokens", "cache_hits", "runs") if k in raw

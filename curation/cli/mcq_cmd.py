@@ -1,4 +1,4 @@
-"""`curate convert-mcq`: multiple-choice → fill-in conversion (curation/mcq.py, docs/mcq.md)."""
+"""`curate convert-mcq`: multiple-choice → fill-in conversion (curation/mcq/, docs/mcq.md)."""
 
 from __future__ import annotations
 

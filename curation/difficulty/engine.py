@@ -29,10 +29,10 @@ from typing import Any, Callable
 
 import polars as pl
 
-from curation.difficulty.client import SamplingClient, SamplingParams, redact_url, resolve_api_key
-from curation.difficulty.embedded import DEMO_WARNING, EMBEDDED_MODEL, EmbeddedServer, embedded_layout
+from curation.model.client import SamplingClient, SamplingParams, redact_url, resolve_api_key
+from curation.model.embedded import DEMO_WARNING, EMBEDDED_MODEL, EmbeddedServer, embedded_layout
 from curation.difficulty.scoring import ItemScore, score_item
-from curation.difficulty.store import ResponseStore, key_from_prompt_hash, prompt_hash
+from curation.model.store import ResponseStore, key_from_prompt_hash, prompt_hash
 from curation.errors import ConfigError
 
 log = logging.getLogger("curation.difficulty")

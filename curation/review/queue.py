@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 import sqlalchemy as sa
 
 from curation.errors import ReviewError
+from curation.io import sqlite_url
 from curation.review import store
 from curation.review.store import decisions, events, items, skips
 
@@ -217,7 +218,7 @@ class ReviewQueue:
     ) -> None:
         if lease_seconds <= 0:
             raise ReviewError(f"lease_seconds must be positive, got {lease_seconds}")
-        self.url = store.normalize_url(url)
+        self.url = sqlite_url(url)
         self.lease_seconds = int(lease_seconds)
         self.clock = clock
         self.engine = store.open_engine(self.url, clock=clock)

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from curation.errors import ReviewError
+from curation.io import sqlite_url
 
 metadata = sa.MetaData()
 
@@ -126,14 +127,6 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def normalize_url(url_or_path: str | Path) -> str:
-    """A SQLAlchemy URL as is; a filesystem path (e.g. `out/review.sqlite`) becomes a SQLite URL."""
-    text = str(url_or_path)
-    if "://" in text:
-        return text
-    path = Path(text).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -158,7 +151,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
 def open_engine(url: str, *, clock: Callable[[], float] = time.time) -> Engine:
     """Create the engine for `url` and bring its schema to the current version."""
-    url = normalize_url(url)
+    url = sqlite_url(url)
     try:
         engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:

@@ -149,7 +149,7 @@ def test_cluster_is_transitive():
     long = BASE + " " + OTHER + " " + THIRD
     a, b, c = long[0:300], long[22:322], long[44:344]
     df = frame([{"id": "a", "question": a}, {"id": "b", "question": b}, {"id": "c", "question": c}])
-    from curation import minhash as mh
+    from curation.dedup import minhash as mh
     import numpy as np
 
     norms = _norm([a, b, c])
@@ -353,7 +353,7 @@ def _puzzle_rows():
 
 def test_puzzles_from_one_template_are_not_near_duplicates_but_identical_puzzles_are():
     from curation.dedup import signature_texts
-    from curation.minhash import minhash_signatures
+    from curation.dedup.minhash import minhash_signatures
 
     df = _puzzle_rows()
     out = mark_duplicates(df)

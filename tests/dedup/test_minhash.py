@@ -8,7 +8,7 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import minhash as mh
+from curation.dedup import minhash as mh
 
 
 TEXTS = [

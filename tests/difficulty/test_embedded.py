@@ -7,8 +7,9 @@ import urllib.request
 
 import pytest
 
-from curation.difficulty import grade_difficulty, store_stats
-from curation.difficulty.embedded import EMBEDDED_MODEL, EmbeddedServer
+from curation.difficulty import grade_difficulty
+from curation.model.store import store_stats
+from curation.model.embedded import EMBEDDED_MODEL, EmbeddedServer
 
 from .helpers import frame, make_settings
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from curation.difficulty import grade_difficulty, grade_difficulty_async, store_stats
+from curation.difficulty import grade_difficulty, grade_difficulty_async
+from curation.model.store import store_stats
 from curation.errors import ConfigError, ModelEndpointError
 
 from .fake_server import FakeServer, Script
@@ -205,7 +206,7 @@ def test_callable_from_running_loop_and_from_threads(store_url):
 
 
 def test_retry_after_is_honoured_and_backoff_grows(store_url, monkeypatch):
-    import curation.difficulty.client as client_mod
+    import curation.model.client as client_mod
 
     delays = []
     real_sleep = asyncio.sleep

@@ -8,9 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from curation.difficulty import grade_difficulty, store_stats
-from curation.difficulty.client import redact_url
-from curation.difficulty.store import ResponseStore, sample_key
+from curation.difficulty import grade_difficulty
+from curation.model.store import store_stats
+from curation.model.client import redact_url
+from curation.model.store import ResponseStore, sample_key
 from curation.io import write_problems
 
 from .fake_server import FakeServer, Script

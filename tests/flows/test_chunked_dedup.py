@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from curation.config import DedupSettings
 from curation.dedup import mark_duplicates, signature_texts
-from curation.minhash import minhash_signatures
+from curation.dedup.minhash import minhash_signatures
 from schemas import conform
 
 WORDS = ["alpha", "beta", "gamma", "delta", "prime", "sum", "x", "$x^2$", "find", "the", "  ", "Ⅻ", ""]

@@ -106,10 +106,10 @@ def test_ingest_with_config(tmp_path):
 
 
 def test_stats_reads_response_store_when_present(tmp_path, monkeypatch):
-    import curation.difficulty as difficulty
+    import curation.model.store as response_store
 
     calls = []
-    monkeypatch.setattr(difficulty, "store_stats", lambda url, **k: calls.append(url) or {"requests": 3, "cache_hits": 1},
+    monkeypatch.setattr(response_store, "store_stats", lambda url, **k: calls.append(url) or {"requests": 3, "cache_hits": 1},
                         raising=False)
     runner.invoke(app, ["ingest", str(SAMPLES / "second_source.jsonl"), str(tmp_path / "p.parquet")])
     runner.invoke(app, ["export", str(tmp_path / "p.parquet"), str(tmp_path / "out")])

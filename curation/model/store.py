@@ -191,7 +191,7 @@ class ResponseStore:
     # -- writes --------------------------------------------------------------------------------
     def start(self) -> "ResponseStore":
         if self._writer is None:
-            self._writer = threading.Thread(target=self._write_loop, name="difficulty-store-writer", daemon=True)
+            self._writer = threading.Thread(target=self._write_loop, name="model-store-writer", daemon=True)
             self._writer.start()
         return self
 

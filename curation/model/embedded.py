@@ -22,7 +22,7 @@ from pathlib import Path
 
 from curation.errors import ModelEndpointError
 
-log = logging.getLogger("curation.difficulty")
+log = logging.getLogger("curation.model")
 
 EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -1,4 +1,4 @@
-"""Multiple-choice → fill-in conversion (issue 6).
+"""Multiple-choice → fill-in conversion: the decision per item and the pipeline stage.
 
 A multiple-choice item can only be an RL training item when the stem stands alone: its options are
 removed and the reference answer becomes the correct option's *value*. Items whose stem or answer
@@ -22,98 +22,17 @@ from typing import Any
 
 import polars as pl
 
-from curation import mcq_rules as R
+from curation.mcq import rules as R
+from curation.mcq.outcome import CONVERTED, NOT_CONVERTIBLE, REASONS, REVIEW, RULES, Conversion, answer_type_of, not_converted
 from curation.choices import LETTERS, answer_index, parse_choice_value, split_inline_choices, strip_label
 from curation.config import McqSettings, ModelSettings
-
-CONVERTED = "converted"
-NOT_CONVERTIBLE = "not_convertible"
-REVIEW = "review"
-
-#: reason → (outcome it gives, meaning). A reason names why an item was not converted (or why it
-#: needs a human). Converted rows carry the rewrite rule in `mcq_reason` instead (see RULES).
-REASONS: dict[str, tuple[str, str]] = {
-    "no_answer": (NOT_CONVERTIBLE, "options but no reference answer"),
-    "options_missing": (NOT_CONVERTIBLE, "answer_type is 'choice' but no options were found"),
-    "answer_not_in_options": (NOT_CONVERTIBLE, "the answer is not a letter/index/text of an option (e.g. letter out of range)"),
-    "answer_is_meta_option": (NOT_CONVERTIBLE, "correct option is 'all/none of the above', 'both A and B', 'cannot be determined', ..."),
-    "duplicate_options": (NOT_CONVERTIBLE, "two options have the same value"),
-    "stem_depends_on_options": (NOT_CONVERTIBLE, "'which of the following', 'EXCEPT', 'could be', 'is true', 'possible value', ..."),
-    "approximate_options": (NOT_CONVERTIBLE, "the question asks for an approximation ('closest to', 'approximately'): the options fix the precision"),
-    "options_are_statements": (NOT_CONVERTIBLE, "the correct option (or most options) is a claim/prose, or a text answer longer than max_text_answer_words"),
-    "answer_guessable": (NOT_CONVERTIBLE, "options are only true/false or yes/no"),
-    "text_answer": (NOT_CONVERTIBLE, "the answer is words (a term, a name): string matching cannot verify it (text_answers=false)"),
-    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check"),
-    "empty_stem": (NOT_CONVERTIBLE, "nothing is left of the question once the options are removed"),
-    # review: a human decides (review_reason = "mcq_ambiguous")
-    "approximate_values": (REVIEW, "numeric options look like approximations of each other (3.14 / 3.1416) or are all rounded to >= 3 decimals"),
-    "mixed_units": (REVIEW, "options carry different units"),
-    "options_left_in_stem": (REVIEW, "after conversion the question still shows option labels"),
-    "options_mismatch": (REVIEW, "the question's inline options differ from the choices field"),
-    "model_rewrite_rejected": (REVIEW, "model mode: the rewrite mentioned options, changed the answer or was judged not self-contained"),
-}
-
-#: rewrite rules that may appear in a converted row's `mcq_reason` ("+"-joined, in order applied)
-RULES = ("options_removed", "instruction", "from_following", "which_is_the", "blank", "colon_lead", "colon_blank",
-         "completion_blank", "punctuation", "unit_hint", "model")
 
 _TRUE_FALSE = {"true", "false", "yes", "no", "correct", "incorrect", "right", "wrong", "对", "错", "是", "否"}
 _LETTER_ONLY = re.compile(r"^\s*(?:answer\s*(?:is)?\s*[:：]?\s*)?\(?\s*[A-Pa-p]\s*\)?\s*[.)]?\s*$", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Conversion:
-    """The decision for one item.
-
-    status None means "not multiple choice" (the row passes through). For `converted`, `question`,
-    `answer`, `answer_unit`, `answer_type` are the new values and `reason` is the rewrite rule; for
-    `not_convertible` / `review`, `reason` is from `REASONS` and `proposal` (review only, when one
-    could be built) holds the conversion a reviewer can accept.
-    """
-
-    status: str | None
-    reason: str | None = None
-    question: str | None = None
-    answer: str | None = None
-    answer_unit: str | None = None
-    answer_type: str | None = None
-    method: str | None = None
-    choices: list[str] | None = None
-    correct_index: int | None = None
-    stem: str | None = None
-    proposal: dict | None = None
-
-    @property
-    def is_mcq(self) -> bool:
-        return self.status is not None
-
-
-def _not(reason: str, **kw) -> Conversion:
-    return Conversion(status=REASONS[reason][0], reason=reason, **kw)
-
-
 def _norm_option(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).lower()
     return re.sub(r"[\s$]+|\\[,;!]|\\text\{|\}|\{", "", t).rstrip(".")
-
-
-def _answer_type(value: str) -> str:
-    """answer_type from the verifier; a small fallback when it says 'unknown'."""
-    try:
-        from curation.verifier import classify_answer_type
-
-        kind = classify_answer_type(value)
-    except Exception:  # verifier missing or failing: fall back, never break the stage
-        kind = "unknown"
-    if kind and kind != "unknown":
-        return kind
-    if re.fullmatch(r"-?\d+", value):
-        return "integer"
-    if R.numeric_value(value) is not None:
-        return "number"
-    if R.is_texty(value):
-        return "text"
-    return "expression"
 
 
 def _verifiable(value: str) -> bool:
@@ -183,29 +102,29 @@ def convert_item(
         options, stem = inline.choices, inline.stem or ""
     else:
         if answer_type == "choice":
-            return _not("options_missing")
+            return not_converted("options_missing")
         return Conversion(status=None)
 
     base = dict(choices=options, stem=stem)
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return _not("no_answer", **base) if assume else Conversion(status=None)
+        return not_converted("no_answer", **base) if assume else Conversion(status=None)
     idx = answer_index(answer, options)
     if idx is None:
         letter_like = isinstance(answer, str) and bool(_LETTER_ONLY.match(unicodedata.normalize("NFKC", answer)))
         if assume or letter_like:
-            return _not("answer_not_in_options", **base)
+            return not_converted("answer_not_in_options", **base)
         return Conversion(status=None)
     base["correct_index"] = idx
     correct = strip_label(options[idx])[1] if strip_label(options[idx])[0] == LETTERS[idx] else options[idx].strip()
 
     if len(re.findall(r"\w", stem)) < 3:
-        return _not("empty_stem", **base)
+        return not_converted("empty_stem", **base)
     if R.is_meta_option(correct):
-        return _not("answer_is_meta_option", **base)
+        return not_converted("answer_is_meta_option", **base)
 
     problem = R.stem_problem(stem)
     if problem is not None:
-        return _not(problem, **base)
+        return not_converted(problem, **base)
 
     cleaned = [R.clean_option(o) for o in options]
     keys = [(_norm_option(v), (u or "").lower()) for v, u in cleaned]
@@ -214,54 +133,54 @@ def convert_item(
     for i, (key, num) in enumerate(zip(keys, nums)):
         k = ("n", round(num, 12), key[1]) if num is not None else ("t", key)
         if k in seen and not R.is_meta_option(options[i]):
-            return _not("duplicate_options", **base)
+            return not_converted("duplicate_options", **base)
         seen.add(k)
 
     max_words = settings.max_option_words
     statements = [R.is_statement(o, max_words=max_words) for o in options if not R.is_meta_option(o)]
     if R.is_statement(correct, max_words=max_words) or (statements and sum(statements) * 2 >= len(statements)):
-        return _not("options_are_statements", **base)
+        return not_converted("options_are_statements", **base)
     plain = [_norm_option(o) for o in options if not R.is_meta_option(o)]
     if plain and all(all(w in _TRUE_FALSE for w in re.split(r"[,;/]", p) if w) for p in plain):
-        return _not("answer_guessable", **base)
+        return not_converted("answer_guessable", **base)
 
     value, unit = cleaned[idx]
     if not value:
-        return _not("answer_not_verifiable", **base)
+        return not_converted("answer_not_verifiable", **base)
     if unit and R.unit_is_variable(unit, stem):  # "4/3 V" where V is the flow speed in the stem
         value, unit = R.times_variable(value, unit), None
         cleaned = [(R.times_variable(v, u), None) if u == cleaned[idx][1] else (v, u) for v, u in cleaned]
     if unit and re.search(r"\bratio\b", R.question_sentence(stem), re.IGNORECASE):
-        return _not("answer_not_verifiable", **base)  # "9 Trousers" for "what is the ratio ..."
+        return not_converted("answer_not_verifiable", **base)  # "9 Trousers" for "what is the ratio ..."
     if R.is_texty(value):
         if R.option_words(value) > settings.max_text_answer_words:
-            return _not("options_are_statements", **base)
+            return not_converted("options_are_statements", **base)
         if not settings.text_answers:
-            return _not("text_answer", **base)
+            return not_converted("text_answer", **base)
     if R.is_unevaluated_arithmetic(value):
-        return _not("stem_depends_on_options", **base)
+        return not_converted("stem_depends_on_options", **base)
     if value in LETTERS[: len(options)] or R.looks_malformed(value) or not _verifiable(value):
-        return _not("answer_not_verifiable", **base)
+        return not_converted("answer_not_verifiable", **base)
 
     text, rule = R.rewrite_stem(stem)
     rule = "options_removed" + (f"+{rule}" if rule else "")
     hinted = R.unit_hint(text, unit)
     if hinted != text:
         text, rule = hinted, rule + "+unit_hint"
-    kind = _answer_type(value)
+    kind = answer_type_of(value)
     proposal = {"question": text, "answer": value, "answer_unit": unit, "answer_type": kind}
     units = {R.unit_key(u) for (v, u), o in zip(cleaned, options) if not R.is_meta_option(o)}
     if len(units) > 1:
-        return _not("mixed_units", proposal=proposal, **base)
+        return not_converted("mixed_units", proposal=proposal, **base)
     option_values = [v for (v, _), o in zip(cleaned, options) if not R.is_meta_option(o)]
     numeric = [v for v in option_values if R.numeric_value(v) is not None]
     rounded = len(numeric) >= 2 and len(numeric) == len(option_values) and all(R.decimals(v) >= 3 for v in numeric)
     if rounded or R.approximations(option_values, rel_tol=settings.approx_rel_tol):
-        return _not("approximate_values", proposal=proposal, **base)
+        return not_converted("approximate_values", proposal=proposal, **base)
     if mismatch:
-        return _not("options_mismatch", proposal=proposal, **base)
+        return not_converted("options_mismatch", proposal=proposal, **base)
     if split_inline_choices(text) is not None or R.stem_problem(text) is not None:
-        return _not("options_left_in_stem", proposal=proposal, **base)
+        return not_converted("options_left_in_stem", proposal=proposal, **base)
     return Conversion(
         status=CONVERTED, reason=rule, question=text, answer=value, answer_unit=unit, answer_type=kind,
         method="rule", **base,
@@ -315,7 +234,7 @@ def convert_multiple_choice(
       conversion when there is one.
 
     With `settings.model_mode`, rows not converted for a reason in `settings.model_reasons` are sent
-    to the model (`model`, an OpenAI-compatible endpoint) for a rewrite; see `curation.mcq_model`.
+    to the model (`model`, an OpenAI-compatible endpoint) for a rewrite; see `curation.mcq.model`.
     """
     if not settings.enabled or df.height == 0:
         return df
@@ -340,7 +259,7 @@ def convert_multiple_choice(
             results[i] = conv
 
     if settings.model_mode and results:
-        from curation.mcq_model import rewrite_rows
+        from curation.mcq.model import rewrite_rows
 
         todo = {i: c for i, c in results.items() if c.status == NOT_CONVERTIBLE and c.reason in settings.model_reasons}
         if todo:

@@ -5,7 +5,7 @@ its options) and whose correct option is a clean, verifiable value are sent. A r
 accepted only when all three hold:
 
 1. it no longer mentions options or letters ("which of the following", "(A)", "options", an
-   inline option list — the same rules that flag stems, `mcq_rules.stem_problem`);
+   inline option list — the same rules that flag stems, `curation.mcq.rules.stem_problem`);
 2. it keeps the answer: the model's ANSWER line is judged equivalent to the correct option's value
    by the verifier (`curation.verifier.judge`);
 3. a second call judges the rewritten question self-contained (one definite answer, no options).
@@ -14,7 +14,7 @@ Outcomes: accepted → `converted` (method "model"); the model says IMPOSSIBLE o
 the row keeps its rule decision (not_convertible); a rewrite that fails a check → `review` with
 reason `model_rewrite_rejected` (the rejected rewrite is in the proposal).
 
-Transport: `curation.difficulty.client.SamplingClient` (the difficulty stage's async client: retries
+Transport: `curation.model.client.SamplingClient` (the shared async model client: retries
 with backoff on 429/5xx/timeouts, concurrency limit, key from the env variable named in
 `ModelSettings.api_key_env`). With no `base_url`, the embedded SmolLM2 server is started (mechanics
 only: that model cannot rewrite anything useful).
@@ -28,7 +28,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from curation import mcq_rules as R
+from curation.mcq import rules as R
 from curation.choices import LETTERS, split_inline_choices
 from curation.config import McqSettings, ModelSettings
 
@@ -106,15 +106,15 @@ def candidate_value(conv, settings: McqSettings) -> tuple[str, str | None] | Non
 
 
 async def _rewrite_all(todo: dict, model: ModelSettings, settings: McqSettings, stats: ModelStats) -> dict:
-    from curation.difficulty.client import SamplingClient, SamplingParams, resolve_api_key
-    from curation.mcq import Conversion, _answer_type
+    from curation.mcq.outcome import Conversion, answer_type_of as _answer_type
+    from curation.model.client import SamplingClient, SamplingParams, resolve_api_key
 
     server = None
     if model.base_url:
         base_url, api_key = model.base_url, resolve_api_key(model.api_key_env)
         name = model.model
     else:
-        from curation.difficulty.embedded import EMBEDDED_MODEL, EmbeddedServer
+        from curation.model.embedded import EMBEDDED_MODEL, EmbeddedServer
 
         log.warning("mcq model mode without base_url: the embedded %s cannot rewrite questions usefully", EMBEDDED_MODEL)
         server = EmbeddedServer(parallel=2, ctx_per_slot=settings.model_max_tokens + 1024).start()

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from curation.errors import ModelEndpointError
 
-log = logging.getLogger("curation.difficulty")
+log = logging.getLogger("curation.model")
 
 DUMMY_KEY = "EMPTY"
 

@@ -1,0 +1,284 @@
+"""The clustering engine: exact keys, LSH candidates, verified edges, components, representatives."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import polars as pl
+
+from curation.config import DedupSettings
+from curation.dedup import minhash as mh
+from curation.dedup.index import band_cols, check_settings, load_index
+from curation.dedup.nodes import prepare_nodes, rank_nodes
+from schemas import conform
+
+
+class _Clock:
+    """Records CPU seconds per phase into `stats["phases"]` (no-op without stats)."""
+
+    def __init__(self, stats: Optional[dict]):
+        self.stats = stats
+        self.last = time.process_time()
+        if stats is not None:
+            stats.setdefault("phases", {})
+
+    def __call__(self, name: str) -> None:
+        if self.stats is None:
+            return
+        now = time.process_time()
+        self.stats["phases"][name] = self.stats["phases"].get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def _conflicts(nodes: pl.DataFrame) -> set[int]:
+    """Components (by label) whose members carry different reference answers."""
+    multi = (
+        nodes.filter(pl.col("_ans").is_not_null())
+        .group_by("_comp")
+        .agg(pl.col("_ans").unique().alias("answers"), pl.col("_ans").sort_by("_rank").first().alias("ref"))
+        .filter(pl.col("answers").list.len() > 1)
+    )
+    if multi.height == 0:
+        return set()
+    try:
+        from curation.verifier import judge as _judge  # type: ignore[attr-defined]
+    except Exception:
+        try:
+            from curation.verifier.compare import judge as _judge
+        except Exception:
+            _judge = None
+    out: set[int] = set()
+    for comp, answers, ref in multi.iter_rows():
+        if _judge is None:
+            out.add(comp)
+            continue
+        try:
+            same = all(a == ref or _judge(ref, a).outcome == "equivalent" for a in answers)
+        except Exception:
+            same = False
+        if not same:
+            out.add(comp)
+    return out
+
+
+def engine(
+    df: pl.DataFrame,
+    settings: DedupSettings,
+    source_priority: Optional[dict[str, int]],
+    index_dir: Optional[Path],
+    near: bool,
+    stats: Optional[dict] = None,
+    norm: Optional[pl.Series] = None,
+    signatures: Optional[np.ndarray] = None,
+) -> pl.DataFrame:
+    """`index_dir` may be a folder (loaded here) or an already loaded index frame (or None).
+
+    `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`."""
+    check_settings(settings)
+    df = conform(df)
+    n = df.height
+    t0 = time.perf_counter()
+    if n == 0:
+        return df
+    batch = prepare_nodes(df, source_priority, norm)
+    clock = _Clock(stats)
+    clock("prepare")
+
+    if isinstance(index_dir, pl.DataFrame):
+        index = index_dir
+    else:
+        index = load_index(Path(index_dir), settings) if index_dir is not None else None
+    empty = batch["_norm"].str.len_bytes() == 0
+    # --- existing rows involved: identical normalized text, or LSH candidates
+    extra: list[pl.DataFrame] = []
+    near_pairs = np.zeros((0, 2), dtype=np.int64)
+    near_sims = np.zeros(0)
+    # unique non-empty texts in the batch (first row of each)
+    uniq = batch.filter(~empty).unique(subset="_norm", keep="first", maintain_order=True)
+    uniq_rows = uniq["_node"].to_numpy()
+    uniq_texts = uniq["_norm"]
+    idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
+    if index is not None and index.height:
+        exact_hit = index.with_row_index("_ipos").join(uniq.select("_norm").rename({"_norm": "norm"}), on="norm", how="semi")
+        idx_pos = exact_hit["_ipos"].to_numpy().astype(np.int64)
+    if near and len(uniq_texts):
+        if signatures is not None:  # precomputed per row (e.g. in chunks on several workers by flows/)
+            if signatures.shape != (n, settings.num_perm):
+                raise ValueError(f"signatures must have shape ({n}, {settings.num_perm}), got {signatures.shape}")
+            sig_t = np.ascontiguousarray(signatures[uniq_rows].T)
+            bands_b = mh.band_hashes_from_signatures(sig_t, settings.bands, settings.rows)
+            nonempty_b = np.ones(len(uniq_rows), dtype=bool)  # uniq excludes empty texts
+        else:
+            bands_b, nonempty_b = mh.band_hashes(
+                uniq_texts, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
+                bands=settings.bands, rows=settings.rows,
+            )
+        clock("signatures")
+        if index is not None and index.height:
+            bands_e = index.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
+            matrix = np.vstack([bands_b, bands_e])
+            active = np.r_[nonempty_b, index["norm"].str.len_bytes().to_numpy() > 0]
+            query = np.r_[np.ones(len(uniq_texts), bool), np.zeros(index.height, bool)]
+            cand = mh.candidate_pairs(matrix, active=active, query=query, max_bucket=settings.max_bucket)
+        else:
+            cand = mh.candidate_pairs(bands_b, active=nonempty_b, max_bucket=settings.max_bucket)
+        clock("candidates")
+        if stats is not None:
+            stats["candidates"] = len(cand)
+        if len(cand):
+            u = len(uniq_texts)
+            if index is not None and index.height:
+                cand_idx = np.unique(cand[cand >= u] - u)
+                idx_pos = np.unique(np.r_[idx_pos, cand_idx])
+                idx_texts = index["norm"].gather(cand_idx).to_list()
+                texts = pl.concat([uniq_texts, pl.Series("_norm", idx_texts, dtype=pl.Utf8)])
+                # map candidate ids into [0, u + len(cand_idx))
+                remap = cand.copy()
+                big = remap >= u
+                remap[big] = u + np.searchsorted(cand_idx, remap[big] - u)
+            else:
+                texts, remap = uniq_texts, cand
+            sim = mh.jaccard_pairs(texts, remap, shingle_size=settings.shingle_size)
+            keep = sim >= settings.threshold
+            near_pairs = cand[keep]
+            near_sims = sim[keep]
+            clock("verify")
+            if stats is not None:
+                stats["verified_pairs"] = int(keep.sum())
+                if stats.get("collect_pairs"):
+                    # verified near pairs as row ids of the first row of each normalized text (batch
+                    # rows) or index ids (existing rows), with their exact Jaccard
+                    names = uniq["id"].to_list()
+                    if index is not None and index.height:
+                        names = names + index["id"].to_list()
+                    stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs, sim[keep])]
+
+    # --- nodes: batch rows, then involved existing rows
+    n_nodes = n
+    if len(idx_pos):
+        idx_pos = np.unique(idx_pos)
+        ex = index[idx_pos]
+        prio = source_priority or {}
+        extra.append(
+            ex.select(
+                (pl.int_range(pl.len(), dtype=pl.Int64) + n).alias("_node"),
+                pl.col("id"), pl.col("source"), pl.col("norm").alias("_norm"), pl.col("ans").alias("_ans"),
+                pl.col("has_solution").alias("_sol"), pl.col("verified").alias("_ver"),
+                pl.lit(False).alias("_dropped"), pl.lit(True).alias("_existing"),
+                pl.col("source").replace_strict(prio, default=0, return_dtype=pl.Int64).alias("_prio")
+                if prio else pl.lit(0, dtype=pl.Int64).alias("_prio"),
+            )
+        )
+        n_nodes += len(idx_pos)
+    nodes = pl.concat([batch, *extra], how="vertical") if extra else batch
+    # exact group label: the first node with the same text; empty texts are never grouped
+    nodes = nodes.with_columns(
+        pl.when(pl.col("_norm").str.len_bytes() == 0)
+        .then(pl.col("_node"))
+        .otherwise(pl.col("_node").min().over("_norm"))
+        .alias("_key")
+    )
+    # map near pairs (uniq-text index space + index positions) to node indices
+    edges = [np.zeros((0, 2), dtype=np.int64)]
+    if len(near_pairs):
+        u = len(uniq_texts)
+        to_node = np.empty(u + (index.height if index is not None else 0), dtype=np.int64)
+        to_node[:u] = uniq_rows
+        if index is not None and index.height and len(idx_pos):
+            to_node[u + idx_pos] = n + np.arange(len(idx_pos))
+        node_pairs = to_node[near_pairs]
+        edges.append(node_pairs)
+        # remember verified similarities, so members linked directly to their representative are
+        # not shingled twice
+        lo, hi = node_pairs.min(axis=1), node_pairs.max(axis=1)
+        known_key = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
+        order = np.argsort(known_key)
+        known_key, known_sim = known_key[order], near_sims[order]
+    else:
+        known_key, known_sim = np.zeros(0, dtype=np.uint64), np.zeros(0)
+    # exact edges: every node to the first node with the same key
+    first = nodes["_key"].to_numpy()
+    same = first != np.arange(n_nodes)
+    edges.append(np.stack([np.flatnonzero(same), first[same]], axis=1))
+    comp = mh.connected_components(n_nodes, np.concatenate(edges))
+    rank = rank_nodes(nodes)
+    nodes = nodes.with_columns(pl.Series("_comp", comp), pl.Series("_rank", rank))
+    nodes = nodes.with_columns(
+        pl.len().over("_comp").alias("_size"),
+        pl.col("_node").sort_by("_rank").first().over("_comp").alias("_rep"),
+        pl.col("_node").sort_by("_rank").first().over("_key").alias("_exact_best"),
+    )
+    reps = nodes["_rep"].to_numpy()
+    ids = nodes["id"]
+    key_np = nodes["_key"].to_numpy()
+    # similarity to representative: 1.0 for identical text, exact Jaccard otherwise
+    b = nodes.head(n)
+    in_cluster = (b["_size"] > 1).to_numpy()
+    not_rep = in_cluster & (b["_rep"].to_numpy() != np.arange(n))
+    sim = np.full(n, np.nan)
+    rep_b = reps[:n]
+    same_text = key_np[:n] == key_np[rep_b]
+    sim[not_rep & same_text] = 1.0
+    need = np.flatnonzero(not_rep & ~same_text)
+    if len(need):
+        all_texts = nodes["_norm"]
+        lo, hi = np.minimum(need, rep_b[need]), np.maximum(need, rep_b[need])
+        qk = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
+        at = np.minimum(np.searchsorted(known_key, qk), max(len(known_key) - 1, 0))
+        hit = (known_key[at] == qk) if len(known_key) else np.zeros(len(qk), dtype=bool)
+        sim[need[hit]] = known_sim[at[hit]]
+        miss = need[~hit]
+        if len(miss):
+            pair_nodes = np.stack([miss, rep_b[miss]], axis=1)
+            sim[miss] = mh.jaccard_pairs(all_texts, pair_nodes, shingle_size=settings.shingle_size)
+    conflict_comps = _conflicts(nodes.filter(pl.col("_size") > 1)) if in_cluster.any() else set()
+    b = b.with_columns(
+        pl.Series("_sim", sim),
+        pl.Series("_rep_id", ids.gather(rep_b)),
+        pl.Series("_best_id", ids.gather(nodes["_exact_best"].head(n).to_numpy())),
+        pl.col("_comp").is_in(list(conflict_comps)).alias("_conflict"),
+    )
+    is_rep = pl.col("_rep") == pl.col("_node")
+    multi = pl.col("_size") > 1
+    exact_of = pl.when(pl.col("_exact_best") != pl.col("_node")).then(pl.col("_best_id")).otherwise(None)
+    out_cols = b.select(
+        exact_of.alias("exact_dup_of"),
+        pl.when(multi).then(pl.col("_rep_id")).otherwise(None).alias("cluster_id"),
+        pl.when(multi & ~is_rep).then(pl.col("_rep_id")).otherwise(None).alias("duplicate_of"),
+        pl.when(multi & ~is_rep).then(pl.col("_sim")).otherwise(None).alias("dup_similarity"),
+        (multi & pl.col("_conflict")).alias("conflicting_answers"),
+        pl.when(multi & ~is_rep)
+        .then(pl.when(exact_of.is_not_null()).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
+        .otherwise(None)
+        .alias("_dup_reason"),
+        (multi & is_rep & pl.col("_conflict")).alias("_review"),
+    )
+    df = df.with_columns(
+        out_cols["exact_dup_of"],
+        out_cols["cluster_id"],
+        out_cols["duplicate_of"],
+        out_cols["dup_similarity"].fill_nan(None),
+        out_cols["conflicting_answers"],
+        out_cols["_dup_reason"],
+        out_cols["_review"],
+    )
+    updates = [
+        pl.when(pl.col("review_reason").is_null() & pl.col("_review"))
+        .then(pl.lit("conflicting_answers"))
+        .otherwise(pl.col("review_reason"))
+        .alias("review_reason")
+    ]
+    if settings.drop_duplicates:
+        updates.append(
+            pl.when(pl.col("drop_reason").is_null()).then(pl.col("_dup_reason")).otherwise(pl.col("drop_reason")).alias("drop_reason")
+        )
+    df = df.with_columns(updates).drop("_dup_reason", "_review")
+    clock("clusters")
+    if stats is not None:
+        stats["seconds"] = time.perf_counter() - t0
+        stats["existing_involved"] = int(len(idx_pos))
+    return df
+

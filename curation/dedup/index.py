@@ -1,0 +1,144 @@
+"""The persisted dedup index (incremental mode): parameters, part files, loading and appending."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+
+from curation.config import DedupSettings
+from curation.dedup import minhash as mh
+from curation.dedup.nodes import prepare_nodes
+from curation.dedup.normalize import NORMALIZATION_VERSION, stable_hashes, template_expr
+from curation.errors import CurateError
+from schemas import conform
+
+INDEX_FORMAT = 1
+PARAMS_FILE = "params.json"
+
+
+class DedupIndexError(CurateError):
+    """A dedup index cannot be used: missing, corrupt, or built with different parameters."""
+
+
+def _params(settings: DedupSettings) -> dict:
+    return {
+        "index_format": INDEX_FORMAT,
+        "normalization": NORMALIZATION_VERSION,
+        "hash": "fnv1a-fmix64/affine32",
+        "shingle_size": settings.shingle_size,
+        "num_perm": settings.num_perm,
+        "bands": settings.bands,
+        "rows": settings.rows,
+        "seed": settings.seed,
+    }
+
+
+def check_settings(settings: DedupSettings) -> None:
+    if settings.bands * settings.rows > settings.num_perm:
+        raise CurateError(
+            f"dedup: bands*rows = {settings.bands * settings.rows} exceeds num_perm = {settings.num_perm}"
+        )
+    if settings.shingle_size < 1 or settings.num_perm < 1 or settings.bands < 1 or settings.rows < 1:
+        raise CurateError("dedup: shingle_size, num_perm, bands and rows must be positive")
+    if not 0.0 < settings.threshold <= 1.0:
+        raise CurateError(f"dedup: threshold must be in (0, 1], got {settings.threshold}")
+
+
+def band_cols(bands: int) -> list[str]:
+    return [f"b{j}" for j in range(bands)]
+
+
+# ------------------------------------------------------------------------------------ index I/O
+def _read_params(index_dir: Path) -> Optional[dict]:
+    p = index_dir / PARAMS_FILE
+    if not p.exists():
+        return None
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DedupIndexError(f"{p}: unreadable dedup index parameters: {exc}") from None
+
+
+def _require_same_params(index_dir: Path, stored: dict, settings: DedupSettings) -> None:
+    want = _params(settings)
+    diff = {k: (stored.get(k), v) for k, v in want.items() if stored.get(k) != v}
+    if diff:
+        detail = ", ".join(f"{k}: index has {a!r}, settings have {b!r}" for k, (a, b) in diff.items())
+        raise DedupIndexError(
+            f"{index_dir}: dedup index was built with different parameters ({detail}); "
+            "rebuild the index or use its parameters"
+        )
+
+
+def load_index(index_dir: Path, settings: DedupSettings) -> Optional[pl.DataFrame]:
+    """The persisted index rows (None when `index_dir` has no index). Refuses other parameters."""
+    index_dir = Path(index_dir)
+    stored = _read_params(index_dir)
+    if stored is None:
+        return None
+    _require_same_params(index_dir, stored, settings)
+    parts = sorted(index_dir.glob("part-*.parquet"))
+    if not parts:
+        return None
+    try:
+        return pl.concat([pl.read_parquet(p) for p in parts], how="vertical")
+    except Exception as exc:  # corrupt part file
+        raise DedupIndexError(f"{index_dir}: cannot read dedup index: {exc}") from None
+
+
+def _index_rows(df: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
+    prep = prepare_nodes(df, None)
+    norms = prep["_norm"].to_list()
+    bands, _ = mh.band_hashes(
+        norms, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
+        bands=settings.bands, rows=settings.rows,
+    )
+    tmpl = prep.select(template_expr(pl.col("_norm"))).to_series().to_list()
+    out = prep.select(
+        "id", "source", pl.col("_norm").alias("norm"), pl.col("_ans").alias("ans"),
+        pl.col("_sol").alias("has_solution"), pl.col("_ver").alias("verified"),
+    ).with_columns(pl.Series("tmpl", stable_hashes(tmpl), dtype=pl.UInt64))
+    return out.with_columns([pl.Series(c, bands[:, j], dtype=pl.UInt64) for j, c in enumerate(band_cols(settings.bands))])
+
+
+def update_index(df_kept: pl.DataFrame, index_dir: Path | str, settings: DedupSettings = DedupSettings()) -> int:
+    """Append rows (normally the rows kept after dedup) to the persisted index in `index_dir`.
+
+    Creates the index when absent (`params.json` + `part-NNNNN.parquet` files); refuses when it was
+    built with other parameters. Rows whose id is already in the index are skipped. Returns the
+    number of rows added.
+    """
+    check_settings(settings)
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stored = _read_params(index_dir)
+    if stored is not None:
+        _require_same_params(index_dir, stored, settings)
+    else:
+        (index_dir / PARAMS_FILE).write_text(json.dumps(_params(settings), indent=2) + "\n", encoding="utf-8")
+    df = conform(df_kept)
+    if df.height == 0:
+        return 0
+    existing = load_index(index_dir, settings)
+    if existing is not None:
+        df = df.join(existing.select("id"), on="id", how="anti")
+    if df.height == 0:
+        return 0
+    rows = _index_rows(df, settings)
+    n_parts = len(list(index_dir.glob("part-*.parquet")))
+    path = index_dir / f"part-{n_parts:05d}.parquet"
+    fd, tmp = tempfile.mkstemp(prefix=".part.", suffix=".tmp", dir=index_dir)
+    os.close(fd)
+    try:
+        rows.write_parquet(tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return rows.height
+

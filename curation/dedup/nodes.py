@@ -1,0 +1,50 @@
+"""Nodes of the duplicate graph: one row per problem with the fields the representative rule ranks."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import polars as pl
+
+from curation.dedup.normalize import normalize_series, normalized_answer_expr
+
+def prepare_nodes(df: pl.DataFrame, source_priority: Optional[dict[str, int]], norm: Optional[pl.Series] = None) -> pl.DataFrame:
+    prio = source_priority or {}
+    if norm is None:
+        norm = normalize_series(df["question"])
+    sol = pl.col("solution").is_not_null() & (pl.col("solution").str.strip_chars() != "")
+    ver = (
+        pl.col("answer").is_not_null()
+        & (pl.col("answer").str.strip_chars() != "")
+        & (pl.col("answer_type").fill_null("unknown") != "unknown")
+    )
+    return df.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_node"),
+        pl.col("id").cast(pl.Utf8),
+        pl.col("source").cast(pl.Utf8),
+        pl.lit(norm).alias("_norm"),
+        normalized_answer_expr().alias("_ans"),
+        sol.alias("_sol"),
+        ver.alias("_ver"),
+        pl.col("drop_reason").is_not_null().alias("_dropped"),
+        pl.lit(False).alias("_existing"),
+        pl.col("source").replace_strict(prio, default=0, return_dtype=pl.Int64).alias("_prio")
+        if prio
+        else pl.lit(0, dtype=pl.Int64).alias("_prio"),
+    )
+
+
+def rank_nodes(nodes: pl.DataFrame) -> np.ndarray:
+    """Position of each node in the representative order (0 = best)."""
+    order = nodes.select(
+        pl.arg_sort_by(
+            [~pl.col("_existing"), pl.col("_dropped"), -pl.col("_prio"), ~pl.col("_sol"), ~pl.col("_ver"),
+             pl.col("id"), pl.col("_node")],
+            nulls_last=True,
+        )
+    ).to_series().to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+

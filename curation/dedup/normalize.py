@@ -1,0 +1,64 @@
+"""Text normalization shared by dedup and decontamination (public, stable API).
+
+See `curation.dedup` for the rules. Polars only; no per-row Python.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+NORMALIZATION_VERSION = 1
+
+_SPACING = r"\\[,;:! ]|~|\\q?quad\b"
+
+
+def _after_nfkc(e: pl.Expr) -> pl.Expr:
+    e = e.str.to_lowercase()
+    e = e.str.replace_all(r"\$\$|\\\[|\\\]|\\\(|\\\)", "$")
+    e = e.str.replace_all(r"\\[dt]frac\b", r"\frac")
+    e = e.str.replace_all(r"\\(?:left|right|(?:big|bigg)[lr]?|displaystyle|textstyle)\b", " ")
+    e = e.str.replace_all(r"\\leq(?:slant)?\b|≤", r"\le ")
+    e = e.str.replace_all(r"\\geq(?:slant)?\b|≥", r"\ge ")
+    e = e.str.replace_all(r"\\neq\b|≠", r"\ne ")
+    e = e.str.replace_all(_SPACING, " ")
+    e = e.str.replace_all(r"\s\s+|[^\S ]", " ")  # whitespace runs (matches only where needed)
+    e = e.str.replace_all(r" ([^\w ]) ?|([^\w ]) ", "${1}${2}")  # spaces next to a non-word char
+    e = e.str.replace_all(r"(\\[a-z]+) ([^a-z])", "$1$2")  # `\le 3` == `\le3`
+    return e.str.strip_chars(" ")
+
+
+def normalized_text_expr(expr: pl.Expr) -> pl.Expr:
+    """The dedup normalization of a string expression (see the module docstring); null → ""."""
+    return _after_nfkc(expr.fill_null("").str.normalize("NFKC"))
+
+
+def normalized_question_expr(col: str = "question") -> pl.Expr:
+    return normalized_text_expr(pl.col(col))
+
+
+def normalize_series(texts: pl.Series) -> pl.Series:
+    """`normalized_text_expr` over a Series, faster: NFKC runs only on the non-ASCII rows (NFKC
+    leaves ASCII unchanged), which is most of the cost on English text."""
+    s = texts.cast(pl.Utf8).fill_null("")
+    non_ascii = s.str.contains(r"[^\x00-\x7f]")
+    if non_ascii.any():
+        idx = non_ascii.arg_true()
+        s = s.scatter(idx, s.gather(idx).str.normalize("NFKC"))
+    return pl.select(_after_nfkc(pl.lit(s))).to_series().alias(texts.name)
+
+
+def template_expr(norm: pl.Expr) -> pl.Expr:
+    """Digit-masked form of a normalized text: every number (`12`, `3.5`) becomes `#`."""
+    return norm.str.replace_all(r"\d+(?:\.\d+)?", "#")
+
+
+def normalized_answer_expr(col: str = "answer") -> pl.Expr:
+    e = normalized_text_expr(pl.col(col)).str.replace_all(r"[\s$]", "").str.strip_chars(".")
+    return pl.when(pl.col(col).is_null() | (e == "")).then(None).otherwise(e)
+
+
+def stable_hashes(values: list[str]) -> list[int]:
+    import xxhash
+
+    return [xxhash.xxh3_64_intdigest(v.encode("utf-8")) for v in values]
+

@@ -1,0 +1,56 @@
+"""Dedup counts for run reports and the dataset card."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas import conform
+
+
+# ------------------------------------------------------------------------------- card + summary
+def dedup_summary(df: pl.DataFrame) -> dict:
+    """Counts for reports: clusters, duplicates by kind, conflicting clusters, template groups."""
+    df = conform(df)
+    clustered = df.filter(pl.col("cluster_id").is_not_null())
+    sizes = clustered.group_by("cluster_id").len()["len"] if clustered.height else pl.Series([], dtype=pl.UInt32)
+    dups = df.filter(pl.col("duplicate_of").is_not_null())
+    return {
+        "rows": df.height,
+        "clusters": int(sizes.len()),
+        "clustered_rows": clustered.height,
+        "max_cluster_size": int(sizes.max()) if sizes.len() else 0,
+        "mean_cluster_size": float(sizes.mean()) if sizes.len() else 0.0,
+        "duplicates": dups.height,
+        "exact_duplicates": int(dups["exact_dup_of"].is_not_null().sum()),
+        "near_duplicates": int(dups["exact_dup_of"].is_null().sum()),
+        "dropped_as_duplicate": int(df["drop_reason"].is_in(["exact_duplicate", "near_duplicate"]).sum()),
+        "conflicting_clusters": int(clustered.filter(pl.col("conflicting_answers"))["cluster_id"].n_unique()),
+        "template_groups": int(df["template_group"].drop_nulls().n_unique()),
+        "template_rows": int(df["template_group"].is_not_null().sum()),
+    }
+
+
+def dedup_card_section(df: pl.DataFrame) -> str:
+    """Markdown section for the dataset card: clusters, sizes, duplicates, conflicts."""
+    s = dedup_summary(df)
+    hist = ""
+    clustered = conform(df).filter(pl.col("cluster_id").is_not_null())
+    if clustered.height:
+        sizes = clustered.group_by("cluster_id").len().group_by("len").len(name="clusters").sort("len")
+        hist = "\n| cluster size | clusters |\n|---:|---:|\n" + "\n".join(
+            f"| {a} | {b} |" for a, b in sizes.head(10).iter_rows()
+        ) + "\n"
+    return (
+        "## Deduplication\n\n"
+        "Exact duplicates (normalized text), near duplicates (character 5-gram MinHash LSH, verified by exact "
+        "Jaccard), clustered by connected components; one representative kept per cluster.\n\n"
+        f"- rows: {s['rows']}\n"
+        f"- duplicate clusters: {s['clusters']} ({s['clustered_rows']} rows; mean size {s['mean_cluster_size']:.2f}, "
+        f"max {s['max_cluster_size']})\n"
+        f"- duplicates: {s['duplicates']} ({s['exact_duplicates']} exact, {s['near_duplicates']} near); "
+        f"dropped as duplicate: {s['dropped_as_duplicate']}\n"
+        f"- clusters with conflicting answers: {s['conflicting_clusters']}\n"
+        f"- same-template groups (numbers differ): {s['template_groups']} ({s['template_rows']} rows)\n"
+        + hist
+    )
+
