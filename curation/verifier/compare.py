@@ -30,6 +30,7 @@ from curation.verifier.evaluate import (
     values_equal,
 )
 from curation.verifier.extract import extract_answer
+from curation.verifier.kinds import CLOCK_TIME, VALUE_KINDS, kind_name, tag_of
 from curation.verifier.normalize import EMPTY_WORDS
 from curation.verifier.parse import INF, PI, neg
 from curation.verifier.prepare import Prepared, is_expr, prepare
@@ -553,11 +554,7 @@ def _eq_cmp(a, b, c: _Ctx) -> bool:
 
 
 def _kind(v) -> str:
-    if v is None:
-        return "nothing"
-    if is_expr(v):
-        return "number" if not symbols(v) else "expression"
-    return {"eq": "equation", "rel": "inequality", "pair": "pair", "based": "base-n numeral"}.get(v[0], v[0])
+    return kind_name(v)
 
 
 # ----------------------------------------------------------------------------- top level
@@ -845,6 +842,8 @@ def _key(v, c: _Ctx) -> str:
         return _key(("*", (v[1], ("^", v[2], ("n", Fraction(-1))))), c)
     if tag == "matrix":
         return "M[" + ";".join(",".join(_key(x, c) for x in row) for row in v[1]) + "]"
+    if tag == "based":
+        return f"based:{v[1]}_{v[2]}"
     return f"{tag}:{v[1]}"
 
 
@@ -855,6 +854,9 @@ def canonical_form(answer: str) -> str | None:
     significant digits); `judge` remains the authority.
     """
     p = prepare(answer)
+    if p.clock is not None:
+        h, m, sec, half = p.clock
+        return f"time:{h}:{m:02d}:{sec:02d}{half or ''}"
     if p.error is not None or p.value is None:
         return None
     v = p.value
@@ -872,6 +874,8 @@ def classify_answer_type(answer: str) -> str:
     choice, unknown."""
     p = prepare(answer)
     v = p.value
+    if p.clock is not None:
+        return CLOCK_TIME.answer_type
     if p.error is not None or v is None:
         return "unknown"
     if is_expr(v):
@@ -882,12 +886,8 @@ def classify_answer_type(answer: str) -> str:
         except (BoundExceeded, Undefined, FreeSymbol, ZeroDivisionError, ValueError, OverflowError):
             return "number"
         return "integer" if isinstance(val, Fraction) and val.denominator == 1 else "number"
-    tag = v[0]
-    return {
-        "eq": "equation", "rel": "interval", "interval": "interval", "union": "interval", "set": "set",
-        "list": "set", "tuple": "tuple", "pair": "tuple", "matrix": "matrix", "text": "text",
-        "bool": "boolean", "choice": "choice", "ratio": "number",
-    }.get(tag, "unknown")
+    kind = VALUE_KINDS.get(tag_of(v))
+    return kind.answer_type if kind is not None and kind.answer_type else "unknown"
 
 
 def is_verifiable(answer: str) -> bool:

@@ -30,6 +30,7 @@ import re
 from fractions import Fraction
 
 from curation.verifier.bounded import MAX_DEPTH, MAX_ITEMS, MAX_PM, MAX_TOKENS, TooLarge
+from curation.verifier.kinds import EXPRESSION_TAGS
 
 
 class ParseError(Exception):
@@ -45,7 +46,7 @@ class NotMath(ParseError):
     """The answer contains prose (a word or `\\text{...}` that is not math)."""
 
 
-EXPR_TAGS = frozenset({"n", "s", "c", "+", "*", "^", "f", "!", "C", "pm"})
+EXPR_TAGS = EXPRESSION_TAGS
 ONE = ("n", Fraction(1))
 NEG_ONE = ("n", Fraction(-1))
 PI = ("c", "pi")
