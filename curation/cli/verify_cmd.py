@@ -19,6 +19,10 @@ class VerifyInputError(CurateError):
     """`curate verify` was given unusable arguments or an unreadable pairs file."""
 
 
+#: exit status of `curate verify REFERENCE ANSWER` by outcome (2 stays for usage errors)
+EXIT_CODES = {"equivalent": 0, "different": 1, "unparseable": 3}
+
+
 def _looks_like_response(text: str) -> bool:
     """Whole model responses get extraction; short final answers are judged as given."""
     return len(text) > 200 or "\n" in text or "</think>" in text or "\\boxed" in text or "\\fbox" in text
@@ -76,6 +80,8 @@ def register(app: typer.Typer) -> None:
         """Judge whether an answer is mathematically equivalent to a reference answer.
 
         Prints the outcome (equivalent / different / unparseable), the reason, the extracted answer and the extraction rule.
+        Exit status for one pair: 0 equivalent, 1 different, 3 unparseable (2: usage error).
+        With --pairs the exit status is 0 once every line is judged (the verdicts are in OUT).
 
         With --pairs IN.jsonl --out OUT.jsonl, judges every line; a bad line is reported on stderr with its line number and written with outcome "unparseable", reason "bad input line".
         """
@@ -99,7 +105,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"reason: {j.reason}")
                 typer.echo(f"extracted: {j.extracted}")
                 typer.echo(f"rule: {j.rule}")
-            return
+            raise typer.Exit(EXIT_CODES[j.outcome])
         if reference is not None or answer is not None:
             raise VerifyInputError("give either REFERENCE ANSWER or --pairs, not both")
         if out is None:

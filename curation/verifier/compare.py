@@ -688,7 +688,7 @@ def _judge_prepared(R: Prepared, answer: str, timeout: float | None, prep=prepar
     if R.error is not None or R.value is None:
         if isinstance(answer, str):
             # identical strings are always equivalent, whatever our grammar makes of them
-            if answer.strip() == R.raw.strip():
+            if answer.strip() and answer.strip() == R.raw.strip():
                 return Judgment("equivalent", "identical strings", answer)
             A = prep(answer)
             if A.key and A.key == R.key:
