@@ -47,9 +47,9 @@ _THINK_END = "</think>"
 _TURN_MARKERS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>")
 # every quantifier next to another whitespace quantifier is bounded, so matching stays linear
 _PHRASE = re.compile(
-    r"(?:final[ \t]+answer|the[ \t]+answer|answer[ \t]+is|答案)[ \t]{0,5}"
-    r"(?:is|would[ \t]+be|should[ \t]+be|will[ \t]+be|是|为|為)?[ \t]{0,5}(?:[:=：][ \t]{0,5})?"
-    r"(?P<a>[^\n]{1,300})",
+    r"(?:final[ \t]+answer|(?:the[ \t]+)?answer|答案)[ \t]{0,5}"
+    r"(?:(?:is|would[ \t]+be|should[ \t]+be|will[ \t]+be|是|为|為)(?:[ \t]{0,5}[:=：])?|\*{0,2}[ \t]{0,3}[:=：](?:[ \t]{0,3}\*\*)?)"
+    r"[ \t]{0,5}(?P<a>[^\n]{1,300})",
     re.IGNORECASE,
 )
 _COLON = re.compile(
@@ -253,7 +253,8 @@ def _search(text: str) -> Extraction | None:
     if len(short) <= SHORT_STATEMENT_CHARS and "\n\n" not in short:
         # a one-line statement of the answer ("We find that $x < 3$.", "the number is 1,000.99€")
         a = _value_of_statement(short)
-        if _plausible(a) and a != short.rstrip(" .。"):
+        # a last resort: only a value that looks like math (a digit, a symbol), never a bare word
+        if _plausible(a) and a != short.rstrip(" .。") and re.search(r"[\d\\^=<>()\[\]{}+*/]", a or ""):
             return Extraction(a, "statement")
     tail = text[-200:]
     m = _TRAILING_NUMBER.search(tail)

@@ -84,7 +84,7 @@ def test_pairs_file_with_bad_lines(tmp_path):
     out = [json.loads(x) for x in dst.read_text(encoding="utf-8").splitlines()]
     assert len(out) == 6
     assert out[0] == {"id": 1, "reference": "2^{19}", "answer": "524288", "outcome": "equivalent",
-                      "extracted": "524288", "rule": "as_given", "reason": out[0]["reason"]}
+                      "extracted": "524288", "rule": "as_given", "reason": out[0]["reason"], "judged_by": "rules"}
     assert out[1]["outcome"] == "unparseable" and out[1]["reason"] == "bad input line" and out[1]["line"] == 2
     assert out[2]["id"] == 3 and out[2]["reason"] == "bad input line"
     assert (out[3]["outcome"], out[3]["extracted"], out[3]["rule"]) == ("equivalent", "15", "boxed")
