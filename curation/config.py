@@ -172,6 +172,13 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    judge: Literal["rules", "rules+model"] = Field(
+        "rules", description="'rules+model': samples the rules leave unparseable are judged by judge_model (off by default)."
+    )
+    judge_model: Optional[ModelSettings] = Field(
+        None, description="Endpoint of the model judge (default: the sampling endpoint; the embedded model is no judge)."
+    )
+    judge_reasoning: bool = Field(False, description="The judge explains briefly before its YES/NO verdict.")
 
 
 class PuzzleRequest(_Section):

@@ -88,6 +88,19 @@ def needs_model(j: Judgment, reference: str, config: JudgeConfig) -> bool:
     return False
 
 
+def _run(make_coro):
+    """Run a coroutine to completion from sync code, also when called inside a running event loop
+    (the difficulty stage scores inside its async run): then on a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coro())).result()
+
+
 class ModelJudge:
     """Ask a model about the pairs the rules leave undecided; cache every reply in the response store.
 
@@ -142,7 +155,7 @@ class ModelJudge:
             cached = store.lookup(keys)
             self.cache_hits += sum(1 for k in keys if k in cached)
             missing = [i for i, k in enumerate(keys) if k not in cached]
-            fresh = asyncio.run(self._fetch([prompts[i] for i in missing], params)) if missing else []
+            fresh = _run(lambda: self._fetch([prompts[i] for i in missing], params)) if missing else []
             store.start()
             import json
 
@@ -175,3 +188,44 @@ class ModelJudge:
             await client.aclose()
         self.requests += client.stats.requests
         return [s[0].text if s and s[0].ok else None for s in samples]
+
+
+class ReviewedVerifier:
+    """A `Verifier` whose `judge_response` answers precomputed (rules, then model) judgments.
+
+    Built by `verifier_with_model_judge` for a known set of (reference, response) pairs, so code that
+    calls `verifier.judge_response(reference, text)` one pair at a time (the difficulty scoring) gets
+    the model's verdicts without knowing about the judge; other pairs go to the rules.
+    """
+
+    def __init__(self, verifier, reviewed: dict[tuple[str, str], Judgment]):
+        self._verifier = verifier
+        self._reviewed = reviewed
+
+    def judge(self, reference: str, answer: str) -> Judgment:
+        return self._verifier.judge(reference, answer)
+
+    def judge_response(self, reference: str, response: str) -> Judgment:
+        got = self._reviewed.get((reference, response))
+        return got if got is not None else self._verifier.judge_response(reference, response)
+
+
+def verifier_with_model_judge(verifier, triples, config: JudgeConfig, *, store_url: str | None = None) -> ReviewedVerifier:
+    """triples: (question, reference, response). Judge them by the rules, ask the model where the
+    rules leave them undecided, and return a verifier that answers with those judgments."""
+    triples = list(dict.fromkeys((q or "", r, t) for q, r, t in triples if r is not None and t is not None))
+    items = [(q, r, t, verifier.judge_response(r, t)) for q, r, t in triples]
+    reviewed = ModelJudge(config, store_url=store_url).review(items)
+    return ReviewedVerifier(verifier, {(r, t): j for (_, r, t, _), j in zip(items, reviewed)})
+
+
+def judge_config_from_settings(settings) -> JudgeConfig:
+    """The judge of a `DifficultySettings` (`judge_model`, else the sampling endpoint)."""
+    from curation.errors import ConfigError
+
+    model = settings.judge_model or settings.model
+    if not model.base_url:
+        raise ConfigError("difficulty.judge = 'rules+model' needs an endpoint: set [difficulty.judge_model] base_url")
+    return JudgeConfig(base_url=model.base_url, model=model.model, api_key_env=model.api_key_env,
+                       reasoning=settings.judge_reasoning, concurrency=model.concurrency,
+                       request_timeout=model.request_timeout, max_retries=model.max_retries)

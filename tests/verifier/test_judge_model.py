@@ -62,7 +62,7 @@ def test_reasoning_variant_and_no_verdict(tmp_path):
     items = _items()[:1]
     with FakeServer([Script(UNDECIDED_Q, answers=["foo and bar differ at 3.\nVERDICT: NO"])]) as srv:
         got = ModelJudge(JudgeConfig(base_url=srv.base_url, model="m", reasoning=True)).review(items)
-        assert "VERDICT" in srv.hits[0].question or True
+        assert "VERDICT: YES" in srv.hits[0].question  # the reasoning prompt asks for a verdict line
         assert got[0].outcome == "different" and got[0].judged_by == "model"
     with FakeServer([Script(UNDECIDED_Q, answers=["I cannot tell."])]) as srv:
         got = ModelJudge(JudgeConfig(base_url=srv.base_url, model="m")).review(items)
@@ -95,3 +95,37 @@ def test_cli_judge_model(tmp_path):
 
 def test_judgment_default_is_rules():
     assert Judgment("equivalent", "x").judged_by == "rules"
+
+
+def test_difficulty_judge_rules_plus_model(tmp_path):
+    """`[difficulty] judge = "rules+model"`: samples the rules cannot read are judged by the judge model;
+    the default ("rules") never calls it."""
+    from curation.config import ModelSettings
+    from curation.difficulty import grade_difficulty
+    from tests.difficulty.helpers import frame, make_settings
+
+    rows = [{"id": "r", "question": "rambling", "answer": "5"}, {"id": "e", "question": "easy one", "answer": "4"}]
+    sampling = [Script("rambling", answers=["I am not sure.", "maybe", "\\boxed{5}", "no idea"]),
+                Script("easy one", answers=["\\boxed{4}"])]
+    store = f"sqlite:///{tmp_path / 'responses.sqlite'}"
+    with FakeServer(sampling) as srv, FakeServer([Script("rambling", answers=["NO"])]) as judge_srv:
+        judge_settings = ModelSettings(base_url=judge_srv.base_url, model="judge-m", max_retries=1)
+        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url), store_url=store)
+        assert judge_srv.hits == []
+        assert out.filter(out["id"] == "r")["difficulty"][0][0]["unparseable"] == 3
+        settings = make_settings(srv.base_url, judge="rules+model", judge_model=judge_settings)
+        out, _ = grade_difficulty(frame(rows), settings=settings, store_url=store)
+        result = out.filter(out["id"] == "r")["difficulty"][0][0]
+        assert result["unparseable"] == 0 and result["correct"] == 1
+        # the judge was asked about the 3 unreadable samples of "rambling" only, never about "easy one"
+        assert len({h.question for h in judge_srv.hits}) == 3
+        assert all("easy one" not in h.question for h in judge_srv.hits)
+
+
+def test_rules_plus_model_without_an_endpoint_is_a_config_error():
+    from curation.errors import ConfigError
+    from curation.verifier.judge_model import judge_config_from_settings
+    from tests.difficulty.helpers import make_settings
+
+    with pytest.raises(ConfigError, match="judge_model"):
+        judge_config_from_settings(make_settings(None, judge="rules+model"))
