@@ -262,17 +262,26 @@ def quality(verbose: bool) -> None:
     by_set: dict[str, list] = {}
     for name, ref, sol in pairs:
         by_set.setdefault(name, []).append((ref, sol))
+    t_ours = t_theirs = 0.0
+    n_all = 0
     for name, items in by_set.items():
+        t0 = time.process_time()
         got = v.judge_many(items, responses=True)
+        t_ours += time.process_time() - t0
         ok = sum(j.outcome == "equivalent" for j in got)
         unp = sum(j.outcome == "unparseable" for j in got)
+        t0 = time.process_time()
         theirs = sum(_mv_verdict(f"${ref}$", sol) for ref, sol in items)
+        t_theirs += time.process_time() - t0
+        n_all += len(items)
         print(f"real must-match {name:16s} n={len(items):4d}  curate {ok / len(items):7.2%} ({unp} unparseable)  "
               f"math-verify {theirs / len(items):7.2%}")
         if verbose:
             for (ref, sol), j in zip(items, got):
                 if j.outcome != "equivalent":
                     print(f"   miss {j.outcome:11s} ref={ref[:60]!r} extracted={str(j.extracted)[:60]!r} rule={j.rule} reason={j.reason[:60]}")
+    print(f"real pairs per CPU-second: curate {n_all / t_ours:.0f}, math-verify {n_all / t_theirs:.0f} "
+          f"(ratio {t_theirs / t_ours:.1f}x; sympy-fallback worker time not counted)")
 
 
 def main() -> None:

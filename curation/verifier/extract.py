@@ -47,7 +47,7 @@ _THINK_END = "</think>"
 _TURN_MARKERS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>")
 # every quantifier next to another whitespace quantifier is bounded, so matching stays linear
 _PHRASE = re.compile(
-    r"(?:final[ \t]+answer|(?:the[ \t]+)?answer|答案)[ \t]{0,5}"
+    r"(?:final[ \t]+answer|the[ \t]+answer|(?m:^)[ \t>*#_]{0,10}answer|答案)[ \t]{0,5}"
     r"(?:(?:is|would[ \t]+be|should[ \t]+be|will[ \t]+be|是|为|為)(?:[ \t]{0,5}[:=：])?|\*{0,2}[ \t]{0,3}[:=：](?:[ \t]{0,3}\*\*)?)"
     r"[ \t]{0,5}(?P<a>[^\n]{1,300})",
     re.IGNORECASE,
