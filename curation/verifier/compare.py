@@ -871,7 +871,7 @@ def canonical_form(answer: str) -> str | None:
 
 def classify_answer_type(answer: str) -> str:
     """One of: integer, number, expression, equation, interval, set, tuple, matrix, text, boolean,
-    choice, unknown."""
+    choice, time (a clock time), unknown (see `kinds.py`)."""
     p = prepare(answer)
     v = p.value
     if p.clock is not None:
