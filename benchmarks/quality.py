@@ -35,24 +35,31 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def flag_items(items: list[dict]) -> list[list[str]]:
+def flag_items(items: list[dict], settings=None) -> list[list[str]]:
     from curation.clean import flag_problems
+    from curation.config import CleanSettings
     from schemas import conform
 
     frame = conform(
         pl.DataFrame(
             [
-                {"id": str(i), "source": it["source_file"], "question": it["question"], "answer": it["answer"], "choices": it["choices"]}
+                {"id": str(i), "source": it["source_file"], "question": it["question"], "answer": it["answer"], "choices": it["choices"],
+                 "image": it.get("image")}
                 for i, it in enumerate(items)
             ],
             schema_overrides={"choices": pl.List(pl.Utf8)},
             strict=False,
         )
     )
-    return [list(f) for f in flag_problems(frame)["clean_flags"].to_list()]
+    return [list(f) for f in flag_problems(frame, settings=settings or CleanSettings())["clean_flags"].to_list()]
 
 
-def rule_table(items: list[dict], flags: list[list[str]]) -> list[dict]:
+def rule_table(items: list[dict], flags: list[list[str]], *, part: str | None = None) -> list[dict]:
+    """Counts per rule; `part` = "dev" (rows looked at while revising the rules) or "holdout"
+    (labelled afterwards, never used to revise them); None = all rows."""
+    if part is not None:
+        kept = [(it, fl) for it, fl in zip(items, flags) if it.get("set", "dev") == part]
+        items, flags = [k[0] for k in kept], [k[1] for k in kept]
     out = []
     for rule in sorted({it["rule"] for it in items}):
         tp = fp = fn = tn = 0
@@ -80,8 +87,8 @@ def _pct(x):
     return "  n/a" if x is None else f"{100 * x:5.1f}%"
 
 
-def print_rules(table: list[dict]) -> None:
-    print("drop reasons on the labelled real rows (benchmarks/quality/clean/labelled.jsonl)")
+def print_rules(table: list[dict], title: str) -> None:
+    print(f"\ndrop reasons, {title}")
     print(f"{'rule':<15}{'n':>5}{'TP':>5}{'FP':>5}{'FN':>5}{'TN':>5}{'precision':>11}{'recall':>9}{'always-fire':>13}{'ratio':>7}")
     for r in table:
         ratio = (r["precision"] / r["baseline_precision"]) if r["precision"] and r["baseline_precision"] else None
@@ -113,6 +120,14 @@ def ingest_decisions() -> None:
         calc = int(sol.str.contains("<<", literal=True).sum())
         print(f"  GSM8K answer = the author's '#### N' key: {ok}/{len(keys)}; integer answers {ints}/{len(keys)}; "
               f"solutions still holding <<calc>> annotations: {calc}")
+        from curation.alarms import sanity_alarms
+        from curation.clean import flag_problems
+        from curation.config import FieldMapping
+
+        as_is = ingest_source(SourceConfig(name="gsm8k", path=str(gsm), mapping=FieldMapping(answer_extraction="none")))
+        kinds = sorted({a.kind for a in sanity_alarms(flag_problems(as_is.problems))})
+        print(f"  GSM8K read as is (answer_extraction = 'none'): alarms {kinds or 'none'}; with default recognition: "
+              f"{sorted({a.kind for a in sanity_alarms(flag_problems(res.problems))}) or 'none'}")
     tal = real / "tal_scq_en_train3k.jsonl"
     if tal.exists():
         key = [json.loads(l).get("answer_value") for l in tal.read_text().splitlines() if l.strip()]
@@ -130,7 +145,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     items = load_labelled()
     flags = flag_items(items)
-    print_rules(rule_table(items, flags))
+    print("labelled real rows: benchmarks/quality/clean/labelled.jsonl")
+    print_rules(rule_table(items, flags), "all labelled rows")
+    print_rules(rule_table(items, flags, part="dev"), "dev rows (read while the rules were revised)")
+    print_rules(rule_table(items, flags, part="holdout"), "holdout rows (labelled after the rules were fixed)")
+    from curation.config import CleanSettings
+
+    leak_items = [it for it in items if it["rule"] == "answer_leak"]
+    print_rules(rule_table(leak_items, flag_items(leak_items, CleanSettings(answer_leak=True))), "answer_leak switched on (off by default)")
     if args.show_errors:
         for it, fl in zip(items, flags):
             if it["rule"] == args.show_errors and (args.show_errors in fl) != it["label"]:

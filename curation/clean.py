@@ -1,7 +1,7 @@
 """Cleaning: flag problems that are not usable as RL items, as one ordered list of named rules.
 
 `flag_problems(df, settings=...)`
-- input columns: question, answer, answer_type, choices, kind, drop_reason (and clean_flags if set)
+- input columns: question, answer, answer_type, choices, kind, image, drop_reason (and clean_flags if set)
 - output columns: `clean_flags` (every rule that fired, in `RULES` order; appended to any flags
   already there), `drop_reason` (the first rule that fired, only where drop_reason was still null)
   and `has_figure_code` (the question carries its figure as code: `[asy]`, TikZ, chemfig, picture).
@@ -59,9 +59,16 @@ _FIGURE_REF = (
     rf"(?-u:\b)following\s+{_VISUAL}(?-u:\b)|\((?:see\s+)?(?:the\s+)?(?:figure|diagram)\)|"
     r"(?-u:\b)(?:figure|diagram|picture)s?\s+(?:below|above)(?-u:\b)|(?-u:\b)as\s+shown\s+in(?-u:\b)"
 )
-# "shown below" with no visual noun: a missing visual only when nothing (no math, no new line)
-# follows it, e.g. "as in the examples shown below." / "the chain of resistors shown below. What ..."
+# "shown below" with no visual noun. When what is shown is text (a calculation, numbers, a
+# pattern, rows ...) it usually follows inline: missing only when nothing (no math, no new line)
+# comes after. Anything else shown (spinners, a resistor, examples of paths) is a missing visual
+# unless the text lays content out inline.
 _SHOWN = r"(?is)(?-u:\b)shown\s+(?:below|above|here)(?-u:\b)(.*)$"
+_SHOWN_TEXTUAL = (
+    r"(?i)(?-u:\b)(?:calculations?|expressions?|products?|sums?|numbers?|equations?|sequences?|patterns?|rows?|"
+    r"lists?|tables?|data|values|statements?|conditions?|steps?|clues?|operations?|cards?|digits?|terms?)"
+    r"(?:\s+\S+){0,3}\s+shown\s+(?:below|above|here)"
+)
 # content laid out in the text itself (the "figure" is given: a table, an array, listed rows)
 _INLINE_LAYOUT = (
     r"\\begin\{(?:array|tabular|matrix|[pbvBV]matrix|align\*?|eqnarray)\}|(?m)^\s*\|.*\|\s*$|\$\\bullet\$|"
@@ -123,9 +130,12 @@ def _figure_expr(settings: CleanSettings) -> pl.Expr:
     code = pl.col("_has_figure_code")
     q_clean = q.str.replace_all(_VISUAL_OF, "_of")
     after_shown = q_clean.str.extract(_SHOWN, 1)
-    bare_shown = after_shown.is_not_null() & ~after_shown.str.contains(r"\$|\n|\\\[").fill_null(False)
+    textual = q_clean.str.contains(_SHOWN_TEXTUAL)
+    nothing_after = ~after_shown.str.contains(r"\$|\n|\\\[").fill_null(False)
+    shown = after_shown.is_not_null() & (~textual | nothing_after)
     layout = q.str.contains(_INLINE_LAYOUT)
-    missing = q.str.contains(_FIGURE_LINK) | ((q_clean.str.contains(_FIGURE_REF) | bare_shown) & ~layout)
+    image = pl.col("image").str.strip_chars().str.len_chars().fill_null(0) > 0  # an image field, not in the text
+    missing = image | q.str.contains(_FIGURE_LINK) | ((q_clean.str.contains(_FIGURE_REF) | shown) & ~layout)
     if settings.figure_code == "drop":
         return code | missing
     return ~code & missing
@@ -209,7 +219,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "figure", "figure",
-        "Depends on a visual that is not given: image links or files, placeholders ('insert pic'), numbered "
+        "Depends on a visual that is not given: an image field (`image`), image links or files, placeholders ('insert pic'), numbered "
         "figures ('Fig. Q2'), 'in the figure/diagram', 'the diagram below', 'the following circuit', a bare "
         "'shown below' with nothing after it. Not: figure code in the text (see `figure_code`), geometric "
         "'image of', pictures as story objects, tables or rows laid out inline.",
@@ -258,8 +268,10 @@ def _rule_mask(df: pl.DataFrame, rule: Rule, settings: CleanSettings) -> pl.Seri
     mask = df.select(pl.col("question").str.contains(rule.prefilter).fill_null(False).alias(rule.name)).to_series()
     if rule.name == "proof":  # the answer part of the proof rule does not depend on the question
         mask = mask | df.select(pl.col("answer").str.contains(_PROOF_ANSWER).fill_null(False)).to_series()
-    if rule.name == "figure" and settings.figure_code == "drop":
-        mask = mask | df["_has_figure_code"]
+    if rule.name == "figure":  # figure code (policy "drop") and image fields do not show in the question
+        mask = mask | df.select(pl.col("image").str.strip_chars().str.len_chars().fill_null(0) > 0).to_series()
+        if settings.figure_code == "drop":
+            mask = mask | df["_has_figure_code"]
     if not mask.any():
         return mask.alias(rule.name)
     idx = mask.arg_true()
@@ -293,7 +305,7 @@ def flag_problems(df: pl.DataFrame, *, settings: CleanSettings = CleanSettings()
         df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias("drop_reason"))
     if "clean_flags" not in df.columns:
         df = df.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("clean_flags"))
-    for col, dtype in (("answer_type", pl.Utf8), ("choices", pl.List(pl.Utf8)), ("kind", pl.Utf8), ("answer", pl.Utf8)):
+    for col, dtype in (("answer_type", pl.Utf8), ("choices", pl.List(pl.Utf8)), ("kind", pl.Utf8), ("answer", pl.Utf8), ("image", pl.Utf8)):
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     df = df.with_columns(has_figure_code=has_figure_code(pl.col("question")))

@@ -62,6 +62,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "subject": ("subject", "type", "subfield", "domain", "category", "topic"),
     "unit": ("unit", "answer_unit", "units"),
     "context": ("context", "passage", "body"),
+    "image": ("image", "picture", "figure", "image_path", "img"),
 }
 ROLES = tuple(DEFAULT_FIELDS)
 
@@ -691,6 +692,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
             "choices": choices,
             "solution": solution,
             "subject": subject if subject is not None else pl.Series([None] * n, dtype=pl.Utf8),
+            "image": _image_text(role("image")) if exprs["image"] is not None else pl.Series([None] * n, dtype=pl.Utf8),
             "raw_question": raw_question,
             "raw_answer": raw_answer,
             "metadata": metadata,
@@ -716,6 +718,8 @@ def _extract_answers(answer: pl.Series, solution: pl.Series, notes: pl.Series, s
     solution where none is mapped (calculator annotations removed). Mode from
     `mapping.answer_extraction`; unset: only the unambiguous GSM8K shape (ends in `#### X`)."""
     mode = source.mapping.answer_extraction
+    if mode == "none":
+        return answer, solution, notes
     frame = pl.DataFrame({"a": answer, "s": solution})
     a = pl.col("a")
     if mode in (None, "####"):
@@ -759,6 +763,14 @@ def _extract_answers(answer: pl.Series, solution: pl.Series, notes: pl.Series, s
         solution.scatter(idx, new_sol),
         notes.scatter(idx, pl.repeat(note, len(idx), eager=True, dtype=pl.Utf8)),
     )
+
+
+def _image_text(s: pl.Series) -> pl.Series:
+    """An image field as text: empty strings, false and empty lists are no image."""
+    t = _as_text(s)
+    return t.to_frame("t").select(
+        pl.when(pl.col("t").str.strip_chars().is_in(["", "false", "null", "[]", "None"]).not_()).then(pl.col("t"))
+    ).to_series()
 
 
 def _answer_idx(value, options: list[str]) -> int | None:
@@ -853,8 +865,23 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
         if not path.is_absolute():
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
-    raw = read_raw(path, fmt, source=name, split=source.split)
+    # code problems (curation/code/readers.py): JSON files are read with json, keeping nested types
+    if source.kind == "code" and fmt in ("jsonl", "json"):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(None, source=name, path=path, fmt=fmt)
+    raw = read_raw(path, fmt, source=name, split=source.split, max_row_bytes=source.max_row_bytes)
+    if source.kind == "code" or (source.kind == "competition" and _is_code_table(raw.df.columns)):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(raw, source=name, path=path, fmt=fmt)
     return _build(raw, source, name)
+
+
+def _is_code_table(columns) -> bool:
+    from curation.code.readers import is_code_table
+
+    return is_code_table(columns)
 
 
 def ingest_sources(sources: list[SourceConfig], *, base_dir: Path = Path(".")) -> IngestResult:

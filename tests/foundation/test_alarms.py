@@ -44,3 +44,32 @@ def test_question_fragment_next_to_longer_unmapped_text_alarms():
 def test_healthy_source_is_quiet():
     df = frame([{"source_row": i, "question": "What is the sum of two and three?", "answer": "5"} for i in range(5)])
     assert sanity_alarms(df) == [] and check_alarms(df, strict=True) == []
+
+
+def test_cli_clean_warns_and_strict_exits_2(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    src = tmp_path / "keyless.jsonl"
+    # the answer key sits in a field no mapping names: every row would be `missing_answer`
+    src.write_text("".join(json.dumps({"question": f"What is {i} plus {i}?", "key": str(2 * i)}) + "\n" for i in range(5)))
+
+    def cli(*extra):
+        return subprocess.run([sys.executable, "-m", "curation.cli.main", "clean", str(src), str(tmp_path / "o.parquet"), *extra],
+                              capture_output=True, text=True, cwd=root, timeout=300)
+
+    warned = cli()
+    assert warned.returncode == 0 and "warning: source 'keyless'" in warned.stderr and "missing_answer" in warned.stderr
+    strict = cli("--strict")
+    assert strict.returncode == 2 and strict.stderr.strip().count("\n") == 0 and "missing_answer" in strict.stderr
+
+
+def test_card_section_names_the_alarm():
+    from curation.alarms import alarms_card_section
+
+    df = frame([{"source_row": i, "question": f"question {i}", "drop_reason": "missing_answer"} for i in range(3)])
+    section = alarms_card_section(df)
+    assert section.startswith("## Sanity alarms") and "missing_answer" in section and "'s'" in section
+    assert alarms_card_section(frame([{"question": "What is two plus two?", "answer": "4"}])) == ""

@@ -85,3 +85,28 @@ def test_ingest_strips_signature_and_keeps_raw(tmp_path):
     out = ingest(tmp_path, [{"question": "Find the area of the square with side 3.\n~ some_user", "answer": "9"}])
     assert out["question"][0] == "Find the area of the square with side 3."
     assert out["raw_question"][0].endswith("~ some_user")
+
+
+def test_image_field_is_kept_and_flags_figure(tmp_path):
+    from curation.clean import flag_problems
+
+    rows = [
+        {"Question": "Find the angle x marked on the drawing.", "Answer": 40, "Picture": "images/angle_3.png"},
+        {"Question": "How many ways to arrange 3 books on a shelf?", "Answer": 6, "Picture": None},
+        {"Question": "How many ways to arrange 4 books on a shelf?", "Answer": 24, "Picture": ""},
+    ]
+    out = flag_problems(ingest(tmp_path, rows))
+    assert out["image"].to_list() == ["images/angle_3.png", None, None]
+    assert out["drop_reason"].to_list() == ["figure", None, None]
+
+
+def test_label_does_not_override_a_present_answer(tmp_path):
+    rows = [{"question": "Pick the lighter gas please.", "answer": "A", "label": "B"}]
+    out = ingest(tmp_path, rows)
+    assert out["answer"][0] == "A"
+
+
+def test_answer_extraction_none_keeps_the_field(tmp_path):
+    rows = [{"question": "Ann has 3 bags of 4 apples. How many apples?", "answer": "3*4=12.\n#### 12"}]
+    out = ingest(tmp_path, rows, mapping=FieldMapping(answer_extraction="none"))
+    assert out["answer"][0] == "3*4=12.\n#### 12"
