@@ -123,16 +123,21 @@ def expr_eq(a, b, c: _Ctx, da: int | None = None, db: int | None = None) -> bool
     return _identity(a, b, free, c)
 
 
+def _values_at(a, b, rows, free: list[str], c: _Ctx):
+    """(value of a, value of b) at each point of `rows` where both are defined."""
+    for row in rows:
+        env = dict(zip(free, row))
+        try:
+            yield _ev(a, c, env), _ev(b, c, env)
+        except (Undefined, ZeroDivisionError, ValueError):
+            continue
+
+
 def _identity(a, b, free: list[str], c: _Ctx) -> bool:
     if len(free) > len(_POINTS[0]):
         raise Undefined("too many variables")
     ok = 0
-    for row in _POINTS:
-        env = dict(zip(free, row))
-        try:
-            va, vb = _ev(a, c, env), _ev(b, c, env)
-        except (Undefined, ZeroDivisionError, ValueError):
-            continue
+    for va, vb in _values_at(a, b, _POINTS, free, c):
         if not values_equal(va, vb, rel=1e-30):
             return False
         ok += 1
@@ -140,8 +145,11 @@ def _identity(a, b, free: list[str], c: _Ctx) -> bool:
             break
     if ok == 0:
         raise Undefined("expressions undefined at all test points")
-    if not _agrees_where_real(a, b, free, c):
-        return False
+    # then points with negative values and integers, counted only where both sides are real (so
+    # `\ln(x^2)` vs `2\ln x` is not refuted by a complex branch at x < 0)
+    for va, vb in _values_at(a, b, _CHECK_POINTS, free, c):
+        if _is_real(va) and _is_real(vb) and not values_equal(va, vb, rel=1e-30):
+            return False
     c.how = "identity holds at random points"
     return True
 
@@ -152,22 +160,6 @@ def _is_real(v) -> bool:
     cx = ctx()
     im = cx.im(v)
     return im == 0 or abs(im) <= 1e-30 * max(1, abs(cx.re(v)))
-
-
-def _agrees_where_real(a, b, free: list[str], c: _Ctx) -> bool:
-    r"""Check points with negative and integer values; a point counts only where both sides are
-    defined and real (so `\ln(x^2)` vs `2\ln x` is not refuted by a complex branch at x < 0)."""
-    for row in _CHECK_POINTS:
-        env = dict(zip(free, row))
-        try:
-            va, vb = _ev(a, c, env), _ev(b, c, env)
-        except (Undefined, ZeroDivisionError, ValueError):
-            continue
-        if not (_is_real(va) and _is_real(vb)):
-            continue
-        if not values_equal(va, vb, rel=1e-30):
-            return False
-    return True
 
 
 def _proportional(f, g, c: _Ctx) -> bool:
