@@ -74,7 +74,7 @@ class CleanSettings(_Section):
     multi_part: bool = True
     yes_no: bool = True
     answer_leak: bool = Field(
-        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
     )
     length: bool = True
     strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
@@ -94,7 +94,6 @@ class McqSettings(_Section):
     max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
     text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
     max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
-    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
     model_reasons: list[str] = Field(
         default_factory=lambda: ["stem_depends_on_options"],
         description="Not-convertible reasons the model may try to rewrite (model_mode).",
@@ -107,9 +106,9 @@ class DedupSettings(_Section):
     enabled: bool = True
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 16
-    rows: int = 8
-    threshold: float = 0.8
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.7
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
@@ -117,7 +116,15 @@ class DedupSettings(_Section):
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )
     max_bucket: int = Field(
-        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+        2000, description="LSH buckets larger than this are checked against one pivot only (one linking round)."
+    )
+    max_pivots: int = Field(
+        8, description="Linking rounds per LSH bucket: each round checks the members left against one new pivot."
+    )
+    require_same_problem: bool = Field(
+        True,
+        description="A near duplicate must be the same problem: numbers, math and content words agree "
+        "(otherwise a template variant, kept).",
     )
 
 
@@ -228,6 +235,9 @@ class CodeSettings(_Section):
     float_tolerance: Optional[float] = Field(None, description="Accept numbers within tol * max(1, |expected|).")
     min_tests: int = Field(1, ge=0, description="Fewer test cases: too_few_tests.")
     max_references: int = Field(3, ge=1, description="Reference solutions run per problem by validation.")
+    determinism_runs: int = Field(
+        2, ge=1, description="Extra runs of a reference that fails its tests: different output = nondeterministic_output."
+    )
     drop_without_reference: bool = Field(False, description="Drop problems with no runnable reference (no_reference).")
     # difficulty sampling (model endpoint, k, temperature, store and thresholds come from [difficulty])
     system_prompt: str = "You are an expert programmer. Write correct, efficient code."
