@@ -242,7 +242,7 @@ def round_trip_references() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     train = CORPORA / "real" / "math_train.json"
     if train.exists():
-        out += [("math_train", str(r["answer"])) for r in json.loads(train.read_text(encoding="utf-8"))]
+        out += [("math_train", str(r["answer"])) for r in json.loads(train.read_text(encoding="utf-8")) if r.get("answer")]
     for name, path, field in (("gaokao2023en", CORPORA / "gaokao2023en.jsonl", "answer"),
                               ("amc23", CORPORA / "real" / "amc23.jsonl", "answer")):
         if path.exists():

@@ -153,3 +153,11 @@ def test_prepare_never_raises_on_function_shapes(tokens):
 
     prepare("".join(tokens))
     judge("".join(tokens), "f(0)")
+
+
+def test_latex_command_names_are_not_prose():
+    """A long LaTeX answer (many `\\left`, `\\frac` ...) is still an answer, not a sentence of words."""
+    ref = "\\left( -\\frac{9}{2} , -2 \\right) \\cup \\left( \\frac{1 - \\sqrt{5}}{2}, \\frac{1 + \\sqrt{5}}{2} \\right)"
+    for response in (f"Final Answer: The final answer is ${ref}$. I hope it is correct.", f"所以答案是 ${ref}$。"):
+        assert extract_answer(response).text == ref
+        assert judge_response(ref, response).outcome == "equivalent"
