@@ -582,13 +582,17 @@ def export_dataset(
         review = conform(outcomes.review)
         split = split_labels(kept, settings)
         splits = SPLITS if _has_validation(settings) else ("train",)
+        n_train = int((split == "train").sum())
+        if 0 < n_train < kept.height:  # train rows first (one reorder), then each split is a zero-copy slice
+            order = pl.concat([(split == "train").arg_true(), (split != "train").arg_true()])
+            kept, split = kept[order], split.gather(order)
         shard_files: dict[str, int] = {}
         rl = rl_frame(kept, settings, split) if settings.rl_layout else None
         for s in splits:
-            mask = split == s
-            shard_files.update(_shards(kept.filter(mask), tmp / "data", settings, tmp, s))
+            lo, hi = (0, n_train) if s == "train" else (n_train, kept.height)
+            shard_files.update(_shards(kept.slice(lo, hi - lo), tmp / "data", settings, tmp, s))
             if rl is not None:
-                shard_files.update(_shards(rl.filter(mask), tmp / "rl", settings, tmp, s))
+                shard_files.update(_shards(rl.slice(lo, hi - lo), tmp / "rl", settings, tmp, s))
         fingerprint = _fingerprint(tmp, shard_files)
         files = _stamp(tmp, shard_files, fingerprint)
         _write(dropped, tmp / "dropped.parquet", settings)
