@@ -258,8 +258,8 @@ async def grade_difficulty_async(
             workers = max(1, min(len(todo) - 1, concurrency + 4))
             await asyncio.gather(*(worker() for _ in range(workers)))
         status = "done"
-    except asyncio.CancelledError:
-        status = "cancelled"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"
         raise
     finally:
         if client is not None:
