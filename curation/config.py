@@ -206,6 +206,13 @@ class DifficultySettings(_Section):
         0.2, ge=0.0, le=1.0,
         description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
     )
+    judge: Literal["rules", "rules+model"] = Field(
+        "rules", description="'rules+model': samples the rules leave unparseable are judged by judge_model (off by default)."
+    )
+    judge_model: Optional[ModelSettings] = Field(
+        None, description="Endpoint of the model judge (default: the sampling endpoint; the embedded model is no judge)."
+    )
+    judge_reasoning: bool = Field(False, description="The judge explains briefly before its YES/NO verdict.")
 
 
 class CodeSettings(_Section):
