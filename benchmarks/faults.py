@@ -187,7 +187,7 @@ def malformed_scenario(tmp: Path) -> dict:
         fh.write('"Compute 8 times 8.",64\n')
     empty = tmp / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    rows_in = 7 + 4 + 0  # non-blank JSONL lines + CSV records
+    rows_in = 6 + 4 + 0  # non-blank JSONL lines + CSV records (the empty file has none)
     res, out = run_config(tmp, "malformed", [str(jsonl), str(csv_path), str(empty)])
     c = counts(out) if res.returncode == 0 else {}
     accounted = sum(c.get(k, 0) for k in ("kept", "dropped", "review", "quarantined"))
