@@ -74,7 +74,7 @@ class CleanSettings(_Section):
     multi_part: bool = True
     yes_no: bool = True
     answer_leak: bool = Field(
-        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
     )
     length: bool = True
     strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
@@ -94,7 +94,6 @@ class McqSettings(_Section):
     max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
     text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
     max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
-    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
     model_reasons: list[str] = Field(
         default_factory=lambda: ["stem_depends_on_options"],
         description="Not-convertible reasons the model may try to rewrite (model_mode).",
@@ -207,6 +206,13 @@ class DifficultySettings(_Section):
         0.2, ge=0.0, le=1.0,
         description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
     )
+    judge: Literal["rules", "rules+model"] = Field(
+        "rules", description="'rules+model': samples the rules leave unparseable are judged by judge_model (off by default)."
+    )
+    judge_model: Optional[ModelSettings] = Field(
+        None, description="Endpoint of the model judge (default: the sampling endpoint; the embedded model is no judge)."
+    )
+    judge_reasoning: bool = Field(False, description="The judge explains briefly before its YES/NO verdict.")
 
 
 class CodeSettings(_Section):
@@ -229,6 +235,9 @@ class CodeSettings(_Section):
     float_tolerance: Optional[float] = Field(None, description="Accept numbers within tol * max(1, |expected|).")
     min_tests: int = Field(1, ge=0, description="Fewer test cases: too_few_tests.")
     max_references: int = Field(3, ge=1, description="Reference solutions run per problem by validation.")
+    determinism_runs: int = Field(
+        2, ge=1, description="Extra runs of a reference that fails its tests: different output = nondeterministic_output."
+    )
     drop_without_reference: bool = Field(False, description="Drop problems with no runnable reference (no_reference).")
     # difficulty sampling (model endpoint, k, temperature, store and thresholds come from [difficulty])
     system_prompt: str = "You are an expert programmer. Write correct, efficient code."

@@ -57,6 +57,7 @@ class PipelineReport:
     quarantined: int
     last_file: Path | None = None
     review_url: str | None = None
+    alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
 
     def as_dict(self) -> dict:
         return {
@@ -64,6 +65,7 @@ class PipelineReport:
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
             "destinations": self.destinations,
             "quarantined": self.quarantined,
+            "alarms": self.alarms,
             "stages": [s.as_dict() for s in self.stages],
         }
 
@@ -161,12 +163,17 @@ def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.mcq import convert_multiple_choice
+    from curation.alarms import DataAlarmError, strict_requested
+    from curation.mcq import convert_multiple_choice, mcq_alarms
 
     model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
-    return apply_to_subset(
+    out = apply_to_subset(
         df, pl.col("kind") != "code", lambda part: convert_multiple_choice(part, settings=ws.cfg.mcq, model=model)
-    ), None
+    )
+    alarms = mcq_alarms(out)  # a source whose every multiple-choice row was refused for one reason
+    if alarms and strict_requested(ws.cfg.clean.strict_alarms):
+        raise DataAlarmError(alarms[0].message())
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -304,6 +311,10 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     from curation.export import export_dataset
 
     df = read_problems(last_file)
+    from curation.alarms import check_alarms, strict_requested
+
+    # after every stage (a source can also lose its rows at MCQ or dedup); strict stops before export
+    alarms = check_alarms(df, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     outcomes = split_outcomes(df)
     quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
     result = export_dataset(
@@ -333,6 +344,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantined=destinations["quarantined"],
         last_file=last_file,
         review_url=ws.review_url,
+        alarms=[a.message() for a in alarms],
     )
 
 

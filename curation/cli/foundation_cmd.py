@@ -116,7 +116,12 @@ def example_config() -> str:
         cls = field.annotation
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             continue
-        out.append("# " + _SECTION_NOTES.get(name, name).replace("\n", "\n# "))
+        note = _SECTION_NOTES.get(name, name)
+        if name == "clean":  # the rule list is documented once, in the rule registry
+            from curation.clean import rules_help
+
+            note += " Rules, first match is the drop reason:\n" + rules_help()
+        out.append("# " + note.replace("\n", "\n# "))
         out.append(f"[{name}]")
         out += _field_lines(cls)
         for sub_name, sub in cls.model_fields.items():

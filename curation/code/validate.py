@@ -7,9 +7,9 @@ code_memory_limit, drop_reason, review_reason. Rows that are not `kind = "code"`
 drop_reason are left alone (nothing is run for them).
 Output columns: code_validation, code_validation_detail, and where still null:
 - drop_reason `too_few_tests` (fewer than `min_tests` cases), `tests_inconsistent` (no reference
-  passes every test, and a second run of the failing reference reproduces its output), or
-  `nondeterministic_output` (the second run printed something else: the expected output cannot be
-  trusted to be reproducible), `no_reference` only with `drop_without_reference`;
+  passes every test, and more runs of the failing reference reproduce its output), or
+  `nondeterministic_output` (one of `determinism_runs` more runs printed something else: the
+  expected output cannot be trusted to be reproducible), `no_reference` only with `drop_without_reference`;
 - review_reason `reference_timeout` when the references fail only by running out of time or
   memory (the limits may be too tight for this language; a person should decide).
 `code_validation` is `passed` or the reason, also `no_reference` / `unsupported_language` (kept).
@@ -83,12 +83,11 @@ def validate_code_tests(df: pl.DataFrame, *, settings, cache_url: str | None = N
             if failed_verdicts and failed_verdicts <= _RESOURCE_VERDICTS:
                 validation[i], review[i] = "reference_timeout", "reference_timeout"
                 continue
-            # a second, uncached run of the first reference: same output → the tests are wrong
-            again = runner.harness.run(jobs[0].code, jobs[0].spec, language=jobs[0].language, limits=jobs[0].limits,
-                                       float_tolerance=jobs[0].float_tolerance)
-            if again.outputs != first.outputs or again.verdicts != first.verdicts:
+            # more uncached runs of the first reference: the same output every time → the tests are
+            # wrong; any difference → the program is nondeterministic (then its expected output is too)
+            if _differs_on_rerun(runner, jobs[0], first, settings.determinism_runs):
                 validation[i] = drop[i] = "nondeterministic_output"
-                detail[i] = "the reference printed different output on a second run"
+                detail[i] = "the reference printed different output when run again"
             else:
                 validation[i] = drop[i] = "tests_inconsistent"
     finally:
@@ -107,3 +106,12 @@ def validate_code_tests(df: pl.DataFrame, *, settings, cache_url: str | None = N
         merged("drop_reason", drop),
         merged("review_reason", review),
     )
+
+
+def _differs_on_rerun(runner: CodeRunner, job: Job, first, runs: int) -> bool:
+    for _ in range(runs):
+        again = runner.harness.run(job.code, job.spec, language=job.language, limits=job.limits,
+                                   float_tolerance=job.float_tolerance)
+        if again.outputs != first.outputs or again.verdicts != first.verdicts:
+            return True
+    return False
