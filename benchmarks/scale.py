@@ -338,7 +338,7 @@ def main() -> None:
     work = args.dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.mode == "incremental":
-        if args.prefill_index:
+        if args.prefill_index and not list((work / "index").glob("part-*.parquet")):
             t = time.perf_counter()
             prefill_index(work / "index", args.prefill_index)
             print(f"prefilled the index with {args.prefill_index:,} synthetic entries in {time.perf_counter() - t:.0f}s", flush=True)
