@@ -227,6 +227,15 @@ class PipelineConfig(_Section):
     def output_path(self) -> Path:
         return self.resolve(self.output_dir)
 
+    def dedup_index_dir(self) -> Path | None:
+        """The incremental dedup index folder: `dedup.index_dir`, else `<dedup.existing>/dedup_index`,
+        else None (plain batch dedup). The one rule `curate run`, the flows and `curate dedup` share."""
+        if self.dedup.index_dir:
+            return self.resolve(self.dedup.index_dir)
+        if self.dedup.existing:
+            return self.resolve(self.dedup.existing) / "dedup_index"
+        return None
+
 
 def _field_path(loc: tuple) -> str:
     out = ""
