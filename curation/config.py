@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, ValidationError, model_serializer
 
 from curation.errors import ConfigError
 
@@ -199,6 +199,21 @@ class PrefectSettings(_Section):
     schedules: list[Schedule] = Field(default_factory=list)
 
 
+#: settings sections of stages declared outside this file (`curation.stage.Stage.settings_model`)
+EXTRA_SECTIONS: dict[str, type[BaseModel]] = {}
+
+
+def register_section(name: str, model: type[BaseModel]) -> None:
+    """Accept a `[name]` table validated by `model` (a stage's settings class) in every config."""
+    if name in PipelineConfig.model_fields or EXTRA_SECTIONS.get(name, model) is not model:
+        raise ValueError(f"config section {name!r} already exists")
+    EXTRA_SECTIONS[name] = model
+
+
+def unregister_section(name: str) -> None:
+    EXTRA_SECTIONS.pop(name, None)
+
+
 class PipelineConfig(_Section):
     output_dir: str = "out"
     sources: list[SourceConfig] = Field(default_factory=list)
@@ -214,6 +229,23 @@ class PipelineConfig(_Section):
 
     # relative paths in the file are relative to the config file's folder
     base_dir: str = Field(".", exclude=True)
+    # sections of stages registered with their own settings class (EXTRA_SECTIONS), by name
+    extra_sections: dict[str, BaseModel] = Field(default_factory=dict, exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _dump_extra_sections(self, handler, info: SerializationInfo) -> dict:
+        data = handler(self)
+        for name, section in self.extra_sections.items():
+            data[name] = section.model_dump(mode=info.mode)
+        return data
+
+    def section(self, name: str):
+        """The settings of section `name`: a built-in field or a registered stage's section."""
+        if name in self.extra_sections:
+            return self.extra_sections[name]
+        if name in type(self).model_fields and name not in ("base_dir", "extra_sections"):
+            return getattr(self, name)
+        raise KeyError(f"no config section {name!r}")
 
     def resolve(self, path: str | None) -> Path | None:
         if path is None:
@@ -246,14 +278,35 @@ def _field_path(loc: tuple) -> str:
 
 def config_from_dict(data: dict, *, base_dir: str | Path = ".", origin: str = "config") -> PipelineConfig:
     """Validate a config mapping; raise ConfigError naming the first bad field path."""
+    data = dict(data)
+    extra = {name: data.pop(name, {}) for name in EXTRA_SECTIONS}
     try:
         cfg = PipelineConfig.model_validate(data)
+        sections = {}
+        for name, model in EXTRA_SECTIONS.items():
+            try:
+                sections[name] = model.model_validate(extra[name])
+            except ValidationError as exc:
+                errors = [{**e, "loc": (name, *e["loc"])} for e in exc.errors()]
+                raise _Named(errors) from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{origin}: {_field_path(err['loc'])}: {err['msg']}{more}") from None
+        _raise_named(exc.errors(), origin)
+    except _Named as exc:
+        _raise_named(exc.errors, origin)
+    cfg.extra_sections = sections
     cfg.base_dir = str(base_dir)
     return cfg
+
+
+class _Named(Exception):
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+
+
+def _raise_named(errors: list[dict], origin: str):
+    err = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise ConfigError(f"{origin}: {_field_path(err['loc'])}: {err['msg']}{more}") from None
 
 
 def load_config(path: str | Path) -> PipelineConfig:

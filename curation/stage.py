@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import BaseModel
+
+from curation.config import register_section, unregister_section
 
 if TYPE_CHECKING:  # pragma: no cover
     from curation.config import PipelineConfig
@@ -62,6 +65,8 @@ class Stage:
     - `card_section`: `df -> Markdown or None`, the stage's section of the dataset card.
     - `cacheable`: False when the result depends on something no key can see (a live database).
     - `flow_name`: override of the flow name `curate-<name>` (kept for deployed flow names).
+    - `settings_model`: the stage's settings class when it is not a field of `PipelineConfig`;
+      registering the stage makes every config accept and validate its `[section]` table.
     """
 
     name: str
@@ -77,6 +82,7 @@ class Stage:
     card_section: Callable[[pl.DataFrame], str | None] | None = None
     cacheable: bool = True
     flow_name: str | None = None
+    settings_model: type[BaseModel] | None = None
 
     @property
     def config_section(self) -> str:
@@ -88,7 +94,7 @@ class Stage:
 
     def settings(self, cfg: "PipelineConfig") -> Any:
         """The stage's settings object (or list, for `sources`) from the config."""
-        return getattr(cfg, self.config_section)
+        return cfg.section(self.config_section)
 
     def enabled(self, cfg: "PipelineConfig") -> bool:
         return bool(getattr(self.settings(cfg), "enabled", True))
@@ -117,6 +123,8 @@ class StageRegistry:
         """Add `stage` at the end, or right after the stage named `after`."""
         if stage.name in self.names():
             raise ValueError(f"stage {stage.name!r} is already registered")
+        if stage.settings_model is not None:
+            register_section(stage.config_section, stage.settings_model)
         if after is None:
             self._stages.append(stage)
         else:
@@ -124,7 +132,9 @@ class StageRegistry:
         return stage
 
     def unregister(self, name: str) -> None:
-        self._stages.pop(self.index(name))
+        stage = self._stages.pop(self.index(name))
+        if stage.settings_model is not None:
+            unregister_section(stage.config_section)
 
     @contextmanager
     def added(self, stage: Stage, *, after: str | None = None) -> Iterator[Stage]:
