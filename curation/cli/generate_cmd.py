@@ -60,20 +60,18 @@ def register(app: typer.Typer) -> None:
                 chunk_size=chunk_size,
                 progress=lambda k: bar.advance(task, k),
             )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
         if suffix == ".jsonl":
-            with tmp.open("w", encoding="utf-8") as fh:
-                for rec in records:
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            from curation.io import write_text_atomic
+
+            write_text_atomic(out, "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records))
         else:
             import polars as pl
 
-            from schemas import conform, polars_schema
+            from curation.io import write_problems
+            from schemas import polars_schema
 
-            df = conform(pl.DataFrame(records, schema=polars_schema()))
-            df.write_parquet(tmp)
-        os.replace(tmp, out)
+            # a curate Parquet file (schema tag), so stage commands read the puzzles as they are
+            write_problems(pl.DataFrame(records, schema=polars_schema()), out)
         elapsed = time.perf_counter() - started
         console.print(f"wrote {len(records)} {name} records (level {level}) to {out} in {elapsed:.1f}s")
 
