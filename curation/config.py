@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, ValidationError, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, ValidationError, field_validator, model_serializer
 
 from curation.errors import ConfigError
 
@@ -35,14 +35,23 @@ class FieldMapping(_Section):
 class SourceConfig(_Section):
     name: Optional[str] = Field(None, description="Defaults to the file stem.")
     path: str = Field(description="File, folder (HF save_to_disk) or `hf://NAME` for load_dataset.")
-    format: Optional[Literal["jsonl", "json", "csv", "parquet", "hf"]] = Field(
-        None, description="Detected from the extension when omitted."
+    format: Optional[str] = Field(
+        None, description="A registered reader (curation.readers.READERS); detected from the extension when omitted."
     )
     split: Optional[str] = Field(None, description="Split for Hugging Face datasets.")
     mapping: FieldMapping = Field(default_factory=FieldMapping)
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
     kind: Literal["competition", "puzzle"] = "competition"
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: Optional[str]) -> Optional[str]:
+        from curation.readers import READERS
+
+        if value is not None and value not in READERS:
+            raise ValueError(f"unknown format {value!r}; registered readers: {', '.join(READERS)}")
+        return value
 
 
 class CleanSettings(_Section):
@@ -134,11 +143,25 @@ class DifficultySettings(_Section):
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
 
 
+def _known_generators(names: list[str]) -> list[str]:
+    from generators.registry import REGISTRY
+
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown generator {unknown[0]!r}; registered: {', '.join(sorted(REGISTRY))}")
+    return names
+
+
 class PuzzleRequest(_Section):
-    generator: Literal["sudoku", "maze"]
+    generator: str = Field(description="A registered puzzle generator (generators.registry.REGISTRY).")
     count: int = 10
     level: int = 1
     seed: int = 0
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, value: str) -> str:
+        return _known_generators([value])[0]
 
 
 class GenerateSettings(_Section):
@@ -185,6 +208,11 @@ class PrefectSettings(_Section):
         count: int = Field(1000, description="Puzzles per generator (kind = puzzles).")
         seed: int = 0
         timezone: str = "UTC"
+
+        @field_validator("generators")
+        @classmethod
+        def _known(cls, value: list[str]) -> list[str]:
+            return _known_generators(value)
 
     task_runner: Literal["thread", "process", "dask"] = "thread"
     dask_address: Optional[str] = None

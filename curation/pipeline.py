@@ -23,7 +23,7 @@ from curation.config import PipelineConfig
 from curation.frames import apply_to_subset
 from curation.io import read_problems, sqlite_url, write_problems
 from curation.stage import Stage, StageRegistry, dump
-from schemas import conform
+from schemas import conform, polars_schema
 
 
 
@@ -336,10 +336,14 @@ def stage_enabled(cfg: PipelineConfig, stage: str) -> bool:
     return PIPELINE[stage].enabled(cfg)
 
 
-def run_stage(ws: Workspace, stage: str, input_file: Path | None, **inputs) -> tuple[Path, StageCount]:
-    """Run one stage from its input Parquet to its output Parquet; return the file and its counts.
+def run_stage(
+    ws: Workspace, stage: str, input_file: Path | None, *, out_file: Path | None = None, **inputs
+) -> tuple[Path, StageCount]:
+    """Run one stage from its input file to its output Parquet; return the file and its counts.
 
-    `inputs` are handed to the stage's run function (precomputed work, e.g. `signatures=` for dedup).
+    The input is the previous stage's work file, or any file `read_problems` reads; the output is
+    the stage's work file unless `out_file` is given. `inputs` are handed to the stage's run
+    function (precomputed work, e.g. `signatures=` for dedup).
     """
     started = time.perf_counter()
     spec = PIPELINE[stage]
@@ -348,9 +352,9 @@ def run_stage(ws: Workspace, stage: str, input_file: Path | None, **inputs) -> t
     if enabled:
         df, note = spec.run(ws, df_in, **inputs)
     else:
-        df, note = (df_in if df_in is not None else conform(pl.DataFrame())), "disabled in config"
+        df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
     df = conform(df)
-    out_file = write_problems(df, ws.stage_file(stage))
+    out_file = write_problems(df, out_file or ws.stage_file(stage))
     before_drop = _reason_counts(df_in, "drop_reason") if df_in is not None else {}
     before_review = _reason_counts(df_in, "review_reason") if df_in is not None else {}
     count = StageCount(

@@ -17,10 +17,33 @@ from generators.base import PuzzleGenerator, VerifyResult, record_metadata
 from generators.maze import MazeGenerator
 from generators.sudoku import SudokuGenerator
 
-REGISTRY: dict[str, type[PuzzleGenerator]] = {
-    "sudoku": SudokuGenerator,
-    "maze": MazeGenerator,
-}
+#: name -> generator class: the one list of puzzle families (config and CLI validate against it)
+REGISTRY: dict[str, type[PuzzleGenerator]] = {}
+
+
+def register_generator(cls: type[PuzzleGenerator]) -> type[PuzzleGenerator]:
+    """Add a puzzle family: a `PuzzleGenerator` subclass with `name`, `config_cls` and `levels`.
+
+    Adding a family is one module (the class) plus this one call; `tests/generators/
+    test_gen_contract.py` checks every registered family against the generator contract.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, PuzzleGenerator)):
+        raise GeneratorConfigError(f"{cls!r} is not a PuzzleGenerator subclass")
+    missing = [a for a in ("name", "config_cls", "levels") if not hasattr(cls, a)]
+    if missing or not cls.levels:
+        raise GeneratorConfigError(f"{cls.__name__}: a generator needs name, config_cls and levels (missing {missing})")
+    if REGISTRY.get(cls.name, cls) is not cls:
+        raise GeneratorConfigError(f"generator {cls.name!r} is already registered ({REGISTRY[cls.name].__name__})")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def unregister_generator(name: str) -> None:
+    REGISTRY.pop(name, None)
+
+
+register_generator(SudokuGenerator)
+register_generator(MazeGenerator)
 
 
 def generator_names() -> list[str]:

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("generate")
     def generate(
-        name: str = typer.Argument(..., help="Generator name: sudoku or maze."),
+        name: str = typer.Argument(..., help="A registered generator (generators/registry.py: sudoku, maze, ...)."),
         count: int = typer.Option(100, "--count", "-n", min=0, help="Number of puzzles to generate."),
         level: int = typer.Option(1, "--level", "-l", help="Difficulty level (sudoku 1-5 = technique tiers T1-T5 on 9x9; maze 1-5 = 5x5 .. 20x20)."),
         seed: int = typer.Option(0, "--seed", "-s", min=0, help="Base seed; item i uses seed SEED+i, so output is reproducible."),

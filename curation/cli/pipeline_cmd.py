@@ -19,7 +19,41 @@ class Engine(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    """Add `run` to the app."""
+    """Add `run` and `stage` to the app."""
+
+    @app.command("stage")
+    def stage(
+        name: str = typer.Argument(..., help="A registered stage (see `curate stage --list`).", show_default=False),
+        input: Optional[str] = typer.Argument(
+            None, help="Input file (default: the previous stage's work file under output_dir/work)."
+        ),
+        output: Optional[Path] = typer.Argument(None, help="Output Parquet (default: the stage's work file)."),
+        config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Pipeline config (TOML)."),
+    ) -> None:
+        """Run one pipeline stage with the config's settings, as `curate run` would."""
+        from rich.console import Console
+
+        from curation.config import load_config
+        from curation.errors import ConfigError
+        from curation.pipeline import PIPELINE, Workspace, run_stage
+
+        cfg = load_config(config)
+        if name not in PIPELINE:
+            raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(PIPELINE.names())}")
+        ws = Workspace(cfg)
+        before = PIPELINE.previous(name)
+        source = Path(input) if input else (ws.stage_file(before.name) if before else None)
+        if source is not None and not input and not source.exists():
+            raise ConfigError(f"{name}: {source} does not exist; run the earlier stages or give an input file")
+        ws.work.mkdir(parents=True, exist_ok=True)
+        out, count = run_stage(ws, name, source, out_file=output)
+        dropped, review = sum(count.dropped.values()), sum(count.review.values())
+        flag = " (disabled in config)" if count.skipped else ""
+        Console().print(
+            f"{name}: {count.rows} rows, {dropped} dropped, {review} to review{flag} -> {out}"
+            + (f"  [dim]{count.note}[/]" if count.note and not count.skipped else ""),
+            highlight=False,
+        )
 
     @app.command()
     def run(

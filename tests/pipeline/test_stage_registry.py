@@ -116,3 +116,22 @@ def test_curate_init_notes_come_from_the_stage_declarations():
     for stage in PIPELINE:
         if stage.config_section != "sources":
             assert "# " + stage.description in text, stage.name
+
+
+def test_curate_stage_runs_any_registered_stage(tmp_path):
+    config = write_sample(tmp_path, extra="[min_words]\nmin_words = 8\n")
+    cli = CliRunner()
+    with PIPELINE.added(MIN_WORDS, after="clean"):
+        missing = cli.invoke(app, ["stage", "clean", "--config", str(config)])
+        assert missing.exit_code != 0 and "does not exist" in str(missing.exception)
+        for name in ("ingest", "generate", "clean", "min_words"):
+            result = cli.invoke(app, ["stage", name, "--config", str(config)])
+            assert result.exit_code == 0, result.output
+        assert "1 dropped" in result.output
+        assert Workspace(load_config(config)).stage_file("min_words").exists()
+        out = tmp_path / "alone.parquet"
+        alone = cli.invoke(app, ["stage", "min_words", str(tmp_path / "problems.jsonl"), str(out), "--config", str(config)])
+        assert alone.exit_code == 0, alone.output
+        unknown = cli.invoke(app, ["stage", "nope", "--config", str(config)])
+        assert unknown.exit_code != 0 and "unknown stage 'nope'" in str(unknown.exception)
+    assert pl.read_parquet(out).filter(pl.col("drop_reason") == "too_few_words")["question"].to_list() == [SHORT_QUESTION]
