@@ -7,6 +7,7 @@ a default so a minimal config stays minimal.
 from __future__ import annotations
 
 import tomllib
+from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -30,6 +31,15 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+    image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex", "none"]] = Field(
+        None,
+        description="How to take the final answer out of an answer field that holds a worked solution: "
+        "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
+        "'regex' (first group of answer_pattern), 'none' (take the field as it is). "
+        "Unset: '####' is recognised when the answer ends in '#### X'.",
+    )
+    answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
 
 class SourceConfig(_Section):
@@ -43,6 +53,10 @@ class SourceConfig(_Section):
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
     kind: Literal["competition", "puzzle"] = "competition"
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
+    )
 
     @field_validator("format")
     @classmethod
@@ -63,8 +77,15 @@ class CleanSettings(_Section):
     figure: bool = True
     multi_part: bool = True
     yes_no: bool = True
-    answer_leak: bool = True
+    answer_leak: bool = Field(
+        False, description="Off by default: on labelled real rows it was right in 1 of 42 hits (benchmarks/quality.py)."
+    )
     length: bool = True
+    strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
+    alarm_share: float = Field(0.5, description="Alarm when one drop reason takes more than this share of a source.")
+    figure_code: Literal["keep", "drop"] = Field(
+        "keep", description="A problem whose figure is given as code ([asy], TikZ): keep it (has_figure_code) or drop it as figure."
+    )
     empty: bool = Field(True, description="Flag rows with no question text.")
 
 
@@ -107,9 +128,35 @@ class DedupSettings(_Section):
 class DecontaminateSettings(_Section):
     enabled: bool = True
     benchmarks: list[SourceConfig] = Field(default_factory=list)
-    ngram: int = Field(8, description="Word n-gram length; a shared n-gram with a benchmark question is a hit.")
+    # what "the same problem" means: curation/decontaminate.py (module docstring)
+    ngram: int = Field(5, description="Token n-gram length (words and numbers are tokens).")
+    min_score: float = Field(
+        0.5, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
+    )
+    min_span: int = Field(8, description="Longest common token span a hit needs (or the whole shorter text).")
+    min_number_agreement: float = Field(
+        1.0, description="Share of the better-covered side's numbers (multiset) found in the other side."
+    )
+    benchmark_common_items: int = Field(
+        3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."
+    )
+    corpus_common_rows: int = Field(
+        50, description="An n-gram in at least max(this, corpus_common_share x rows) training rows is boilerplate."
+    )
+    corpus_common_share: float = 0.001
+    rare_word_share: float = Field(
+        0.01, description="A word in at most max(rare_word_rows, this x documents) rows+items is rare (content)."
+    )
+    rare_word_rows: int = 5
+    max_missing_rare_words: int = Field(
+        0, description="Rare words of the item (or of a smaller row) a hit may lack in the other side."
+    )
     drop_contaminated: bool = True
-    digit_masked: bool = Field(True, description="Also flag items equal to a benchmark question once digits are masked.")
+    digit_masked: bool = Field(
+        True, description="Also flag template matches (same wording, other numbers) as contam_template_<name>."
+    )
+    template_min_score: float = Field(0.8, description="Coverage score of a template match (numbers masked).")
+    drop_templates: bool = Field(False, description="Drop template matches too (by default they are only flagged).")
 
 
 class ModelSettings(_Section):
@@ -123,6 +170,17 @@ class ModelSettings(_Section):
     max_retries: int = Field(5, description="Retries of 429/5xx/timeouts/connection errors/malformed bodies.")
     backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
     backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        # caught here, not after a run of retries against a URL no HTTP client can reach
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL with a host (e.g. http://localhost:8000/v1)")
+        return value
 
 
 class DifficultySettings(_Section):
@@ -141,6 +199,10 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    max_unscored_share: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
+    )
 
 
 def _known_generators(names: list[str]) -> list[str]:

@@ -1,64 +1,214 @@
-"""Decontamination: flag (and optionally drop) items that overlap benchmark questions.
+"""Decontamination: flag (and by default drop) training rows that are the same problem as a benchmark item.
 
-`mark_contamination(df, benchmarks={name: frame}, ngram=8, drop=True)`
+`load_benchmarks(settings.benchmarks, base_dir=...)` reads each configured benchmark exactly like a
+source (`curation.ingest.ingest_source`: mapping, format, split, context field), and
+`mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings(...))` marks the rows.
 
-Input columns: `question`, `contaminated_by`, `drop_reason` (and each benchmark frame's `question`
-and, if present, `id`). Output columns: one `contam_<name>` per benchmark (Utf8: the matched benchmark item's own id —
-`source_id` when the ingested benchmark has one, else its `id`, else its 0-based row number; null
-when clean),
-`contaminated_by` (benchmark names appended, unique, in the order given) and, with `drop`,
-`drop_reason = "contaminated"` where null.
+What counts as "the same problem" (benchmarks/quality/contamination/README.md has the measured figures):
+1. Both sides become token sequences: NFKC, lowercase, LaTeX layout commands (`\\left`, `\\displaystyle`,
+   `\\text`, ...) dropped, `\\dfrac`/`\\tfrac` → `frac`, thousands separators removed, numbers
+   normalised (`0.50` → `0.5`), then words and numbers as separate tokens (`\\frac12` → frac 1 2).
+2. Word n-grams (`ngram` tokens; a text shorter than that is one gram, its whole sequence) are
+   *informative* unless they are boilerplate: found in at least `benchmark_common_items` items of
+   one benchmark, or in at least max(`corpus_common_rows`, `corpus_common_share` x rows) rows of the
+   training frame ("where m and n are relatively prime positive integers. find m+n", "express your
+   answer as a common fraction").
+3. For every (row, benchmark item) sharing an informative n-gram: coverage of the item = shared / the
+   item's informative n-grams, coverage of the row = shared / the row's informative n-grams;
+   `score` = the larger. A hit needs `score >= min_score`, a longest common token span of at least
+   `min_span` tokens (or the whole shorter text), and the numbers to agree: at least
+   `min_number_agreement` of the numbers (multiset) of the better-covered side occur in the other.
+4. The same with numbers masked (`#`) gives the weaker template flag: same wording, other numbers
+   (`masked score >= template_min_score`). It does not drop unless `drop_templates`.
 
-Rules (both sides normalized with the dedup normalization — NFKC, lowercase, LaTeX canonical forms —
-then split into words `\\w+`):
-- word n-gram overlap: an item is contaminated by a benchmark when it shares at least one word
-  `ngram`-gram with any benchmark question;
-- short texts: a question with fewer than `ngram` words is one "gram", its whole word sequence, so
-  it matches only an equally short text with exactly the same words (a short generic phrase inside
-  a longer question never matches);
-- digit-masked exact match: the normalized question with every number replaced by `#` equals a
-  benchmark question's (same template, other numbers).
-When several benchmark items match, the smallest benchmark row wins (n-gram/whole match before
-digit-masked match).
+Output columns: `contam_<name>` (id of the matched item of benchmark `name`, null when none),
+`contam_template_<name>` (same for template matches, only rows without a hit on that benchmark),
+`contaminated_by` (benchmark names with a hit appended, unique), `contamination` (evidence: one
+struct per (benchmark, kind) with `benchmark`, `item_id`, `kind` = problem | template, `score`,
+`span` = the longest common token span) and, with `drop_contaminated`, `drop_reason = "contaminated"`
+where null. The item id is the benchmark's own id (`source_id`), else curate's `id`, else its row.
 
-Vectorized: words via polars `str.extract_all` + `explode` + `hash` (hashes are compared only within
-one process), n-gram hashes via numpy rolling windows (`curation.dedup.window_hashes`), matches
-via polars joins.
+Vectorized: tokens via polars `str.extract_all` + `explode`, n-gram hashes via numpy (hashes are
+compared only within one process), candidate pairs via polars joins; only candidate pairs above the
+coverage threshold get the Python span/number check.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from curation.dedup import normalize_series, template_expr
-from curation.errors import SchemaError
-from curation.dedup import window_hashes
+from curation.config import DecontaminateSettings, SourceConfig
+from curation.errors import CurateError, SourceError
 from schemas import conform
 
-_WORD = r"\w+"
+_TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
+_K = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial n-gram hash
+_CHUNK_ROWS = 200_000  # training rows tokenized at once (bounds memory at ~1 GB for long texts)
+# LaTeX commands that only change layout; copies of a problem differ in them freely
+_LAYOUT = [
+    "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
+    "text", "mathrm", "mbox", "textbf", "mathbf", "textit", "mathit", "quad", "qquad", "hspace", "mathbb",
+]
+_ALIAS = {"dfrac": "frac", "tfrac": "frac", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
+KINDS = ("problem", "template")
 
 
 def contam_column(name: str) -> str:
-    """The flag column for benchmark `name` (characters outside [A-Za-z0-9_] become `_`)."""
+    """The hit column for benchmark `name` (characters outside [A-Za-z0-9_] become `_`)."""
     return "contam_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def _ngram_table(norm: pl.Series, ngram: int) -> pl.DataFrame:
-    """(row, h) for every word n-gram (or whole short text) of the normalized questions `norm`."""
-    toks = pl.DataFrame({"n": norm}).select(pl.col("n").str.extract_all(_WORD).alias("t"))
-    lens = toks.select(pl.col("t").list.len().fill_null(0)).to_series().to_numpy().astype(np.int64)
-    words = toks.select(pl.col("t").explode().drop_nulls().hash(seed=_SEED)).to_series().to_numpy()
-    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-    np.cumsum(lens, out=offsets[1:])
-    h, off = window_hashes(words.astype(np.uint64), offsets, ngram)
-    rows = np.repeat(np.arange(len(lens), dtype=np.int64), np.diff(off))
-    return pl.DataFrame({"row": rows, "h": h}, schema={"row": pl.Int64, "h": pl.UInt64})
+def template_column(name: str) -> str:
+    """The template-match column for benchmark `name`."""
+    return "contam_template_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
+# ------------------------------------------------------------------------------------ reading
+def benchmark_name(bench: SourceConfig) -> str:
+    return bench.name or Path(bench.path.removeprefix("hf://")).stem or bench.path
+
+
+def load_benchmarks(benchmarks: list[SourceConfig], *, base_dir: str | Path = ".") -> dict[str, pl.DataFrame]:
+    """Read every configured benchmark like a source (mapping, format, split, context) → {name: frame}.
+
+    A benchmark that cannot be read, or yields no question at all, raises `SourceError` naming it:
+    checking against an empty benchmark would silently pass everything.
+    """
+    from curation.ingest import ingest_source
+    from curation.io import is_curated_parquet, read_problems
+
+    out: dict[str, pl.DataFrame] = {}
+    for bench in benchmarks:
+        name = benchmark_name(bench)
+        if name in out:
+            raise SourceError(f"benchmark {name!r} is configured twice; give one a different name")
+        path = Path(bench.path).expanduser()
+        path = path if path.is_absolute() or bench.path.startswith("hf://") else Path(base_dir) / path
+        if is_curated_parquet(path):  # a benchmark curate already ingested (e.g. `curate ingest` output)
+            out[name] = read_problems(path)
+            continue
+        try:
+            result = ingest_source(bench, base_dir=Path(base_dir))
+        except CurateError as e:
+            raise SourceError(f"benchmark {name!r} ({bench.path}) cannot be read: {e}") from e
+        except Exception as e:  # a reader library's own error (corrupt Parquet, bad JSON array, ...)
+            raise SourceError(f"benchmark {name!r} ({bench.path}) cannot be read: {type(e).__name__}: {e}") from e
+        problems = result.problems
+        if problems.height == 0 or problems["question"].fill_null("").str.strip_chars().eq("").all():
+            bad = f"; {result.quarantine.height} rows could not be read" if result.quarantine.height else ""
+            raise SourceError(f"benchmark {name!r} ({bench.path}) has no questions{bad}")
+        out[name] = problems
+    return out
+
+
+# ---------------------------------------------------------------------------------- tokenizing
+def _normalize(texts: pl.Series) -> pl.Series:
+    s = texts.cast(pl.Utf8).fill_null("")
+    non_ascii = s.str.contains(r"[^\x00-\x7f]")
+    if non_ascii.any():  # NFKC leaves ASCII unchanged: run it only where needed
+        idx = non_ascii.arg_true()
+        s = s.scatter(idx, s.gather(idx).str.normalize("NFKC"))
+    s = s.str.to_lowercase()
+    # figure code is drawing instructions, not the problem: two problems on one figure share all of it
+    s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
+    s = s.str.replace_all(r"\\[dt]?frac\s*(\d)\s*(\d)", r"\frac{$1}{$2}")  # \frac12 is \frac{1}{2}
+    for _ in range(2):  # 1,234,567 needs two passes (matches may not overlap)
+        s = s.str.replace_all(r"(\d)(?:,|\{,\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
+    return s
+
+
+def _token_table(texts: pl.Series) -> pl.DataFrame:
+    """(row, tok, num) for every token of `texts`, in order; layout tokens dropped, numbers normalised."""
+    t = (
+        pl.DataFrame({"t": _normalize(texts)})
+        .with_row_index("row")
+        .select(pl.col("row").cast(pl.Int64), pl.col("t").str.extract_all(_TOKEN).alias("tok"))
+        .explode("tok")
+        .drop_nulls("tok")
+        .filter(~pl.col("tok").is_in(_LAYOUT))
+    )
+    num = pl.col("tok").str.contains(r"^\d")
+    tok = pl.col("tok").replace(_ALIAS)
+    # 0.50 → 0.5, 3.0 → 3, 007 → 7: one spelling per number
+    tok = pl.when(num).then(
+        pl.col("tok").str.replace(r"^(\d+\.\d*?)0+$", "$1").str.strip_suffix(".").str.replace(r"^0+(\d)", "$1")
+    ).otherwise(tok)
+    return t.with_columns(tok.alias("tok"), num.alias("num"))
+
+
+def tokens(texts: pl.Series) -> list[list[str]]:
+    """The token sequence of every text (what n-grams, spans and numbers are computed on)."""
+    t = _token_table(texts)
+    out: list[list[str]] = [[] for _ in range(len(texts))]
+    for row, tok in zip(t["row"].to_list(), t["tok"].to_list()):
+        out[row].append(tok)
+    return out
+
+
+def _word_hash(tok: pl.Series) -> pl.Series:
+    return tok.hash(seed=_SEED)
+
+
+def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, hash) of every window of `n` consecutive words inside one document; a document shorter
+    than `n` (but not empty) gives one hash of its whole sequence."""
+    total = len(words)
+    docs = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    starts = np.zeros(len(lens), dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    ends_of = (starts + lens)[docs]
+    pos = np.arange(total, dtype=np.int64)
+    padded = np.concatenate([words, np.zeros(n, dtype=np.uint64)])
+    acc = np.zeros(total, dtype=np.uint64)
+    short_doc = np.flatnonzero((lens > 0) & (lens < n))
+    short_h = np.zeros(len(short_doc), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            acc = acc * _K + padded[k : k + total]
+            hit = lens[short_doc] == k + 1
+            short_h[hit] = acc[starts[short_doc[hit]]]
+    full = pos + n <= ends_of
+    doc = np.concatenate([docs[full], short_doc])
+    h = np.concatenate([acc[full], short_h ^ np.uint64(0x5BD1E995)])  # whole short texts: own space
+    return doc, h
+
+
+@dataclass
+class _Grams:
+    """Distinct n-gram hashes per document (`exact`, and `masked` with numbers as `#`: columns doc, h),
+    the number of n-gram positions per document, and the document frequency of each word (w, df)."""
+
+    exact: pl.DataFrame
+    masked: pl.DataFrame
+    positions: np.ndarray
+    word_df: pl.DataFrame
+
+
+def _grams(texts: pl.Series, n: int) -> _Grams:
+    t = _token_table(texts)
+    lens = np.bincount(t["row"].to_numpy(), minlength=len(texts)).astype(np.int64)
+    wh = _word_hash(t["tok"])
+    words = wh.to_numpy()
+    mask_h = _word_hash(pl.Series(["#"])).to_numpy()[0]
+    masked = np.where(t["num"].to_numpy(), mask_h, words)
+    doc, h = _ngram_hashes(words, lens, n)
+    docm, hm = _ngram_hashes(masked, lens, n)
+    positions = np.maximum(lens - n + 1, (lens > 0).astype(np.int64))
+    word_df = pl.DataFrame({"row": t["row"], "w": wh}).unique().group_by("w").len().rename({"len": "df"})
+    return _Grams(
+        pl.DataFrame({"doc": doc, "h": h}).unique(), pl.DataFrame({"doc": docm, "h": hm}).unique(), positions, word_df
+    )
+
+
+# ----------------------------------------------------------------------------------- matching
 def _bench_ids(bench: pl.DataFrame) -> pl.Series:
     """The benchmark's own id (`source_id`, as ingested), else curate's `id`, else the row number."""
     out = pl.Series("bid", [str(i) for i in range(bench.height)], dtype=pl.Utf8)
@@ -68,98 +218,275 @@ def _bench_ids(bench: pl.DataFrame) -> pl.Series:
     return out
 
 
-def mark_contamination(
-    df: pl.DataFrame,
-    *,
-    benchmarks: dict[str, pl.DataFrame],
-    ngram: int = 8,
-    drop: bool = True,
-    digit_masked: bool = True,
+def _check_settings(s: DecontaminateSettings) -> None:
+    from curation.errors import ConfigError
+
+    if s.ngram < 1:
+        raise ConfigError(f"decontaminate.ngram must be positive, got {s.ngram}")
+    for field in ("min_score", "template_min_score", "min_number_agreement", "corpus_common_share", "rare_word_share"):
+        v = getattr(s, field)
+        if not 0 <= v <= 1:
+            raise ConfigError(f"decontaminate.{field} must be in [0, 1], got {v}")
+
+
+@dataclass
+class Candidates:
+    """Candidate (row, item) pairs per kind with their coverages, and each word's document frequency
+    over the training rows and benchmark items together (`word_df`, `docs`)."""
+
+    pairs: dict[str, pl.DataFrame]
+    word_df: dict[int, int]
+    docs: int
+
+
+def _scored_pairs(
+    matched: pl.DataFrame, bg: pl.DataFrame, positions: np.ndarray, rows: int, settings: DecontaminateSettings, threshold: float
 ) -> pl.DataFrame:
-    """Flag rows of `df` that overlap any benchmark question (see module docstring)."""
-    if ngram < 1:
-        raise SchemaError(f"decontaminate: ngram must be positive, got {ngram}")
+    common_b = bg.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items).select("h")
+    corpus_limit = max(settings.corpus_common_rows, int(settings.corpus_common_share * rows))
+    common_c = matched.group_by("h").len().filter(pl.col("len") >= corpus_limit).select("h")
+    common = pl.concat([common_b, common_c]).unique()
+    informative_b = bg.join(common, on="h", how="anti")
+    item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
+    row_common = matched.join(common, on="h", how="semi").group_by("doc").len().rename({"len": "row_common"})
+    pairs = (
+        matched.join(common, on="h", how="anti")
+        .join(informative_b.select("item", "h"), on="h")
+        .group_by("doc", "item")
+        .len()
+        .rename({"len": "shared"})
+        .join(item_size, on="item")
+        .join(row_common, on="doc", how="left")
+    )
+    row_size = pl.max_horizontal(pl.lit(1), pl.col("positions") - pl.col("row_common").fill_null(0))
+    return (
+        pairs.with_columns(pl.Series("positions", positions).gather(pairs["doc"]).alias("positions"))
+        .with_columns(
+            (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
+            (pl.col("shared") / row_size).clip(upper_bound=1.0).alias("row_cover"),
+        )
+        .with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
+        .filter(pl.col("score") >= threshold)
+        .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover")
+        .sort("row", "score", "item", descending=[False, True, False])
+    )
+
+
+def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
+    """Pairs (row, item) whose coverage score reaches the threshold, per kind (problem: exact tokens;
+    template: numbers masked), with columns row, item, score, item_cover, row_cover.
+
+    `bench_group` gives each benchmark item's benchmark (index), for the per-benchmark boilerplate count.
+    """
+    n = settings.ngram
+    bgr = _grams(bench_texts, n)
+    group = pl.Series("group", bench_group, dtype=pl.Int64)
+    kinds = {"problem": "exact", "template": "masked"} if settings.digit_masked else {"problem": "exact"}
+    bench = {k: getattr(bgr, a).rename({"doc": "item"}) for k, a in kinds.items()}
+    bench = {k: b.with_columns(group.gather(b["item"]).alias("group")) for k, b in bench.items()}
+    bench_h = {k: b.select("h").unique() for k, b in bench.items()}
+    matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
+    positions_parts = []
+    df_parts = [bgr.word_df]
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        g = _grams(rows.slice(start, _CHUNK_ROWS), n)
+        for k, attr in kinds.items():
+            matched[k].append(getattr(g, attr).join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
+        positions_parts.append(g.positions)
+        df_parts.append(g.word_df)
+    positions = np.concatenate(positions_parts) if positions_parts else np.zeros(0, dtype=np.int64)
+    thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
+    pairs = {}
+    for k in kinds:
+        m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
+        pairs[k] = _scored_pairs(m, bench[k], positions, len(rows), settings, thresholds[k])
+    word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())
+    return Candidates(pairs, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), len(rows) + len(bench_texts))
+
+
+def _numbers(toks: list[str]) -> Counter:
+    return Counter(t for t in toks if t[:1].isdigit())
+
+
+def _contained(part: Counter, whole: Counter) -> float:
+    total = sum(part.values())
+    return 1.0 if total == 0 else sum((part & whole).values()) / total
+
+
+def _mask(toks: list[str]) -> list[str]:
+    return ["#" if t[:1].isdigit() else t for t in toks]
+
+
+@dataclass
+class Verdict:
+    match: bool
+    span: list[str]
+    reason: str  # why not (empty for a match)
+
+
+def judge_pair(
+    row_toks: list[str], item_toks: list[str], *, row_path: bool, rare: set[str], settings: DecontaminateSettings, kind: str
+) -> Verdict:
+    """The checks after the coverage score, for one candidate pair.
+
+    The item's numbers (multiset) and rare words must be in the row: a benchmark problem copied into
+    a row brings all of them, and a variant with other numbers, another asked quantity or another
+    object ("the word ELLIPSE" vs "the word TOOT") lacks some. When the pair qualified on the row's
+    coverage (`row_path`: the row is the smaller side) the row's numbers and rare words must also be
+    in the item. Template matches (numbers masked) skip the number check.
+    """
+    masked = kind == "template"
+    a, b = (_mask(row_toks), _mask(item_toks)) if masked else (row_toks, item_toks)
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    span = row_toks[m.a : m.a + m.size]
+    if m.size < min(settings.min_span, len(a), len(b)):
+        return Verdict(False, span, "span")
+    if not masked:
+        rn, bn = _numbers(row_toks), _numbers(item_toks)
+        agree = min(_contained(bn, rn), _contained(rn, bn)) if row_path else _contained(bn, rn)
+        if agree < settings.min_number_agreement:
+            return Verdict(False, span, "numbers")
+    rw, bw = set(row_toks), set(item_toks)
+    missing = (bw - rw) & rare
+    if row_path:
+        missing |= (rw - bw) & rare
+    if len(missing) > settings.max_missing_rare_words:
+        return Verdict(False, span, "rare words: " + " ".join(sorted(missing)))
+    return Verdict(True, span, "")
+
+
+def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settings: DecontaminateSettings) -> pl.DataFrame:
+    """Every judged match: row, benchmark, item_id, kind, score, span (the best per row, benchmark and kind)."""
+    _check_settings(settings)
+    names = list(benchmarks)
+    texts = [benchmarks[k]["question"].cast(pl.Utf8) for k in names]
+    bench_texts = pl.concat(texts) if texts else pl.Series([], dtype=pl.Utf8)
+    group = np.repeat(np.arange(len(names)), [len(t) for t in texts]).astype(np.int64)
+    ids = pl.concat([_bench_ids(benchmarks[k]) for k in names]).to_list() if names else []
+    schema = {"row": pl.Int64, "benchmark": pl.Utf8, "item_id": pl.Utf8, "kind": pl.Utf8, "score": pl.Float64, "span": pl.Utf8}
+    cands = candidate_pairs(rows, bench_texts, group, settings=settings)
+    rare_limit = max(settings.rare_word_rows, settings.rare_word_share * cands.docs)
+    found: list[dict] = []
+    problem_hits: set[tuple[int, int]] = set()
+    for kind, cand in cands.pairs.items():
+        if cand.height == 0:
+            continue
+        row_ids = cand["row"].unique().to_list()
+        item_ids = cand["item"].unique().to_list()
+        row_toks = dict(zip(row_ids, tokens(rows.gather(row_ids))))
+        item_toks = dict(zip(item_ids, tokens(bench_texts.gather(item_ids))))
+        vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts}), dtype=pl.Utf8)
+        rare = {t for t, h in zip(vocab.to_list(), _word_hash(vocab).to_list()) if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        best: dict[tuple[int, int], dict] = {}
+        for r, it, score, icov, rcov in cand.iter_rows():
+            g = int(group[it])
+            if (r, g) in best or (kind == "template" and (r, g) in problem_hits):
+                continue
+            row_path = icov < settings.min_score if kind == "problem" else icov < settings.template_min_score
+            v = judge_pair(row_toks[r], item_toks[it], row_path=row_path, rare=rare, settings=settings, kind=kind)
+            if v.match:
+                best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
+        if kind == "problem":
+            problem_hits = set(best)
+        found.extend(best.values())
+    return pl.DataFrame(found, schema=schema)
+
+
+def mark_contamination(
+    df: pl.DataFrame, *, benchmarks: dict[str, pl.DataFrame], settings: DecontaminateSettings = DecontaminateSettings()
+) -> pl.DataFrame:
+    """Mark rows of `df` that are the same problem as a benchmark item (see the module docstring)."""
     df = conform(df)
-    n = df.height
-    if n == 0 or not benchmarks:
-        return df.with_columns([pl.lit(None, dtype=pl.Utf8).alias(contam_column(k)) for k in benchmarks])
-    items = normalize_series(df["question"])
-    item_grams = _ngram_table(items, ngram)
-    item_tmpl = pl.DataFrame({"n": items}).select(template_expr(pl.col("n")).alias("tm")).with_row_index("row")
-    item_tmpl = item_tmpl.with_columns(pl.col("row").cast(pl.Int64)).filter(pl.col("tm").str.contains(r"\w"))
-    hit_cols: list[pl.Series] = []
-    names: list[str] = []
     for name, bench in benchmarks.items():
         if "question" not in bench.columns:
-            raise SchemaError(f"benchmark {name!r}: no 'question' column (columns: {', '.join(bench.columns)})")
-        ids = _bench_ids(bench)
-        bq = normalize_series(bench["question"].cast(pl.Utf8))
-        best = pl.DataFrame(schema={"row": pl.Int64, "brow": pl.Int64})
-        if bench.height:
-            bg = _ngram_table(bq, ngram).group_by("h").agg(pl.col("row").min().alias("brow"))
-            best = item_grams.join(bg, on="h", how="inner").group_by("row").agg(pl.col("brow").min())
-            if digit_masked:
-                bt = (
-                    pl.DataFrame({"n": bq}).select(template_expr(pl.col("n")).alias("tm"))
-                    .with_row_index("brow")
-                    .with_columns(pl.col("brow").cast(pl.Int64))
-                    .group_by("tm").agg(pl.col("brow").min())
-                )
-                masked = item_tmpl.join(bt, on="tm", how="inner").select("row", "brow")
-                masked = masked.join(best.select("row"), on="row", how="anti")
-                best = pl.concat([best, masked], how="vertical")
-        hits = best.with_columns(ids.gather(best["brow"].to_numpy()).alias("bid")) if best.height else None
-        col = pl.DataFrame({"row": np.arange(n, dtype=np.int64)})
-        if hits is not None:
-            col = col.join(hits.select("row", "bid"), on="row", how="left", maintain_order="left")
-        else:
-            col = col.with_columns(pl.lit(None, dtype=pl.Utf8).alias("bid"))
-        hit_cols.append(col["bid"].cast(pl.Utf8).alias(contam_column(name)))
-        names.append(name)
-    flags = pl.DataFrame(hit_cols)
-    matched = flags.select(
-        pl.concat_list([pl.when(pl.col(c.name).is_not_null()).then(pl.lit(nm)).otherwise(None) for c, nm in zip(hit_cols, names)])
-        .list.drop_nulls()
-        .alias("_matched")
-    )["_matched"]
-    df = df.with_columns(hit_cols).with_columns(matched.alias("_matched"))
-    any_hit = pl.col("_matched").list.len() > 0
-    updates = [
-        pl.concat_list([pl.col("contaminated_by").fill_null([]), pl.col("_matched")]).list.unique(maintain_order=True).alias("contaminated_by")
-    ]
-    if drop:
-        updates.append(
-            pl.when(pl.col("drop_reason").is_null() & any_hit).then(pl.lit("contaminated")).otherwise(pl.col("drop_reason")).alias("drop_reason")
+            raise SourceError(f"benchmark {name!r}: no 'question' column (columns: {', '.join(bench.columns)})")
+    matches = find_matches(df["question"], benchmarks, settings=settings) if df.height and benchmarks else None
+    cols: list[pl.Series] = []
+    base = pl.DataFrame({"row": np.arange(df.height, dtype=np.int64)})
+    for name in benchmarks:
+        for kind, column in (("problem", contam_column(name)), ("template", template_column(name))):
+            if matches is None or matches.height == 0:
+                cols.append(pl.Series(column, [None] * df.height, dtype=pl.Utf8))
+                continue
+            m = matches.filter((pl.col("benchmark") == name) & (pl.col("kind") == kind)).select("row", "item_id")
+            cols.append(base.join(m, on="row", how="left", maintain_order="left")["item_id"].alias(column))
+    evidence = pl.Series("contamination", [[] for _ in range(df.height)], dtype=df.schema["contamination"])
+    hit_names = pl.Series("_hit", [[] for _ in range(df.height)], dtype=pl.List(pl.Utf8))
+    if matches is not None and matches.height:
+        order = {name: i for i, name in enumerate(benchmarks)}
+        m = matches.with_columns(pl.col("benchmark").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        ev = (
+            m.sort("row", pl.col("kind") == "template", "_o")
+            .group_by("row", maintain_order=True)
+            .agg(pl.struct("benchmark", "item_id", "kind", "score", "span").alias("contamination"))
         )
-    return df.with_columns(updates).drop("_matched")
+        hits = m.filter(pl.col("kind") == "problem").sort("row", "_o").group_by("row", maintain_order=True).agg(pl.col("benchmark").alias("_hit"))
+        joined = base.join(ev, on="row", how="left", maintain_order="left").join(hits, on="row", how="left", maintain_order="left")
+        evidence = joined["contamination"].fill_null([]).cast(df.schema["contamination"])
+        hit_names = joined["_hit"].fill_null([])
+        if settings.drop_templates:
+            tmpl = m.filter(pl.col("kind") == "template").group_by("row").agg(pl.len())
+            is_tmpl = base.join(tmpl, on="row", how="left", maintain_order="left")["len"].is_not_null()
+        else:
+            is_tmpl = pl.Series([False] * df.height)
+    else:
+        is_tmpl = pl.Series([False] * df.height)
+    out = df.with_columns(cols).with_columns(evidence, hit_names)
+    any_hit = pl.col("_hit").list.len() > 0
+    updates = [
+        pl.concat_list([pl.col("contaminated_by").fill_null([]), pl.col("_hit")]).list.unique(maintain_order=True).alias("contaminated_by")
+    ]
+    drop = pl.lit(False)
+    if settings.drop_contaminated:
+        drop = drop | any_hit
+    drop = drop | pl.lit(is_tmpl)
+    updates.append(
+        pl.when(pl.col("drop_reason").is_null() & drop).then(pl.lit("contaminated")).otherwise(pl.col("drop_reason")).alias("drop_reason")
+    )
+    return out.with_columns(updates).drop("_hit")
 
 
-def contamination_summary(df: pl.DataFrame) -> dict[str, int]:
-    """Rows flagged per benchmark (from the `contam_*` columns) and in total."""
-    out = {c[len("contam_"):]: int(df[c].is_not_null().sum()) for c in df.columns if c.startswith("contam_")}
-    if "contaminated_by" in df.columns:
-        out["_total"] = int((df["contaminated_by"].list.len().fill_null(0) > 0).sum())
-        out["_dropped"] = int((df["drop_reason"] == "contaminated").sum()) if "drop_reason" in df.columns else 0
-    return out
+# -------------------------------------------------------------------------------------- report
+def contamination_summary(df: pl.DataFrame) -> dict:
+    """Per benchmark: hits and template matches among rows that would otherwise be kept (no other stage
+    dropped them), plus totals. {"benchmarks": {name: {"problem": n, "template": n}}, "rows": n,
+    "dropped": n, "already_dropped": n}."""
+    if "contamination" not in df.columns or df.height == 0:
+        return {"benchmarks": {}, "rows": 0, "dropped": 0, "already_dropped": 0}
+    live = pl.col("drop_reason").is_null() | (pl.col("drop_reason") == "contaminated")
+    ev = df.select(live.alias("live"), "contamination").with_row_index("row").explode("contamination").drop_nulls("contamination").unnest("contamination")
+    per: dict[str, dict[str, int]] = {}
+    for name in [c[len("contam_"):] for c in df.columns if c.startswith("contam_") and not c.startswith("contam_template_")]:
+        per[name] = {"problem": 0, "template": 0}
+    counts = ev.filter(pl.col("live")).group_by("benchmark", "kind").agg(pl.col("row").n_unique().alias("n"))
+    for b, kind, n in counts.iter_rows():
+        per.setdefault(b, {"problem": 0, "template": 0})[kind] = n
+    flagged = df["contaminated_by"].list.len().fill_null(0) > 0
+    return {
+        "benchmarks": per,
+        "rows": int((flagged & df.select(live).to_series()).sum()),
+        "dropped": int((df["drop_reason"] == "contaminated").sum()),
+        "already_dropped": int((flagged & ~df.select(live).to_series()).sum()),
+    }
 
 
 def contamination_card_section(df: pl.DataFrame) -> str:
     """Markdown section for the dataset card: contamination counts per benchmark."""
     s = contamination_summary(df)
-    total = s.pop("_total", 0)
-    dropped = s.pop("_dropped", 0)
     lines = ["## Decontamination", ""]
-    if not s:
+    if not s["benchmarks"]:
         lines.append("No benchmarks were checked.")
         return "\n".join(lines) + "\n"
     lines += [
-        "Items sharing a word 8-gram (configurable) with a benchmark question, equal to a short benchmark "
-        "question, or equal to one once numbers are masked.",
+        "Rows that are the same problem as a benchmark item (most of the item's distinctive word n-grams "
+        "covered, a long common span, the same numbers), and rows that share an item's wording with other "
+        "numbers (template). Counted among rows no earlier stage dropped.",
         "",
-        "| benchmark | contaminated items |",
-        "|---|---:|",
-        *[f"| {k} | {v} |" for k, v in s.items()],
+        "| benchmark | same problem | template (other numbers) |",
+        "|---|---:|---:|",
+        *[f"| {k} | {v['problem']} | {v['template']} |" for k, v in s["benchmarks"].items()],
         "",
-        f"Items flagged: {total}; dropped as contaminated: {dropped}.",
+        f"Rows flagged: {s['rows']}; dropped as contaminated: {s['dropped']}; "
+        f"also matching but already dropped by an earlier stage: {s['already_dropped']}.",
     ]
     return "\n".join(lines) + "\n"

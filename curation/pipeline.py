@@ -156,9 +156,12 @@ def step_generate(
 
 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.alarms import check_alarms, strict_requested
     from curation.clean import flag_problems
 
-    return flag_problems(df, settings=ws.cfg.clean), None
+    out = flag_problems(df, settings=ws.cfg.clean)
+    alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -187,20 +190,13 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None) -> tuple[pl.
 
 
 def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.decontaminate import mark_contamination
+    from curation.decontaminate import load_benchmarks, mark_contamination
 
     settings = ws.cfg.decontaminate
-    benchmarks = {}
-    for bench in settings.benchmarks:
-        path = ws.cfg.resolve(bench.path)
-        benchmarks[bench.name or path.stem] = read_problems(path)
-    if not benchmarks:
+    if not settings.benchmarks:
         return df, "no benchmarks configured"
-    out = mark_contamination(
-        df, benchmarks=benchmarks, ngram=settings.ngram, drop=settings.drop_contaminated,
-        digit_masked=settings.digit_masked,
-    )
-    return out, None
+    benchmarks = load_benchmarks(settings.benchmarks, base_dir=ws.cfg.base_dir)
+    return mark_contamination(df, benchmarks=benchmarks, settings=settings), None
 
 
 def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -247,6 +243,12 @@ def _contamination_card(df: pl.DataFrame) -> str | None:
     return contamination_card_section(df)
 
 
+def _alarms_card(df: pl.DataFrame) -> str | None:
+    from curation.alarms import alarms_card_section
+
+    return alarms_card_section(df)
+
+
 def _mcq_card(df: pl.DataFrame) -> str | None:
     from curation.mcq import mcq_card_section
 
@@ -277,7 +279,8 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="clean", run=step_clean,
     description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
-    reads=("question", "answer", "kind", "choices"), writes=("clean_flags", "drop_reason"),
+    reads=("question", "answer", "kind", "choices"), writes=("clean_flags", "has_figure_code", "drop_reason"),
+    card_section=_alarms_card,
 ))
 PIPELINE.register(Stage(
     name="convert_mcq", run=step_convert_mcq, section="mcq",
@@ -306,7 +309,7 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="decontaminate", run=step_decontaminate,
     description="Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
-    reads=("question",), writes=("contaminated_by", "contam_*", "drop_reason"),
+    reads=("question",), writes=("contaminated_by", "contamination", "contam_*", "drop_reason"),
     external_files=lambda cfg: [cfg.resolve(b.path) for b in cfg.decontaminate.benchmarks],
     card_section=_contamination_card,
 ))

@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.4"
 
 KINDS = ("competition", "puzzle")
 ANSWER_TYPES = (
@@ -37,6 +37,18 @@ ANSWER_TYPES = (
     "puzzle",
     "unknown",
 )
+
+
+class ContaminationHit(BaseModel):
+    """Evidence of one benchmark match (curation/decontaminate.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    benchmark: str
+    item_id: str
+    kind: str = Field(description="problem (same problem: drops) | template (same wording, other numbers).")
+    score: float = Field(description="Share of the item's (or the row's) informative n-grams covered.")
+    span: str = Field(description="Longest common token span (normalized tokens joined by spaces).")
 
 
 class DifficultyResult(BaseModel):
@@ -92,6 +104,8 @@ class Problem(BaseModel):
 
     # cleaning
     clean_flags: list[str] = Field(default_factory=list, description="Every cleaning reason that fired.")
+    has_figure_code: bool = Field(False, description="The question carries its figure as code ([asy], TikZ, chemfig).")
+    image: Optional[str] = Field(None, description="Image the source gives with the problem (file name or link), not in the text.")
 
     # deduplication and decontamination
     exact_dup_of: Optional[str] = None
@@ -101,6 +115,9 @@ class Problem(BaseModel):
     dup_similarity: Optional[float] = None
     conflicting_answers: bool = False
     contaminated_by: list[str] = Field(default_factory=list, description="Benchmarks this item matches.")
+    contamination: list[ContaminationHit] = Field(
+        default_factory=list, description="Evidence of every benchmark match (one per benchmark and kind)."
+    )
 
     # multiple choice conversion
     mcq_status: Optional[str] = Field(None, description="converted | not_convertible | review | None (not MCQ).")

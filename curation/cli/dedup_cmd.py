@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard)."""
         import polars as pl
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.config import DedupSettings, load_config
         from curation.dedup import dedup_summary, mark_duplicates, source_priority_from_config
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             settings = DedupSettings.model_validate({**settings.model_dump(), **overrides})
         prio.update(_priorities(priority))
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         df = read_problems(input)
         stats: dict = {}
         out = mark_duplicates(df, settings=settings, source_priority=prio, index_dir=index, stats=stats)
@@ -110,35 +110,50 @@ def register(app: typer.Typer) -> None:
     def decontaminate(
         input: Path = typer.Argument(..., help="Input: any ingestable file or a curate Parquet."),
         output: Path = typer.Argument(..., help="Output curate Parquet file (all rows, with contam_* columns)."),
-        benchmark: list[Path] = typer.Option(
-            ..., "--benchmark", "-b", help="Benchmark file (any ingestable format); repeatable. Name = file stem."
+        benchmark: Optional[list[Path]] = typer.Option(
+            None, "--benchmark", "-b", help="Benchmark file (any ingestable format, default field recognition); repeatable. Name = file stem."
         ),
-        ngram: int = typer.Option(8, help="Word n-gram length for overlap (default 8)."),
+        config: Optional[Path] = typer.Option(
+            None, "--config", "-c", help="Pipeline TOML: [decontaminate] settings and benchmarks (with their mapping) come from it."
+        ),
+        ngram: Optional[int] = typer.Option(None, help="Token n-gram length (default 5)."),
         keep: bool = typer.Option(False, "--keep", help="Only flag; do not set drop_reason='contaminated'."),
-        no_digit_mask: bool = typer.Option(False, "--no-digit-mask", help="Disable the digit-masked exact match."),
+        no_digit_mask: bool = typer.Option(False, "--no-digit-mask", help="Do not look for template matches (other numbers)."),
     ) -> None:
-        """Flag problems overlapping benchmark questions (word n-grams, whole short match, digit-masked match)."""
-        from rich.console import Console
+        """Flag problems that are the same problem as a benchmark item (and template matches: other numbers)."""
+        from curation.cli.console import console as make_console
 
-        from curation.decontaminate import contam_column, contamination_summary, mark_contamination
+        from curation.config import DecontaminateSettings, SourceConfig, load_config
+        from curation.decontaminate import contamination_summary, load_benchmarks, mark_contamination
         from curation.errors import ConfigError
         from curation.io import read_problems, write_problems
 
-        console = Console(stderr=True)
-        benches = {}
-        for path in benchmark:
-            name = path.stem if path.suffix else path.name
-            if name in benches:
-                raise ConfigError(f"two benchmarks named {name!r}; rename one of the files")
-            benches[name] = read_problems(path)
+        settings, base_dir = DecontaminateSettings(), Path(".")
+        if config is not None:
+            cfg = load_config(config)
+            settings, base_dir = cfg.decontaminate, Path(cfg.base_dir)
+        sources = list(settings.benchmarks) + [SourceConfig(path=str(p.resolve())) for p in benchmark or []]
+        if not sources:
+            raise ConfigError("decontaminate: no benchmark given (--benchmark FILE or [[decontaminate.benchmarks]] in --config)")
+        overrides: dict = {"benchmarks": []}
+        if ngram is not None:
+            overrides["ngram"] = ngram
+        if keep:
+            overrides["drop_contaminated"] = False
+        if no_digit_mask:
+            overrides["digit_masked"] = False
+        settings = DecontaminateSettings.model_validate({**settings.model_dump(), **overrides})
+        console = make_console(stderr=True)
+        benches = load_benchmarks(sources, base_dir=base_dir)
         df = read_problems(input)
-        out = mark_contamination(df, benchmarks=benches, ngram=ngram, drop=not keep, digit_masked=not no_digit_mask)
+        out = mark_contamination(df, benchmarks=benches, settings=settings)
         write_problems(out, output)
         s = contamination_summary(out)
-        per = ", ".join(f"{name}: {s.get(contam_column(name)[len('contam_'):], 0)}" for name in benches)
+        per = ", ".join(
+            f"{name}: {v['problem']}" + (f" +{v['template']} template" if v["template"] else "") for name, v in s["benchmarks"].items()
+        )
         console.print(
-            f"decontaminate: {out.height} rows; contaminated {s.get('_total', 0)} ({per}); "
-            f"marked for drop {s.get('_dropped', 0)}",
+            f"decontaminate: {out.height} rows; contaminated {s['rows']} ({per}); marked for drop {s['dropped']}",
             highlight=False,
         )
         console.print(f"wrote {output}", highlight=False)

@@ -256,10 +256,12 @@ def register(app: typer.Typer) -> None:
         input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file.", metavar="IN"),
         output: Path = typer.Argument(..., help="Parquet file to write (all rows, with clean_flags/drop_reason).", metavar="OUT"),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Pipeline TOML; its [clean] section is used."),
+        strict: bool = typer.Option(False, "--strict", help="A sanity alarm is an error (exit 2), not a warning."),
     ) -> None:
         """Flag unusable problems (empty, length, missing answer, proof, figure, multi-part, yes/no, leak)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
+        from curation.alarms import check_alarms
         from curation.clean import flag_problems
         from curation.config import CleanSettings, load_config
         from curation.io import read_problems, write_problems
@@ -269,11 +271,14 @@ def register(app: typer.Typer) -> None:
             progress.add_task(f"cleaning {input}", total=None)
             df = read_problems(input, quarantine_to=quarantine_path_for(output))
             df = flag_problems(df, settings=settings)
+            alarms = check_alarms(df, strict=strict or settings.strict_alarms, threshold=settings.alarm_share)
             write_problems(df, output)
+        for alarm in alarms:
+            typer.echo(f"warning: {alarm.message()}", err=True)
         dropped = df.filter(df["drop_reason"].is_not_null())
         typer.echo(f"{df.height} rows → {output}; {dropped.height} flagged")
         if dropped.height:
-            Console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
+            make_console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
 
     @app.command("export")
     def export(
@@ -321,7 +326,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     ) -> None:
         """Counts per source, destination, drop reason, answer type and kind (+ response store totals)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.errors import SourceError
 
@@ -331,7 +336,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        console = Console()
+        console = make_console()
         console.print(_counts_table("rows per destination", data["destinations"]))
         for key, title in (("sources", "rows per source"), ("drop_reasons", "rows per drop reason"),
                            ("answer_types", "rows per answer type"), ("kinds", "rows per kind")):

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         import os
         import time
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from curation.errors import SourceError
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if suffix not in (".parquet", ".jsonl"):
             raise SourceError(f"--out {out}: unsupported extension {out.suffix!r}; use .parquet or .jsonl")
         get_generator_class(name).level_config(level)  # clear error for an unknown name/level
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         started = time.perf_counter()
         with Progress(
             TextColumn(f"[bold]{name}[/] L{level}"),

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
             None, "--config", "-c", help="Pipeline TOML; its mcq and difficulty.model sections give the defaults."),
     ) -> None:
         """Convert multiple-choice items to fill-in form; print counts by outcome and reason."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
         from rich.table import Table
 
         from curation.config import McqSettings, ModelSettings, load_config
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         write_problems(out, output)
 
         counts = mcq_counts(out)
-        console = Console()
+        console = make_console()
         table = Table(title=f"convert-mcq: {df.height} rows → {output}")
         table.add_column("outcome")
         table.add_column("reason")

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
+from curation.cli.console import console as make_console, styled
 from rich.table import Table
 
-console = Console()
+console = make_console()
 
 review_app = typer.Typer(
     name="review",
     help="Human review queue: list, claim, decide, export; `serve` opens the review page.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 DbOpt = Annotated[
@@ -89,9 +90,11 @@ def _print_item(item: Any, *, history: bool = False) -> None:
 
     s, ev = item.snapshot, item.evidence
     head = (
-        f"item {item.id} · problem {item.problem_id} · reason [bold]{item.reason}[/] · status [bold]{item.status}[/]"
-        + (f" · lease {item.lease_owner} until {_when(item.lease_expires)} UTC" if item.lease_owner else "")
+        f"item {item.id} · problem {item.problem_id} · reason ", (str(item.reason), "bold"),
+        " · status ", (str(item.status), "bold"),
+        f" · lease {item.lease_owner} until {_when(item.lease_expires)} UTC" if item.lease_owner else "",
     )
+    head = styled(*head)
     console.print(head, highlight=False)
     console.print(Panel(str(s.get("question") or ""), title="question (source)", expand=True), highlight=False)
     if s.get("choices"):
@@ -115,7 +118,8 @@ def _print_item(item: Any, *, history: bool = False) -> None:
     if rest:
         console.print_json(json.dumps(rest, default=str))
     if item.decision:
-        console.print(f"decision: [bold]{item.decision}[/] by {item.decided_by} at {_when(item.decided_at)} UTC; note: {item.note or '-'}")
+        console.print(styled("decision: ", (str(item.decision), "bold"),
+                             f" by {item.decided_by} at {_when(item.decided_at)} UTC; note: {item.note or '-'}"))
         if item.edited_question is not None or item.edited_answer is not None:
             console.print(f"edited question: {item.edited_question!r}\nedited answer: {item.edited_answer!r}", highlight=False)
     if history:
@@ -190,7 +194,7 @@ def claim_cmd(item_id: ItemArg, reviewer: ReviewerOpt = None, db: DbOpt = None, 
 def _decide(item_id: int, reviewer: str | None, decision: str, note: str | None, db: str | None, config: Path | None, **kw: Any) -> None:
     with _open(db, config) as queue:
         item = queue.decide(item_id, _reviewer(reviewer), decision, note=note, **kw)
-    console.print(f"item {item.id}: [bold]{decision}[/] by {_reviewer(reviewer)}")
+    console.print(styled(f"item {item.id}: ", (str(decision), "bold"), f" by {_reviewer(reviewer)}"))
 
 
 @review_app.command("accept")

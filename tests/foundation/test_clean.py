@@ -14,9 +14,11 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return conform(pl.DataFrame(rows, schema_overrides={"choices": pl.List(pl.Utf8)}, strict=False))
 
 
-def flags(question: str, answer: str | None = "12", **kw) -> list[str]:
+def flags(question: str, answer: str | None = "12", settings: CleanSettings | None = None, **kw) -> list[str]:
     row = {"id": "x", "source": "t", "question": question, "answer": answer, **kw}
-    return flag_problems(frame([row]))["clean_flags"][0].to_list()
+    # answer_leak is off by default; the tables below exercise it switched on
+    settings = settings or CleanSettings(answer_leak=True)
+    return flag_problems(frame([row]), settings=settings)["clean_flags"][0].to_list()
 
 
 Q = "Find the value of the expression given below in the box"
@@ -36,14 +38,12 @@ Q = "Find the value of the expression given below in the box"
         ("Let $a, b > 0$. Demonstrate that $a + b \\ge 2\\sqrt{ab}$.", "true", "proof"),
         ("Consider the sequence defined by $a_1 = 1$ and $a_{n+1} = 2a_n$.", "QED", "proof"),
         ("In the figure below, find the area of the shaded region.", "12", "figure"),
-        ("Find $x$. [asy] draw((0,0)--(1,1)); [/asy]", "12", "figure"),
         ("Find the length of $AB$ ![triangle](tri.png)", "12", "figure"),
         ("Find the area <img src='a.jpg'> of the region.", "12", "figure"),
         ("Using the diagram shown above, compute the angle.", "12", "figure"),
         ("Let $f(x) = x^2$. (a) Find $f(2)$. (b) Find $f(3)$.", "4", "multi_part"),
         ("Consider a triangle. (i) Find its area. (ii) Find its perimeter.", "4", "multi_part"),
         ("Part 1: find the mean of the data. Part 2: find the median.", "4", "multi_part"),
-        ("Answer the following:\na) the sum of the roots\nb) the product of the roots", "4", "multi_part"),
         ("Is $91$ a prime number? Answer and explain.", "No", "yes_no"),
         ("Is $97$ a prime number? Answer and explain.", "$\\text{Yes}$", "yes_no"),
         ("Determine whether the statement is correct or not.", "False.", "yes_no"),
@@ -107,7 +107,7 @@ def test_puzzles_skip_cleaning():
 
 
 def test_each_reason_can_be_switched_off():
-    q = "Prove that (a) this (b) that, in the figure below."
+    q = "Prove that (a) Find this. (b) Find that, in the figure below."
     on = flags(q, "yes")
     assert {"proof", "figure", "multi_part", "yes_no"} <= set(on)
     off = CleanSettings(proof=False, figure=False, multi_part=False, yes_no=False, answer_leak=False,
@@ -125,7 +125,8 @@ def test_length_limits_follow_settings():
 
 
 def test_reasons_are_all_documented():
-    import curation.clean as clean
+    from curation.clean import RULES, describe_rules
 
-    for reason in REASONS:
-        assert f"`{reason}`" in clean.__doc__
+    docs = describe_rules()
+    assert list(docs) == list(REASONS) == [r.name for r in RULES]
+    assert all(len(text) > 10 for text in docs.values())

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from curation.cli.main import app
 from curation.config import load_config
-from curation.pipeline import run_pipeline
+from curation.pipeline import Workspace, run_pipeline
 
 runner = CliRunner()
 
@@ -42,10 +42,14 @@ def test_decontaminate_digit_masked_false_is_honoured_by_curate_run(tmp_path):
     base += '[[decontaminate.benchmarks]]\nname = "b"\npath = "b.jsonl"\n'
     (tmp_path / "masked.toml").write_text('output_dir = "masked"\n' + base)
     (tmp_path / "plain.toml").write_text('output_dir = "plain"\n' + base.replace("ngram = 30", "ngram = 30\ndigit_masked = false"))
-    masked = run_pipeline(load_config(tmp_path / "masked.toml"))
-    plain = run_pipeline(load_config(tmp_path / "plain.toml"))
-    assert masked.destinations["dropped"] == 1  # the digit-masked match (the default) drops it
-    assert plain.destinations["dropped"] == 0 and plain.destinations["kept"] == 1
+    kinds = {}
+    for name in ("masked", "plain"):
+        cfg = load_config(tmp_path / f"{name}.toml")
+        run_pipeline(cfg)
+        row = pl.read_parquet(Workspace(cfg).stage_file("decontaminate")).row(0, named=True)
+        kinds[name] = [m["kind"] for m in row["contamination"]]
+    assert kinds["masked"] == ["template"]  # the digit-masked match (the default) is found
+    assert kinds["plain"] == []
 
 
 def test_curate_run_and_curate_dedup_use_the_same_incremental_index(tmp_path):
