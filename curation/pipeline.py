@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from curation.config import PipelineConfig
-from curation.frames import apply_to_subset
+from curation.frames import apply_to_subset, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
 from curation.stage import Stage, StageRegistry, dump
 from schemas import conform, polars_schema
@@ -86,10 +86,6 @@ class Workspace:
     @property
     def quarantine_file(self) -> Path:
         return self.work / "quarantine.jsonl"
-
-    @property
-    def evidence_file(self) -> Path:
-        return self.work / "review_evidence.json"
 
     @property
     def review_url(self) -> str:
@@ -211,7 +207,7 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
         return graded
 
     out = apply_to_subset(df, pl.col("kind") != "puzzle", grade)
-    ws.evidence_file.write_text(json.dumps(evidence, ensure_ascii=False, default=str))
+    out = with_review_evidence(out, evidence)
     note = None
     if not ws.cfg.difficulty.model.base_url:
         note = "embedded SmolLM2-135M: demonstrates the mechanics only; point difficulty.model.base_url at a real model"
@@ -221,10 +217,9 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
 def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.review import ReviewQueue, apply_review_decisions, queue_items
 
-    evidence = json.loads(ws.evidence_file.read_text()) if ws.evidence_file.exists() else {}
     queue = ReviewQueue(ws.review_url, lease_seconds=ws.cfg.review.lease_seconds)
     try:
-        queued = queue_items(df, queue, evidence=evidence)
+        queued = queue_items(df, queue)  # the evidence travels in the `review_evidence` column
         out = apply_review_decisions(df, queue)
     finally:
         queue.close()
@@ -317,14 +312,13 @@ PIPELINE.register(Stage(
     name="difficulty", run=step_difficulty,
     description="Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
     reads=("id", "kind", "question", "answer", "answer_type", "drop_reason"),
-    writes=("difficulty", "difficulty_label", *_OUTCOME),
+    writes=("difficulty", "difficulty_label", "review_evidence", *_OUTCOME),
     network=lambda cfg: True,
-    side_files=lambda ws: [ws.evidence_file],
 ))
 PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
-    reads=("id", "question", "answer", "choices", "review_reason"),
+    reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
     writes=("question", "answer", "review_status", *_OUTCOME),
     cacheable=False,  # the review database changes between runs (human decisions)
 ))

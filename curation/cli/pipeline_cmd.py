@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("stage")
     def stage(
-        name: str = typer.Argument(..., help="A registered stage (see `curate stage --list`).", show_default=False),
+        name: str = typer.Argument(..., help="A registered stage (curation.pipeline.PIPELINE), e.g. clean, dedup; an unknown name lists them all.", show_default=False),
         input: Optional[str] = typer.Argument(
             None, help="Input file (default: the previous stage's work file under output_dir/work)."
         ),
@@ -31,8 +31,7 @@ def register(app: typer.Typer) -> None:
         config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Pipeline config (TOML)."),
     ) -> None:
         """Run one pipeline stage with the config's settings, as `curate run` would."""
-        from rich.console import Console
-
+        from curation.cli.console import console as make_console, styled
         from curation.config import load_config
         from curation.errors import ConfigError
         from curation.pipeline import PIPELINE, Workspace, run_stage
@@ -49,11 +48,10 @@ def register(app: typer.Typer) -> None:
         out, count = run_stage(ws, name, source, out_file=output)
         dropped, review = sum(count.dropped.values()), sum(count.review.values())
         flag = " (disabled in config)" if count.skipped else ""
-        Console().print(
-            f"{name}: {count.rows} rows, {dropped} dropped, {review} to review{flag} -> {out}"
-            + (f"  [dim]{count.note}[/]" if count.note and not count.skipped else ""),
-            highlight=False,
-        )
+        make_console().print(styled(
+            f"{name}: {count.rows} rows, {dropped} dropped, {review} to review{flag} -> {out}",
+            ("  " + count.note if count.note and not count.skipped else "", "dim"),
+        ))
 
     @app.command()
     def run(

@@ -76,7 +76,8 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
 
     Idempotent: a row whose (id, question+answer+choices) is already queued — whatever its status,
     decided included — is not queued again; a changed problem is queued afresh. `evidence` maps a
-    problem id to extra evidence from the flagging stage (e.g. the verifier outcome).
+    problem id to extra evidence from the flagging stage (e.g. the verifier outcome), on top of the
+    row's own `review_evidence` column.
     """
     if df.height == 0 or "review_reason" not in df.columns:
         return 0
@@ -88,7 +89,11 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
     evidence = evidence or {}
     records = []
     for rec in todo.to_dicts():  # one DB row per record: inserting is inherently per row
-        records.append((rec, rec["review_reason"], build_evidence(rec, evidence.get(rec.get("id")))))
+        extra = evidence.get(rec.get("id"))
+        carried = rec.pop("review_evidence", None)  # the flagging stage's evidence, carried in the frame
+        if carried:
+            extra = {**json.loads(carried), **(extra or {})}
+        records.append((rec, rec["review_reason"], build_evidence(rec, extra)))
     return sum(1 for _id, new in queue.enqueue_many(records) if new)
 
 
