@@ -128,6 +128,29 @@ def ingest_decisions() -> None:
         kinds = sorted({a.kind for a in sanity_alarms(flag_problems(as_is.problems))})
         print(f"  GSM8K read as is (answer_extraction = 'none'): alarms {kinds or 'none'}; with default recognition: "
               f"{sorted({a.kind for a in sanity_alarms(flag_problems(res.problems))}) or 'none'}")
+    from curation.clean import flag_problems as _flag
+    from curation.config import FieldMapping as _Mapping
+
+    pn = real / "proofnet_test.jsonl"
+    if pn.exists():
+        flagged = _flag(ingest_source(SourceConfig(name="proofnet", path=str(pn), mapping=_Mapping(question="nl_statement"))).problems)
+        n_proof = sum("proof" in f for f in flagged["clean_flags"].to_list())
+        print(f"  ProofNet statements flagged proof: {n_proof}/{flagged.height} (all are dropped: {flagged['drop_reason'].is_not_null().sum()})")
+    tq = real / "theoremqa_test.json"
+    if tq.exists():
+        flagged = _flag(ingest_source(SourceConfig(name="theoremqa", path=str(tq))).problems)
+        boolean = flagged.filter(flagged["answer"].str.to_lowercase().is_in(["true", "false", "yes", "no"]))
+        n_yes = sum("yes_no" in f for f in boolean["clean_flags"].to_list())
+        with_image = flagged.filter(flagged["image"].is_not_null())
+        n_fig = sum("figure" in f for f in with_image["clean_flags"].to_list())
+        print(f"  TheoremQA true/false answers flagged yes_no: {n_yes}/{boolean.height}; rows with a Picture flagged figure: {n_fig}/{with_image.height}")
+    for name in ("agieval-gaokao-physics.jsonl", "agieval-gaokao-chemistry.jsonl"):
+        path = real / name
+        if path.exists():
+            keys = [json.loads(l).get("label") for l in path.read_text().splitlines() if l.strip()]
+            got = ingest_source(SourceConfig(name=path.stem, path=str(path))).problems
+            print(f"  {name}: answer key (in `label`, `answer` null) found for {got['answer'].is_not_null().sum()}/{len(keys)}; "
+                  f"read as a choice letter: {(got['answer_type'] == 'choice').sum()}")
     tal = real / "tal_scq_en_train3k.jsonl"
     if tal.exists():
         key = [json.loads(l).get("answer_value") for l in tal.read_text().splitlines() if l.strip()]

@@ -56,7 +56,7 @@ QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "question": ("question", "problem", "prompt", "input", "query"),
     "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
-    "choices": ("choices", "options"),
+    "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
     "id": ("id", "idx", "uid", "problem_id", "question_id"),
     "subject": ("subject", "type", "subfield", "domain", "category", "topic"),
@@ -865,8 +865,23 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
         if not path.is_absolute():
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
+    # code problems (curation/code/readers.py): JSON files are read with json, keeping nested types
+    if source.kind == "code" and fmt in ("jsonl", "json"):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(None, source=name, path=path, fmt=fmt)
     raw = read_raw(path, fmt, source=name, split=source.split, max_row_bytes=source.max_row_bytes)
+    if source.kind == "code" or (source.kind == "competition" and _is_code_table(raw.df.columns)):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(raw, source=name, path=path, fmt=fmt)
     return _build(raw, source, name)
+
+
+def _is_code_table(columns) -> bool:
+    from curation.code.readers import is_code_table
+
+    return is_code_table(columns)
 
 
 def ingest_sources(sources: list[SourceConfig], *, base_dir: Path = Path(".")) -> IngestResult:

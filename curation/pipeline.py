@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from curation.errors import ConfigError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
@@ -60,6 +61,7 @@ class PipelineReport:
     quarantined: int
     last_file: Path | None = None
     review_url: str | None = None
+    alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
 
     def as_dict(self) -> dict:
         return {
@@ -67,6 +69,7 @@ class PipelineReport:
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
             "destinations": self.destinations,
             "quarantined": self.quarantined,
+            "alarms": self.alarms,
             "stages": [s.as_dict() for s in self.stages],
         }
 
@@ -77,6 +80,8 @@ class Workspace:
     def __init__(self, cfg: PipelineConfig):
         self.cfg = cfg
         self.out = cfg.output_path
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
         self.work = self.out / "work"
 
     def stage_file(self, stage: str) -> Path:
@@ -99,6 +104,10 @@ class Workspace:
         if url and "://" not in url:
             url = str(self.cfg.resolve(url))  # a path in the config is relative to the config file
         return sqlite_url(url or self.out / "responses.sqlite")
+
+    @property
+    def code_cache_url(self) -> str:
+        return sqlite_url(self.cfg.code.cache_url or self.out / "code_results.sqlite")
 
     @property
     def dedup_index(self) -> Path | None:
@@ -155,16 +164,24 @@ def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
     from curation.alarms import check_alarms, strict_requested
     from curation.clean import flag_problems
 
-    out = flag_problems(df, settings=ws.cfg.clean)
+    # code problems have no answer to clean: the code_tests stage checks them
+    out = apply_to_subset(df, pl.col("kind") != "code", lambda part: flag_problems(part, settings=ws.cfg.clean))
     alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.mcq import convert_multiple_choice
+    from curation.alarms import DataAlarmError, strict_requested
+    from curation.mcq import convert_multiple_choice, mcq_alarms
 
     model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
-    return convert_multiple_choice(df, settings=ws.cfg.mcq, model=model), None
+    out = apply_to_subset(
+        df, pl.col("kind") != "code", lambda part: convert_multiple_choice(part, settings=ws.cfg.mcq, model=model)
+    )
+    alarms = mcq_alarms(out)  # a source whose every multiple-choice row was refused for one reason
+    if alarms and strict_requested(ws.cfg.clean.strict_alarms):
+        raise DataAlarmError(alarms[0].message())
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
@@ -206,12 +223,25 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
         evidence.update(found)
         return graded
 
-    out = apply_to_subset(df, pl.col("kind") != "puzzle", grade)
+    out = apply_to_subset(df, ~pl.col("kind").is_in(["puzzle", "code"]), grade)
+    if ws.cfg.code.enabled and (out["kind"] == "code").any():
+        from curation.code.difficulty import grade_code_difficulty
+
+        out = grade_code_difficulty(out, settings=ws.cfg.difficulty, code=ws.cfg.code, store_url=ws.responses_url,
+                                    cache_url=ws.code_cache_url)
     out = with_review_evidence(out, evidence)
     note = None
     if not ws.cfg.difficulty.model.base_url:
         note = "embedded SmolLM2-135M: demonstrates the mechanics only; point difficulty.model.base_url at a real model"
     return out, note
+
+
+def step_code_tests(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    if not (df["kind"] == "code").any():
+        return df, "no code problems"
+    from curation.code.validate import validate_code_tests
+
+    return validate_code_tests(df, settings=ws.cfg.code, cache_url=ws.code_cache_url), None
 
 
 def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -253,7 +283,9 @@ def _mcq_card(df: pl.DataFrame) -> str | None:
 #: what every source row carries after ingest (and every generated puzzle)
 _RECORD = (
     "id", "source", "source_file", "source_row", "source_id", "kind", "question", "answer", "answer_type",
-    "answer_unit", "choices", "solution", "subject", "raw_question", "raw_answer", "metadata", "schema_version",
+    "answer_unit", "choices", "solution", "subject", "raw_question", "raw_answer", "image", "metadata", "schema_version",
+    "code_language", "code_tests", "code_test_count", "code_starter", "code_references", "code_time_limit",
+    "code_memory_limit",
 )
 _OUTCOME = ("drop_reason", "review_reason")
 
@@ -274,7 +306,7 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="clean", run=step_clean,
     description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
-    reads=("question", "answer", "kind", "choices"), writes=("clean_flags", "has_figure_code", "drop_reason"),
+    reads=("question", "answer", "kind", "choices", "image"), writes=("clean_flags", "has_figure_code", "drop_reason"),
     card_section=_alarms_card,
 ))
 PIPELINE.register(Stage(
@@ -309,11 +341,18 @@ PIPELINE.register(Stage(
     card_section=_contamination_card,
 ))
 PIPELINE.register(Stage(
+    name="code_tests", run=step_code_tests, section="code",
+    description="Code problems: run the reference solutions on their tests in the sandbox (results cached).",
+    reads=("kind", "code_language", "code_tests", "code_references", "code_time_limit", "code_memory_limit"),
+    writes=("code_validation", "code_validation_detail", "code_test_count", *_OUTCOME),
+))
+PIPELINE.register(Stage(
     name="difficulty", run=step_difficulty,
     description="Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
     reads=("id", "kind", "question", "answer", "answer_type", "drop_reason"),
     writes=("difficulty", "difficulty_label", "review_evidence", *_OUTCOME),
     network=lambda cfg: True,
+    cache_settings=lambda cfg: {"difficulty": dump(cfg.difficulty), "code": dump(cfg.code)},
 ))
 PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
@@ -378,6 +417,10 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     from curation.export import export_dataset
 
     df = read_problems(last_file)
+    from curation.alarms import check_alarms, strict_requested
+
+    # after every stage (a source can also lose its rows at MCQ or dedup); strict stops before export
+    alarms = check_alarms(df, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     outcomes = split_outcomes(df)
     quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
     result = export_dataset(
@@ -387,6 +430,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantine=quarantine,
         stage_counts=[c.as_dict() for c in counts],
         extra_card_sections=card_sections(df),
+        sources=ws.cfg.sources,
     )
     if ws.dedup_index is not None:
         from curation.dedup import update_index
@@ -406,6 +450,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantined=destinations["quarantined"],
         last_file=last_file,
         review_url=ws.review_url,
+        alarms=[a.message() for a in alarms],
     )
 
 

@@ -119,7 +119,12 @@ def example_config() -> str:
             continue
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             continue
-        out.append("# " + _section_note(name).replace("\n", "\n# "))
+        note = _section_note(name)
+        if name == "clean":  # the rule list is documented once, in the rule registry
+            from curation.clean import rules_help
+
+            note += " Rules, first match is the drop reason:\n" + rules_help()
+        out.append("# " + note.replace("\n", "\n# "))
         out.append(f"[{name}]")
         out += _field_lines(cls)
         for sub_name, sub in cls.model_fields.items():
@@ -289,6 +294,8 @@ def register(app: typer.Typer) -> None:
             None, "--quarantine", help="Quarantine JSONL to include (default: IN_STEM.quarantine.jsonl if present)."),
         shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard."),
         no_rl: bool = typer.Option(False, "--no-rl", help="Do not write the RL layout (rl/)."),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Let an export with no kept rows replace a dataset that has some."),
     ) -> None:
         """Split into kept / dropped / review and export the dataset atomically."""
         import polars as pl
@@ -305,6 +312,8 @@ def register(app: typer.Typer) -> None:
             updates["shard_rows"] = shard_rows
         if no_rl:
             updates["rl_layout"] = False
+        if allow_empty:
+            updates["allow_empty"] = True
         settings = settings.model_copy(update=updates)
         qpath = quarantine if quarantine is not None else quarantine_path_for(input)
         qdf = None
@@ -313,7 +322,8 @@ def register(app: typer.Typer) -> None:
             df = read_problems(input)
             if qpath.exists() and qpath.stat().st_size:
                 qdf = pl.read_ndjson(qpath, schema=QUARANTINE_SCHEMA)
-            result = export_dataset(split_outcomes(df), out_dir=out_dir, settings=settings, quarantine=qdf)
+            result = export_dataset(split_outcomes(df), out_dir=out_dir, settings=settings, quarantine=qdf,
+                                    sources=load_config(config).sources if config is not None else None)
         c = result.counts
         typer.echo(
             f"exported {result.dataset_dir}: kept {c['kept']}, dropped {c['dropped']}, "

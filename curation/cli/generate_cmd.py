@@ -79,7 +79,9 @@ def register(app: typer.Typer) -> None:
     def check_answer(
         file: Path = typer.Argument(..., help="Puzzle records: a .parquet or .jsonl written by `curate generate`."),
         record_id: str = typer.Argument(..., metavar="ID", help="Record id (content hash) or readable source_id, e.g. sudoku-9x9-L3-s12."),
-        answer: str = typer.Argument(..., help="The answer to check (Sudoku grid digits / maze moves; \\boxed{} optional)."),
+        answer: str = typer.Argument(..., help="The answer to check (Sudoku grid digits / maze moves; \\boxed{} optional). "
+                                               "Code items: the code, @FILE to read it from a file, or - for stdin."),
+        unsafe_no_sandbox: bool = typer.Option(False, "--unsafe-no-sandbox", help="Code items: run without bubblewrap (trusted machines only)."),
     ) -> None:
         """Verify ANSWER against record ID: prints PASS or FAIL with the reason. Exit 0 = pass, 1 = fail, 2 = error."""
         import json
@@ -99,7 +101,9 @@ def register(app: typer.Typer) -> None:
                         rec = json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise SourceError(f"{file}:{lineno}: malformed JSON ({exc})") from None
-                    if record_id in (rec.get("id"), rec.get("source_id")):
+                    # raw code sources name rows task_id / problem_id / name (curation/code/readers.py)
+                    keys = ("id", "source_id", "task_id", "problem_id", "name")
+                    if record_id in {str(rec[k]) for k in keys if isinstance(rec, dict) and rec.get(k) is not None}:
                         record = rec
                         break
         elif file.suffix.lower() == ".parquet":
@@ -116,6 +120,11 @@ def register(app: typer.Typer) -> None:
             raise SourceError(f"{file}: unsupported extension {file.suffix!r}; use .parquet or .jsonl")
         if record is None:
             raise SourceError(f"{file}: no record with id or source_id {record_id!r}")
+        if record.get("kind") == "code" or "kind" not in record:
+            from curation.cli.code_cmd import check_code_record
+
+            if check_code_record(record, answer, unsafe_no_sandbox=unsafe_no_sandbox):
+                return
         result = verify_record(record, answer)
         typer.echo(f"{'PASS' if result.ok else 'FAIL'}: {result.reason}")
         if not result.ok:

@@ -50,8 +50,23 @@ for module in (
 err_console = make_console(stderr=True)
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the job, `kill`) unwinds like Ctrl-C: stores flush what they
+    received and runs are recorded as interrupted, instead of the process vanishing mid-write."""
+    import signal
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded use)
+        pass
+
+
 def main() -> None:
     """Run the CLI; a CurateError (or any unexpected error) becomes one line on stderr and exit 2."""
+    _interrupt_on_sigterm()
     try:
         app()
     except CurateError as exc:

@@ -66,6 +66,8 @@ def register(app: typer.Typer) -> None:
             None, help="Prefect task runner: thread, process or dask (overrides the config)."
         ),
         dask_address: Optional[str] = typer.Option(None, help="Address of an existing Dask scheduler."),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Let a run with no kept rows replace a dataset that has some."),
         strict: bool = typer.Option(
             False, "--strict", help="A sanity alarm (a source mis-read: most rows one drop reason, worked solutions as answers, "
             "a question fragment) stops the run with exit 2 instead of a warning."
@@ -82,6 +84,8 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
+        if allow_empty:
+            cfg.export.allow_empty = True
         if strict:
             cfg.clean.strict_alarms = True
             os.environ["CURATE_STRICT_ALARMS"] = "1"  # the Prefect engine reads the config file itself
@@ -139,3 +143,5 @@ def register(app: typer.Typer) -> None:
             table.add_row(name, str(n))
         console.print(table)
         console.print(styled("dataset: ", (str(report.dataset_dir or report.out_dir), "bold")))
+        for message in report.alarms:  # plain text: the message quotes source rows
+            typer.echo(f"warning: {message}", err=True)

@@ -58,10 +58,25 @@ def _settings(db: str | None, config: Path | None) -> tuple[str, int]:
     return db or str(Path("out") / "review.sqlite"), lease
 
 
-def _open(db: str | None, config: Path | None):
+def _open(db: str | None, config: Path | None, *, create: bool = False):
+    """The queue at --db / the config's database. Only `add` may create one: every other command
+    on a mistyped path says so instead of creating (and then showing) an empty queue."""
     from curation.review.queue import ReviewQueue
 
     url, lease = _settings(db, config)
+    if not create:
+        from sqlalchemy.engine import make_url
+
+        from curation.errors import ReviewError
+
+        try:
+            parsed = make_url(url) if "://" in url else None
+        except Exception:  # not a URL: ReviewQueue reports it
+            parsed = None
+        path = (parsed.database if parsed is not None and parsed.get_backend_name() == "sqlite" else
+                (url if parsed is None else None))
+        if path and path != ":memory:" and not Path(path).expanduser().exists():
+            raise ReviewError(f"no review queue at {path} (check --db; `curate run` or `curate review add` creates one)")
     return ReviewQueue(url, lease_seconds=lease)
 
 
@@ -355,7 +370,7 @@ def add_cmd(
         raise ReviewError(f"{file}: cannot read as a problem Parquet: {exc}") from None
     if reason:
         df = df.with_columns(pl.col("review_reason").fill_null(reason))
-    with _open(db, config) as queue:
+    with _open(db, config, create=True) as queue:
         n = queue_items(df, queue)
         open_n = queue.stats()["open"]
     console.print(f"queued {n} new items from {file} ({open_n} open in the queue)")

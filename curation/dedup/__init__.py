@@ -88,6 +88,7 @@ from curation.dedup.normalize import (
     normalized_answer_expr,
     normalized_question_expr,
     normalized_text_expr,
+    shingle_text,
     stable_hashes,
     template_expr,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "normalized_answer_expr",
     "normalized_question_expr",
     "normalized_text_expr",
+    "shingle_text",
     "signature_texts",
     "source_priority_from_config",
     "stable_hashes",

@@ -12,12 +12,13 @@ import polars as pl
 
 from curation.config import DedupSettings
 from curation.dedup import minhash as mh
+from curation.dedup.content import number_keys
 from curation.dedup.nodes import prepare_nodes
-from curation.dedup.normalize import NORMALIZATION_VERSION, stable_hashes, template_expr
+from curation.dedup.normalize import NORMALIZATION_VERSION, shingle_text, stable_hashes, template_expr
 from curation.errors import CurateError
 from schemas import conform
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: `nums` column (number-multiset key, see curation.dedup.content)
 PARAMS_FILE = "params.json"
 
 
@@ -93,7 +94,7 @@ def load_index(index_dir: Path, settings: DedupSettings) -> Optional[pl.DataFram
 
 def _index_rows(df: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
     prep = prepare_nodes(df, None)
-    norms = prep["_norm"].to_list()
+    norms = shingle_text(prep["_norm"])
     bands, _ = mh.band_hashes(
         norms, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
         bands=settings.bands, rows=settings.rows,
@@ -102,7 +103,10 @@ def _index_rows(df: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
     out = prep.select(
         "id", "source", pl.col("_norm").alias("norm"), pl.col("_ans").alias("ans"),
         pl.col("_sol").alias("has_solution"), pl.col("_ver").alias("verified"),
-    ).with_columns(pl.Series("tmpl", stable_hashes(tmpl), dtype=pl.UInt64))
+    ).with_columns(
+        pl.Series("tmpl", stable_hashes(tmpl), dtype=pl.UInt64),
+        pl.Series("nums", number_keys(prep["_norm"]), dtype=pl.UInt64),
+    )
     return out.with_columns([pl.Series(c, bands[:, j], dtype=pl.UInt64) for j, c in enumerate(band_cols(settings.bands))])
 
 

@@ -12,7 +12,7 @@ import polars as pl
 from curation.config import DedupSettings
 from curation.dedup.clusters import engine
 from curation.dedup.index import check_settings, load_index
-from curation.dedup.normalize import normalize_series, stable_hashes, template_expr
+from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes, template_expr
 from curation.frames import apply_to_subset
 from schemas import conform
 
@@ -167,8 +167,9 @@ def _mark_text_duplicates(
 
 
 def signature_texts(df: pl.DataFrame) -> pl.Series:
-    """The text of each row that near-duplicate detection shingles (the normalized question)."""
-    return normalize_series(conform(df)["question"])
+    """The text of each row that near-duplicate detection shingles (`shingle_text` of the normalized
+    question)."""
+    return shingle_text(normalize_series(conform(df)["question"]))
 
 
 def source_priority_from_config(cfg) -> dict[str, int]:

@@ -165,7 +165,7 @@ def test_cancelled_run_keeps_samples_and_resumes(store_url):
         asyncio.run(run_and_cancel(srv))
     stats = store_stats(store_url)
     stored = stats["samples"]
-    assert 0 < stored < 60 and stats["last_runs"][0]["status"] == "cancelled"
+    assert 0 < stored < 60 and stats["last_runs"][0]["status"] == "interrupted"
     with FakeServer(supports_n=False) as srv:
         out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, k=k), store_url=store_url)
         # no stored sample is asked for again: this server answers every request with one choice,
@@ -267,6 +267,8 @@ def test_sigkilled_cli_run_resumes_without_repeating_requests(tmp_path):
     with FakeServer() as srv:
         out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
         assert sum(h.n for h in srv.hits) == 80 - stored  # every sample asked for exactly once overall
+    # the killed run is not left `running` forever: the next run on this host marks it
+    assert [r["status"] for r in store_stats(store_url)["last_runs"]] == ["done", "interrupted"]
     assert all(r[-1]["status"] == "scored" for r in out["difficulty"].to_list())
 
 
@@ -385,3 +387,45 @@ def test_endpoint_url_is_validated_in_config(url):
 
     with pytest.raises(ValueError, match="http:// or https:// URL"):
         ModelSettings(base_url=url)
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_marks_the_run_interrupted(tmp_path):
+    """`kill PID` (what schedulers send) flushes the samples received and records the run as
+    interrupted, exit 130; nothing received is asked for again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from curation.io import write_problems
+
+    rows = [{"id": f"t{i}", "question": f"terminated question {i}", "answer": "42"} for i in range(40)]
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    store_url = f"sqlite:///{store}"
+    with FakeServer(latency=0.05) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+             "--base-url", srv.base_url, "--model", "m", "--k", "2", "--concurrency", "2",
+             "--store", str(store), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while srv.ok_responses < 6 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            assert proc.poll() is None, "the run finished before it could be stopped"
+            os.kill(proc.pid, signal.SIGTERM)
+            assert proc.wait(60) == 130
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        sent = srv.ok_responses
+    stats = store_stats(store_url)
+    assert stats["last_runs"][0]["status"] == "interrupted"
+    assert 0 < stats["samples"] <= sent * 2
+    with FakeServer() as srv:  # what was flushed is not asked for again
+        grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=2), store_url=store_url)
+        assert sum(h.n for h in srv.hits) == 80 - stats["samples"]

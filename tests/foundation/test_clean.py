@@ -107,14 +107,20 @@ def test_puzzles_skip_cleaning():
 
 
 def test_each_reason_can_be_switched_off():
-    q = "Prove that (a) Find this. (b) Find that, in the figure below."
-    on = flags(q, "yes")
-    assert {"proof", "figure", "multi_part", "yes_no"} <= set(on)
+    rows = [
+        ("Prove that the square of an odd integer is odd.", None),
+        ("Find the angle ABC in the figure below.", "40"),
+        ("(a) Find the mean of 1 and 3. (b) Find their product.", "2"),
+        ("Is the number 91 prime or not?", "yes"),
+    ]
+    df = frame([{"id": str(i), "source": "t", "question": q, "answer": a} for i, (q, a) in enumerate(rows)]
+               + [{"id": "y", "source": "t", "question": "", "answer": None}])
+    on = flag_problems(df)["clean_flags"].to_list()
+    assert "proof" in on[0] and "figure" in on[1] and "multi_part" in on[2] and "yes_no" in on[3]
     off = CleanSettings(proof=False, figure=False, multi_part=False, yes_no=False, answer_leak=False,
                         missing_answer=False, length=False, empty=False)
-    df = frame([{"id": "x", "source": "t", "question": q, "answer": "yes"}, {"id": "y", "source": "t", "question": "", "answer": None}])
-    assert flag_problems(df, settings=off)["clean_flags"].to_list() == [[], []]
-    assert flag_problems(df, settings=CleanSettings(enabled=False))["drop_reason"].to_list() == [None, None]
+    assert flag_problems(df, settings=off)["clean_flags"].to_list() == [[]] * 5
+    assert flag_problems(df, settings=CleanSettings(enabled=False))["drop_reason"].to_list() == [None] * 5
 
 
 def test_length_limits_follow_settings():

@@ -94,10 +94,19 @@ def test_multi_part_quiet_on_givens_options_and_one_ask(question):
         ("Determine the largest n, or prove that no largest n exists.", False),
         ("Show all values of k for which the list is sorted. What is the largest?", False),
         ("Which statement would be enough to prove the triangle is right?", False),
+        ("Recent surveys show that most owls hunt at night. Which bird is this about", False),
+        ("Let X be a compact space (a nice one). Show that every closed subset of X is compact.", True),
+        ("For $g$ in $G$ show that $g$ and its inverse have the same order.", True),
     ],
 )
 def test_proof_table(question, fires):
     assert ("proof" in fired(question, None)) is fires
+
+
+def test_proof_with_a_value_asked_and_given_is_kept():
+    q = "Find the largest k with this property and prove that no larger k works."
+    assert "proof" not in fired(q, "12")  # checkable on its final answer
+    assert "proof" in fired(q, None) and "proof" in fired(q, "QED")
 
 
 def test_answer_leak_is_off_by_default_and_ignores_inline_options():
@@ -113,3 +122,11 @@ def test_every_rule_has_a_boolean_switch_and_every_switch_a_rule():
     bool_fields = {name for name, f in CleanSettings.model_fields.items() if f.annotation is bool}
     assert switches <= bool_fields
     assert bool_fields - switches == {"enabled", "strict_alarms"}
+
+
+def test_init_config_documents_every_rule_from_the_registry():
+    from curation.cli.foundation_cmd import example_config
+
+    text = example_config()
+    for rule in RULES:
+        assert f"# {rule.name} (switch: {rule.switch}): " in text
