@@ -120,8 +120,14 @@ def generate_records(
             if progress:
                 progress(len(ch))
         return out
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-        for recs in pool.map(_chunk_job, [(name, level, ch) for ch in chunks]):
+    # the first chunk runs here: it compiles the numba kernels once (cached on disk), so the pool's
+    # workers load them instead of all compiling them at once (cold cache: minutes on 2 cores)
+    out.extend(generate_chunk(name, level, chunks[0]))
+    if progress:
+        progress(len(chunks[0]))
+    rest = chunks[1:]
+    with ProcessPoolExecutor(max_workers=min(workers, len(rest))) as pool:
+        for recs in pool.map(_chunk_job, [(name, level, ch) for ch in rest]):
             out.extend(recs)
             if progress:
                 progress(len(recs))
@@ -146,8 +152,12 @@ def generate_mixed(name: str, levels_list: Sequence[int], *, seed: int = 0, work
             if progress:
                 progress(len(recs))
         return out
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        for recs in pool.map(_mixed_job, jobs):
+    first = _mixed_job(jobs[0])  # compiles the kernels once, here (see generate_records)
+    out.extend(first)
+    if progress:
+        progress(len(first))
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs) - 1)) as pool:
+        for recs in pool.map(_mixed_job, jobs[1:]):
             out.extend(recs)
             if progress:
                 progress(len(recs))
