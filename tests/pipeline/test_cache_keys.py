@@ -36,13 +36,14 @@ def test_every_module_a_run_imports_is_covered(tmp_path):
     run_pipeline(load_config(write_sample(tmp_path, generate=True)))
     import curation.difficulty  # noqa: F401  (disabled in the sample, imported here for coverage)
 
+    covered = [ROOT / package for package in CODE_PACKAGES] + [ROOT / "tests"]
     uncovered = []
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         if not path or not Path(path).resolve().is_relative_to(ROOT):
             continue
-        top = name.split(".")[0]
-        if top not in CODE_PACKAGES and not Path(path).resolve().is_relative_to(ROOT / "tests"):
+        # by file, not name: Prefect loads flow files under other module names
+        if not any(Path(path).resolve().is_relative_to(folder) for folder in covered):
             uncovered.append(name)
     assert not uncovered, f"modules outside the code digest: {uncovered}"
 
