@@ -308,6 +308,9 @@ def has_figure_code(question: pl.Expr) -> pl.Expr:
     return question.str.contains(FIGURE_CODE).fill_null(False)
 
 
+_RULE_INPUTS = ("question", "answer", "answer_type", "choices", "image", "_has_figure_code", "_qlen")
+
+
 def _prefilter_expr(rule: Rule, settings: CleanSettings) -> pl.Expr:
     """Where the rule can fire at all: its cheap prefilter (or its whole expression when it has none)."""
     if rule.prefilter is None:
@@ -334,7 +337,8 @@ def _rule_mask(df: pl.DataFrame, rule: Rule, settings: CleanSettings, pre: pl.Se
     if not mask.any():
         return mask.alias(rule.name)
     idx = mask.arg_true()
-    sub = df[idx]
+    # only the columns rules read (gathering every column, long solutions included, costs more than the checks)
+    sub = df.select([c for c in _RULE_INPUTS if c in df.columns])[idx]
     if rule.expr is not None:
         values = sub.select(rule.expr(settings).fill_null(False)).to_series()
     else:
