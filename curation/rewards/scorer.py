@@ -62,6 +62,7 @@ SCORERS: dict[str, Scorer | str] = {
     "competition": "curation.rewards.math_scorer:score_math",
     "math": "curation.rewards.math_scorer:score_math",
     "puzzle": "curation.rewards.puzzle_scorer:score_puzzle",
+    "code": "curation.code.check:score_code",
 }
 DEFAULT_KIND = "competition"
 _lock = threading.Lock()
