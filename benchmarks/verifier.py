@@ -1,4 +1,15 @@
-"""Benchmark: curate's answer verifier vs Math-Verify on the same generated pairs.
+"""Benchmark: curate's answer verifier vs Math-Verify, on peers' test suites, real pairs and generated pairs.
+
+Part 1 (quality, one run, beside Math-Verify):
+* Math-Verify's own test cases (`benchmarks/quality/verifier/math_verify_cases.jsonl`, clear cases only),
+* NeMo-Skills' `math_equal` tests and Qwen2.5-Math grader examples (`peer_math_equal_cases.jsonl`),
+* must-not-match tables (`must_not_match.jsonl`: pairs that must never be judged equivalent),
+* real must-match pairs: the reference answer vs the worked solution (MATH-500, Minerva, AIME 2024) from
+  `../shared/corpora` (relative to the repository); skipped with a note when that folder is absent.
+Both sides of a suite case are read the way `curate verify --mode auto` reads an answer (a whole
+response is run through extraction; a short answer is judged as given).
+
+Part 2 (speed):
 
 Generates 1,200 mixed (reference, answer) pairs with known ground truth (60% equivalent):
 integers, fractions/decimals, powers, scientific notation, radicals, polynomial identities, intervals,
@@ -160,11 +171,129 @@ def run_math_verify(pairs):
     return got, time.process_time() - t0
 
 
+QUALITY = Path(__file__).resolve().parent / "quality" / "verifier"
+_REPO = Path(__file__).resolve().parents[1]
+#: ../shared/corpora beside the repository (a git worktree one level deeper also finds it)
+CORPORA = next((p for p in (_REPO.parent / "shared" / "corpora", _REPO.parent.parent / "shared" / "corpora") if p.is_dir()),
+               _REPO.parent / "shared" / "corpora")
+
+
+def _jsonl(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _curate_suite_verdict(verifier, gold: str, pred: str) -> tuple[bool, object]:
+    from curation.cli.verify_cmd import judge_auto, read_reference
+
+    j = judge_auto(verifier, read_reference(gold), pred, "auto")
+    return j.outcome == "equivalent", j
+
+
+def _mv_verdict(gold: str, pred: str, match_types=("latex", "expr")) -> bool:
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+    targets = []
+    if "latex" in match_types:
+        targets.append(LatexExtractionConfig(boxed_match_priority=0))
+    if "expr" in match_types:
+        targets.append(ExprExtractionConfig())
+    try:
+        return bool(verify(parse(gold, targets), parse(pred, targets)))
+    except Exception:  # noqa: BLE001 - a crash counts as "not equivalent"
+        return False
+
+
+def real_pairs() -> list[tuple[str, str, str]]:
+    """(set, reference, solution) must-match pairs from ../shared/corpora; [] when absent."""
+    from curation.text import last_boxed
+
+    out: list[tuple[str, str, str]] = []
+    math500 = CORPORA / "real" / "math500.jsonl"
+    if math500.exists():
+        out += [("math500", r["answer"], r["solution"]) for r in _jsonl(math500)]
+    aime = CORPORA / "real" / "aime24.jsonl"
+    if aime.exists():
+        out += [("aime24", str(r["answer"]), r["solution"]) for r in _jsonl(aime) if "boxed" in r["solution"]]
+    minerva = CORPORA / "minerva_math.jsonl"
+    if minerva.exists():
+        for r in _jsonl(minerva):
+            ref = last_boxed(r["solution"])
+            if ref:
+                out.append(("minerva", ref, r["solution"]))
+    return out
+
+
+def quality(verbose: bool) -> None:
+    from curation.verifier import Verifier
+
+    v = Verifier(timeout=1.0)
+    print("== quality (accuracy on cases with a known verdict)")
+    suites: dict[str, list[dict]] = {}
+    for c in _jsonl(QUALITY / "math_verify_cases.jsonl"):
+        if c["clear"]:
+            suites.setdefault("math_verify_tests", []).append(c)
+    for c in _jsonl(QUALITY / "peer_math_equal_cases.jsonl"):
+        suites.setdefault(c["suite"], []).append(c)
+    for c in _jsonl(QUALITY / "must_not_match.jsonl"):
+        suites.setdefault("must_not_match:" + c["class"], []).append(c)
+    for name, cases in suites.items():
+        ours = theirs = 0
+        misses = []
+        for c in cases:
+            got, j = _curate_suite_verdict(v, c["gold"], c["pred"])
+            if got == bool(c["expected"]):
+                ours += 1
+            else:
+                misses.append((c, j))
+            theirs += _mv_verdict(c["gold"], c["pred"], c.get("match_types", ("latex", "expr"))) == bool(c["expected"])
+        n = len(cases)
+        fp = sum(1 for c, j in misses if not c["expected"])
+        print(f"{name:32s} n={n:4d}  curate {ours / n:7.2%} ({ours}/{n}, {fp} false positives)  math-verify {theirs / n:7.2%}")
+        if verbose:
+            for c, j in misses:
+                print(f"   miss exp={c['expected']} {j.outcome:11s} gold={c['gold'][:60]!r} pred=...{c['pred'][-70:]!r} "
+                      f"extracted={str(j.extracted)[:50]!r} rule={j.rule} reason={j.reason[:60]}")
+    pairs = real_pairs()
+    if not pairs:
+        print(f"real must-match pairs: skipped ({CORPORA} not found)")
+        return
+    by_set: dict[str, list] = {}
+    for name, ref, sol in pairs:
+        by_set.setdefault(name, []).append((ref, sol))
+    t_ours = t_theirs = 0.0
+    n_all = 0
+    for name, items in by_set.items():
+        t0 = time.process_time()
+        got = v.judge_many(items, responses=True)
+        t_ours += time.process_time() - t0
+        ok = sum(j.outcome == "equivalent" for j in got)
+        unp = sum(j.outcome == "unparseable" for j in got)
+        t0 = time.process_time()
+        theirs = sum(_mv_verdict(f"${ref}$", sol) for ref, sol in items)
+        t_theirs += time.process_time() - t0
+        n_all += len(items)
+        print(f"real must-match {name:16s} n={len(items):4d}  curate {ok / len(items):7.2%} ({unp} unparseable)  "
+              f"math-verify {theirs / len(items):7.2%}")
+        if verbose:
+            for (ref, sol), j in zip(items, got):
+                if j.outcome != "equivalent":
+                    print(f"   miss {j.outcome:11s} ref={ref[:60]!r} extracted={str(j.extracted)[:60]!r} rule={j.rule} reason={j.reason[:60]}")
+    print(f"real pairs per CPU-second: curate {n_all / t_ours:.0f}, math-verify {n_all / t_theirs:.0f} "
+          f"(ratio {t_theirs / t_ours:.1f}x; sympy-fallback worker time not counted)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=1200, help="number of generated pairs (>= 1000)")
     ap.add_argument("--seed", type=int, default=7, help="generator seed")
+    ap.add_argument("--verbose", action="store_true", help="list every miss of the quality suites")
+    ap.add_argument("--skip-quality", action="store_true", help="only the speed comparison")
     args = ap.parse_args()
+    if not args.skip_quality:
+        quality(args.verbose)
+    print("== speed (generated pairs)")
     pairs = make_pairs(args.pairs, args.seed)
     truth = [p[4] for p in pairs]
     kinds = Counter(p[0] for p in pairs)

@@ -94,7 +94,6 @@ class McqSettings(_Section):
     max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
     text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
     max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
-    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
     model_reasons: list[str] = Field(
         default_factory=lambda: ["stem_depends_on_options"],
         description="Not-convertible reasons the model may try to rewrite (model_mode).",
@@ -207,6 +206,13 @@ class DifficultySettings(_Section):
         0.2, ge=0.0, le=1.0,
         description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
     )
+    judge: Literal["rules", "rules+model"] = Field(
+        "rules", description="'rules+model': samples the rules leave unparseable are judged by judge_model (off by default)."
+    )
+    judge_model: Optional[ModelSettings] = Field(
+        None, description="Endpoint of the model judge (default: the sampling endpoint; the embedded model is no judge)."
+    )
+    judge_reasoning: bool = Field(False, description="The judge explains briefly before its YES/NO verdict.")
 
 
 class CodeSettings(_Section):

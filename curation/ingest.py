@@ -56,7 +56,7 @@ QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "question": ("question", "problem", "prompt", "input", "query"),
     "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
-    "choices": ("choices", "options"),
+    "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
     "id": ("id", "idx", "uid", "problem_id", "question_id"),
     "subject": ("subject", "type", "subfield", "domain", "category", "topic"),

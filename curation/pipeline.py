@@ -161,12 +161,17 @@ def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | Non
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.mcq import convert_multiple_choice
+    from curation.alarms import DataAlarmError, strict_requested
+    from curation.mcq import convert_multiple_choice, mcq_alarms
 
     model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
-    return apply_to_subset(
+    out = apply_to_subset(
         df, pl.col("kind") != "code", lambda part: convert_multiple_choice(part, settings=ws.cfg.mcq, model=model)
-    ), None
+    )
+    alarms = mcq_alarms(out)  # a source whose every multiple-choice row was refused for one reason
+    if alarms and strict_requested(ws.cfg.clean.strict_alarms):
+        raise DataAlarmError(alarms[0].message())
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:

@@ -296,6 +296,12 @@ async def grade_difficulty_async(
 
     verifier = Verifier(timeout=1.0)
     answers = df["answer"].to_list()
+    if settings.judge == "rules+model":  # the optional model judge: only pairs the rules leave undecided
+        from curation.verifier.judge_model import judge_config_from_settings, verifier_with_model_judge
+
+        verifier = verifier_with_model_judge(
+            verifier, [(questions[i], answers[i], t) for i in eligible for t in prompts[row_prompt[i]].texts],
+            judge_config_from_settings(settings), store_url=store_url)
     scores: dict[int, ItemScore] = {}
     for i in eligible:
         p = prompts[row_prompt[i]]
