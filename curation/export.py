@@ -84,6 +84,9 @@ class ExportResult:
     manifest: dict = field(default_factory=dict)
 
 
+#: the answer instruction of code items' RL prompts (the reward reads the last fenced block)
+CODE_INSTRUCTION = "\n\nPut your final code in one fenced code block."
+
 def _version() -> str:
     try:
         from curation import __version__
@@ -245,6 +248,20 @@ def _puzzle_specs(df: pl.DataFrame) -> pl.Series:
     return out
 
 
+def _code_specs(df: pl.DataFrame) -> pl.Series:
+    """The judging spec (JSON: tests, starter, language, limits) of code rows
+    (`curation.code.check.code_spec`); null elsewhere."""
+    out = pl.Series("code_spec", [None] * df.height, dtype=pl.Utf8)
+    is_code = (df["kind"] == "code").fill_null(False)
+    if is_code.any():
+        from curation.code.check import code_spec
+
+        idx = is_code.arg_true()
+        specs = [code_spec(row) for row in df[idx.to_list()].iter_rows(named=True)]
+        out = out.scatter(idx, pl.Series(specs, dtype=pl.Utf8))
+    return out
+
+
 def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | None = None) -> pl.DataFrame:
     """RL rows: verl's columns (data_source, prompt, ability, reward_model, extra_info) and `answer`.
 
@@ -255,7 +272,7 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
         split = pl.Series("split", ["train"] * df.height, dtype=pl.Utf8)
     # one answer instruction per prompt: a question that already asks for \boxed{} (puzzles) gets none
     instruction = pl.when(pl.col("question").str.contains("\\boxed", literal=True).fill_null(False)).then(
-        pl.lit("")).otherwise(pl.lit(settings.rl_instruction))
+        pl.lit("")).when(pl.col("kind") == "code").then(pl.lit(CODE_INSTRUCTION)).otherwise(pl.lit(settings.rl_instruction))
     pieces = {"question": pl.col("question").fill_null(""), "options": pl.col("_opts"), "instruction": instruction}
     parts: list[pl.Expr] = []
     for literal, name in _template_parts(settings.prompt_template):
@@ -270,12 +287,14 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
     else:
         prompt = pl.concat_list([user])
     answer = pl.col("answer").fill_null("")
-    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df))
+    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df), _code=_code_specs(df))
     return df.with_columns(_index=pl.int_range(pl.len()).over("_split")).select(
         pl.concat_str([pl.lit("curate/"), pl.col("source")]).alias("data_source"),
         prompt.alias("prompt"),
         pl.when(pl.col("kind") == "competition").then(pl.lit("math")).otherwise(pl.col("kind")).alias("ability"),
-        pl.struct(style=pl.lit("rule"), ground_truth=answer).alias("reward_model"),
+        # a code item's ground truth is its judging spec (tests): the scorer runs the program on them
+        pl.struct(style=pl.lit("rule"), ground_truth=pl.when(pl.col("kind") == "code").then(pl.col("_code")).otherwise(answer)
+                  ).alias("reward_model"),
         pl.struct(
             id=pl.col("id"),
             index=pl.col("_index").cast(pl.Int64),
@@ -287,6 +306,7 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
             answer_unit=pl.col("answer_unit"),
             choices=pl.col("choices"),
             puzzle_spec=pl.col("_spec"),
+            code_spec=pl.col("_code"),
             subject=pl.col("subject"),
             difficulty_label=pl.col("difficulty_label"),
             level=pl.col("level"),

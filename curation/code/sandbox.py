@@ -48,7 +48,9 @@ class Limits:
     """Resource limits of one execution."""
 
     cpu_seconds: float = 2.0
-    wall_seconds: float | None = None  # default: 2 x cpu + 1 (a sleeping program uses no CPU)
+    # default 3 x cpu + 5: the wall clock only catches programs that sleep or block (using no CPU);
+    # it must not judge a program that merely waited for a core on a busy machine
+    wall_seconds: float | None = None
     memory_mb: int = 512  # address space (RLIMIT_AS)
     processes: int = 64
     output_bytes: int = 1 << 20  # largest file the program may write (stdout, stderr, files)
@@ -57,7 +59,7 @@ class Limits:
 
     @property
     def wall(self) -> float:
-        return self.wall_seconds if self.wall_seconds is not None else 2 * self.cpu_seconds + 1.0
+        return self.wall_seconds if self.wall_seconds is not None else 3 * self.cpu_seconds + 5.0
 
     def key(self) -> dict:
         return asdict(self)

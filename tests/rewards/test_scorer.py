@@ -156,14 +156,14 @@ def scorers():
 
 def test_a_kind_is_added_in_one_line(scorers, caplog):
     with caplog.at_level(logging.WARNING, logger="curation.rewards"):
-        assert score("print(1)", "tests", {"kind": "code"}) == 0.0
-    assert "no scorer registered for kind 'code'" in caplog.text
-    register_scorer("code", lambda response, truth, info: Verdict(0.5, "1 of 2 tests passed"))
-    assert score_detail("print(1)", "tests", {"kind": "code"}) .value == 0.5
-    register_scorer("code", "tests.rewards.test_scorer:_lazy_code_scorer")  # imported on first use
-    assert score("ok", "tests", {"kind": "code"}) == 1.0
+        assert score("print(1)", "tests", {"kind": "proof"}) == 0.0
+    assert "no scorer registered for kind 'proof'" in caplog.text
+    register_scorer("proof", lambda response, truth, info: Verdict(0.5, "1 of 2 tests passed"))
+    assert score_detail("print(1)", "tests", {"kind": "proof"}) .value == 0.5
+    register_scorer("proof", "tests.rewards.test_scorer:_lazy_code_scorer")  # imported on first use
+    assert score("ok", "tests", {"kind": "proof"}) == 1.0
     with pytest.raises(ValueError):
-        register_scorer("code", "not a path")
+        register_scorer("proof", "not a path")
 
 
 def _lazy_code_scorer(response, truth, info):
