@@ -11,7 +11,11 @@
    `score`, and in the same run for the baseline a trainer gets for free, exact string match of the
    last `\\boxed{}` (what a naive reward does; it is wrong on every equivalent rewrite), and the ratio.
 
-    python benchmarks/rewards.py [--responses 20000] [--seed 7] [--shared ../shared/corpora]
+3. With `--tokens`: the card's approximate prompt token count (`curation.export._TOKEN_RE`) against
+   the SmolLM2 tokenizer of the embedded llama.cpp server (`/tokenize`), on puzzle prompts and public
+   questions (skipped when the server or ../shared is unavailable).
+
+    python benchmarks/rewards.py [--responses 20000] [--seed 7] [--shared ../shared/corpora] [--tokens]
 """
 
 from __future__ import annotations
@@ -29,10 +33,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "corpora"
 SHARED_SETS = ["aqua.jsonl", "mmlu_stem.jsonl", "olympiadbench.jsonl", "gaokao2023en.jsonl", "minerva_math.jsonl",
                "real/math500.jsonl", "real/aime24.jsonl", "real/amc23.jsonl", "real/math_train.json",
-               "real/theoremqa_test.json"]
-#: ingested as is, gsm8k's `answer` is the whole worked solution ending in `#### N` (curate has no rule
-#: for that shape yet): run and shown, but not counted in the total, since its references are not answers
-NOT_COUNTED = ["real/gsm8k_test.jsonl"]
+               "real/theoremqa_test.json", "real/gsm8k_test.jsonl"]
 FILLER = ("We consider the equation $x^2 - 5x + 6 = 0$ and factor it as $(x-2)(x-3)=0$, then check each case "
           "against the constraints of the problem, simplifying step by step. ")
 
@@ -146,11 +147,51 @@ def throughput(rows: list[dict], count: int, rng: random.Random) -> None:
     print(f"  ratio curate / baseline {rate_ours / rate_base:10.3f}  (the baseline's misses are equivalent rewrites)")
 
 
+def token_estimate_check(shared: Path) -> None:
+    import json
+    import re
+    import statistics
+    import urllib.request
+
+    from curation.export import _TOKEN_RE
+    from generators import generate_records
+
+    sets = {"puzzles": [r["question"] for name in ("maze", "sudoku") for lvl in (1, 3, 5)
+                        for r in generate_records(name, count=3, level=lvl, seed=2)]}
+    for label, rel, key, n in (("MATH-500", "real/math500.jsonl", "problem", 100), ("MMLU-STEM", "mmlu_stem.jsonl", "question", 100)):
+        if (shared / rel).exists():
+            with open(shared / rel, encoding="utf-8") as fh:
+                sets[label] = [json.loads(line)[key] for _, line in zip(range(n), fh)]
+    try:
+        from curation.model.embedded import EmbeddedServer
+
+        server = EmbeddedServer(parallel=1).start()
+    except Exception as exc:  # noqa: BLE001 - optional part of the benchmark
+        print(f"\ntoken estimate check skipped: embedded server unavailable ({exc})")
+        return
+    try:
+        base = server.base_url[: -len("/v1")]
+        print("\napproximate prompt tokens vs SmolLM2's tokenizer (llama.cpp /tokenize)")
+        for label, texts in sets.items():
+            ratios, per_char = [], []
+            for text in texts:
+                req = urllib.request.Request(base + "/tokenize", data=json.dumps({"content": text}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                real = len(json.loads(urllib.request.urlopen(req, timeout=30).read())["tokens"])
+                ratios.append(len(re.findall(_TOKEN_RE, text)) / real)
+                per_char.append(len(text) / real)
+            print(f"  {label:<10} {len(texts):>4} texts  estimate / real: median {statistics.median(ratios):.2f}  "
+                  f"min {min(ratios):.2f}  max {max(ratios):.2f}   (characters per real token: {statistics.median(per_char):.2f})")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--responses", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--shared", type=Path, default=SHARED, help="Folder of the public sets (default: ../shared/corpora).")
+    ap.add_argument("--tokens", action="store_true", help="Also check the approximate token count against a real tokenizer.")
     args = ap.parse_args()
     shared = args.shared
     rng = random.Random(args.seed)
@@ -166,7 +207,7 @@ def main() -> None:
     all_rows += rows
     sample = (n, right, wrong)
     if shared.is_dir():
-        for rel in SHARED_SETS + NOT_COUNTED:
+        for rel in SHARED_SETS:
             path = shared / rel
             if not path.exists():
                 print(f"{rel}: absent, skipped")
@@ -176,20 +217,20 @@ def main() -> None:
                 print(f"{rel:<28}      0 rows kept by ingest + clean, skipped")
                 continue
             rows = rl_of(kept)
-            n, right, wrong, _ = round_trip(rel + (" (not counted)" if rel in NOT_COUNTED else ""), rows, rng)
-            if rel in NOT_COUNTED:
-                continue
+            n, right, wrong, _ = round_trip(rel, rows, rng)
             total[0] += n
             total[1] += right
             total[2] += wrong
             all_rows += rows
-        print(f"\n{'../shared sets, all counted':<36} {total[0]:>6} rows  reference -> 1.0: {total[1] / total[0]:7.2%}  "
+        print(f"\n{'../shared sets, all':<36} {total[0]:>6} rows  reference -> 1.0: {total[1] / total[0]:7.2%}  "
               f"other answer -> 0.0: {total[2] / total[0]:7.2%}")
     else:
         print(f"\n{shared} is absent: the public sets are skipped (the sample export still ran)")
     print(f"{'sample export':<36} {sample[0]:>6} rows  reference -> 1.0: {sample[1] / sample[0]:7.2%}  "
           f"other answer -> 0.0: {sample[2] / sample[0]:7.2%}")
     throughput(all_rows, args.responses, rng)
+    if args.tokens:
+        token_estimate_check(shared)
 
 
 if __name__ == "__main__":

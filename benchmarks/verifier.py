@@ -225,6 +225,68 @@ def real_pairs() -> list[tuple[str, str, str]]:
     return out
 
 
+#: common ways a model ends a response (Minerva/Qwen, boxed, "Answer:", reasoning models, Chinese)
+ENDINGS = (
+    "We compute step by step and simplify.\n\nFinal Answer: The final answer is ${r}$. I hope it is correct.",
+    "Putting everything together, the answer is $\\boxed{{{r}}}$.",
+    "Let me double-check: $\\boxed{{0}}$ was wrong. Recomputing gives\n\n**Answer:** ${r}$",
+    "<think>try 0, then recompute</think>\n\nThe final answer is $\\boxed{{{r}}}$",
+    "经过计算，所以答案是 ${r}$。",
+)
+
+
+def round_trip_references() -> list[tuple[str, str]]:
+    """(set, reference) from ../shared/corpora: every real reference answer, for the round trip."""
+    import json
+
+    out: list[tuple[str, str]] = []
+    train = CORPORA / "real" / "math_train.json"
+    if train.exists():
+        out += [("math_train", str(r["answer"])) for r in json.loads(train.read_text(encoding="utf-8")) if r.get("answer")]
+    for name, path, field in (("gaokao2023en", CORPORA / "gaokao2023en.jsonl", "answer"),
+                              ("amc23", CORPORA / "real" / "amc23.jsonl", "answer")):
+        if path.exists():
+            out += [(name, str(r[field]).strip("$ ")) for r in _jsonl(path)]
+    olymp = CORPORA / "olympiadbench.jsonl"
+    if olymp.exists():
+        from curation.text import parse_literal
+
+        for r in _jsonl(olymp):
+            got = parse_literal(r["final_answer"]) if isinstance(r["final_answer"], str) else r["final_answer"]
+            if isinstance(got, list) and len(got) == 1:
+                out.append(("olympiadbench", str(got[0]).strip("$ ")))
+    return [(n, r) for n, r in out if r.strip() and "\n" not in r]
+
+
+def round_trip(verbose: bool) -> None:
+    """Every real reference, written into common response endings, must be read back as equivalent
+    (a check on shapes no suite above was tuned on: extraction and parsing of real answers)."""
+    from curation.verifier import Verifier
+
+    refs = round_trip_references()
+    if not refs:
+        print(f"round trip of real references: skipped ({CORPORA} not found)")
+        return
+    v = Verifier(timeout=1.0)
+    by_set: dict[str, list[str]] = {}
+    for name, ref in refs:
+        by_set.setdefault(name, []).append(ref)
+    for name, items in by_set.items():
+        misses = []
+        total = 0
+        for ref in items:
+            for ending in ENDINGS:
+                total += 1
+                j = v.judge_response(ref, ending.format(r=ref))
+                if j.outcome != "equivalent":
+                    misses.append((ref, ending[:30], j))
+        print(f"round trip {name:14s} references={len(items):5d} responses={total:6d}  read back equivalent "
+              f"{1 - len(misses) / total:7.2%} ({len(misses)} misses, {sum(j.outcome == 'different' for *_, j in misses)} different)")
+        if verbose:
+            for ref, ending, j in misses[:40]:
+                print(f"   miss {j.outcome:11s} ref={ref[:50]!r} ending={ending!r} extracted={str(j.extracted)[:50]!r} rule={j.rule} reason={j.reason[:50]}")
+
+
 def quality(verbose: bool) -> None:
     from curation.verifier import Verifier
 
@@ -293,6 +355,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.skip_quality:
         quality(args.verbose)
+        round_trip(args.verbose)
     print("== speed (generated pairs)")
     pairs = make_pairs(args.pairs, args.seed)
     truth = [p[4] for p in pairs]

@@ -104,7 +104,8 @@ _NOT_NEW_ASK = r"(?i)^which\s+(?:option|one|answer|choice|statement)s?\s+(?:is|a
 _FORM_FOLLOWUP = r"(?i)(?:in\s+the\s+form|can\s+be\s+written|where\s+M\s+and\s+M\s+are)[^?]{0,300}\?\s*$"
 # worked sub-problems before the asked one (Minerva-style "Subproblem 0: ... Solution: ..."): only
 # the text after the last "Subproblem N:" is asked
-_LAST_SUBPROBLEM = r"(?is).*\bsubproblem\s+\d+\s*:"
+# (found by scanning for the last label: a leading `.*` here backtracks quadratically on long text)
+_SUBPROBLEM_LABEL = r"(?i)\bsubproblem\s+\d+\s*:"
 
 _YES_NO = r"(?i)^\s*\$?\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?(?:yes|no|true|false)\s*\}?\s*\.?\s*\$?\s*$"
 _RESULT_MARKER = r"(?i)(?:=|(?-u:\b)is|(?-u:\b)equals?|(?-u:\b)be|(?-u:\b)to|(?-u:\b)of|:)\s*\$?\s*\{?\s*$"
@@ -162,7 +163,10 @@ def _count_asks(question: str) -> int:
     answer-form follow-up of the same ask."""
     import re
 
-    text = re.sub(_LAST_SUBPROBLEM, "", question, count=1)
+    last = None
+    for last in re.finditer(_SUBPROBLEM_LABEL, question):
+        pass
+    text = question[last.end():] if last is not None else question
     text = re.sub(_QUOTED, " ", text)
     text = re.sub(r"~|\\\\hspace\\{[^}]*\\}|\\\\textbf\\{|\\\\uline\\{[^}]*\\}", " ", text)  # layout commands
     text = re.sub(r"\$\$[^$]*\$\$|\$[^$]*\$", "M", text)  # math is not sentence structure

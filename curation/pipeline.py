@@ -57,6 +57,7 @@ class PipelineReport:
     quarantined: int
     last_file: Path | None = None
     review_url: str | None = None
+    alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
 
     def as_dict(self) -> dict:
         return {
@@ -64,6 +65,7 @@ class PipelineReport:
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
             "destinations": self.destinations,
             "quarantined": self.quarantined,
+            "alarms": self.alarms,
             "stages": [s.as_dict() for s in self.stages],
         }
 
@@ -309,6 +311,10 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     from curation.export import export_dataset
 
     df = read_problems(last_file)
+    from curation.alarms import check_alarms, strict_requested
+
+    # after every stage (a source can also lose its rows at MCQ or dedup); strict stops before export
+    alarms = check_alarms(df, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     outcomes = split_outcomes(df)
     quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
     result = export_dataset(
@@ -338,6 +344,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantined=destinations["quarantined"],
         last_file=last_file,
         review_url=ws.review_url,
+        alarms=[a.message() for a in alarms],
     )
 
 

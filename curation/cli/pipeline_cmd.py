@@ -111,3 +111,5 @@ def register(app: typer.Typer) -> None:
             table.add_row(name, str(n))
         console.print(table)
         console.print(styled("dataset: ", (str(report.dataset_dir or report.out_dir), "bold")))
+        for message in report.alarms:  # plain text: the message quotes source rows
+            typer.echo(f"warning: {message}", err=True)
