@@ -24,12 +24,13 @@ def test_code_sources_through_the_pipeline(tmp_path, sandbox):
         })
         report = run_pipeline(cfg)
     stages = {s.stage: s for s in report.stages}
-    assert stages["code_tests"].dropped == {"tests_inconsistent": 2, "too_few_tests": 1, "nondeterministic_output": 1}
+    final = pl.read_parquet(report.last_file)
+    table = final.select("source_id", "code_validation", "code_validation_detail").rows()
+    assert stages["code_tests"].dropped == {"tests_inconsistent": 2, "too_few_tests": 1, "nondeterministic_output": 1}, table
     assert stages["code_tests"].review == {"reference_timeout": 1}
     assert stages["clean"].dropped == {} and stages["difficulty"].dropped == {"too_easy": 1}
     d = report.destinations
     assert d["kept"] + d["dropped"] + d["review"] == 12 and d["quarantined"] == 1
-    final = pl.read_parquet(report.last_file)
     assert set(final["kind"]) == {"code"}
     hard = final.filter(pl.col("source_id") == "Sample/0").row(0, named=True)
     assert hard["difficulty_label"] == "hard" and hard["drop_reason"] is None
