@@ -9,6 +9,9 @@ Part 1 (quality, one run, beside Math-Verify):
 Both sides of a suite case are read the way `curate verify --mode auto` reads an answer (a whole
 response is run through extraction; a short answer is judged as given).
 
+Optional: `--judge-model NAME --judge-base-url URL` measures a model judge's agreement (precision,
+recall, false positives) with the same labelled suites (the model is asked about every case).
+
 Part 2 (speed):
 
 Generates 1,200 mixed (reference, answer) pairs with known ground truth (60% equivalent):
@@ -287,6 +290,28 @@ def round_trip(verbose: bool) -> None:
                 print(f"   miss {j.outcome:11s} ref={ref[:50]!r} ending={ending!r} extracted={str(j.extracted)[:50]!r} rule={j.rule} reason={j.reason[:50]}")
 
 
+def judge_agreement(model: str, base_url: str, api_key_env: str | None, reasoning: bool) -> None:
+    """Agreement of a model judge with the labelled suites: the model is asked about *every* case
+    (not only those the rules leave undecided), so its precision and recall are measured directly."""
+    from curation.verifier import Judgment
+    from curation.verifier.judge_model import JudgeConfig, ModelJudge
+
+    cases = [c for c in _jsonl(QUALITY / "math_verify_cases.jsonl") if c["clear"]]
+    cases += _jsonl(QUALITY / "peer_math_equal_cases.jsonl") + _jsonl(QUALITY / "must_not_match.jsonl")
+    config = JudgeConfig(base_url=base_url, model=model, api_key_env=api_key_env, reasoning=reasoning)
+    mj = ModelJudge(config)
+    undecided = Judgment("unparseable", "asked for the agreement benchmark")
+    got = mj.review([(c.get("question", ""), c["gold"], c["pred"], undecided) for c in cases])
+    tp = sum(1 for c, j in zip(cases, got) if c["expected"] and j.outcome == "equivalent")
+    fp = sum(1 for c, j in zip(cases, got) if not c["expected"] and j.outcome == "equivalent")
+    fn = sum(1 for c, j in zip(cases, got) if c["expected"] and j.outcome != "equivalent")
+    none = sum(1 for j in got if j.judged_by != "model")
+    agree = sum(1 for c, j in zip(cases, got) if (j.outcome == "equivalent") == bool(c["expected"]))
+    print(f"== model judge {model} ({'reasoning' if reasoning else 'YES/NO'}) on {len(cases)} labelled cases: "
+          f"agreement {agree / len(cases):.2%}, precision {tp / max(tp + fp, 1):.2%}, recall {tp / max(tp + fn, 1):.2%}, "
+          f"{fp} false positives, {none} without a verdict, {mj.requests} requests")
+
+
 def quality(verbose: bool) -> None:
     from curation.verifier import Verifier
 
@@ -352,7 +377,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="generator seed")
     ap.add_argument("--verbose", action="store_true", help="list every miss of the quality suites")
     ap.add_argument("--skip-quality", action="store_true", help="only the speed comparison")
+    ap.add_argument("--judge-model", help="also measure this model judge's agreement with the labelled suites")
+    ap.add_argument("--judge-base-url", help="OpenAI-compatible endpoint of the judge model")
+    ap.add_argument("--judge-api-key-env", help="environment variable holding the judge's API key")
+    ap.add_argument("--judge-reasoning", action="store_true", help="the judge explains before its verdict")
     args = ap.parse_args()
+    if args.judge_model:
+        if not args.judge_base_url:
+            ap.error("--judge-model needs --judge-base-url")
+        judge_agreement(args.judge_model, args.judge_base_url, args.judge_api_key_env, args.judge_reasoning)
     if not args.skip_quality:
         quality(args.verbose)
         round_trip(args.verbose)

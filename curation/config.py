@@ -279,12 +279,15 @@ class ExportSettings(_Section):
         "\n\nPut your final answer within \\boxed{}.", description="Appended to the question in the RL prompt."
     )
     rl_system_prompt: Optional[str] = Field(None, description="System message of the RL prompt (none by default).")
+    rl_code_instruction: str = Field(
+        "\n\nPut your final code in one fenced code block.", description="The {instruction} of code problems' RL prompts."
+    )
     card_review_limit: int = Field(50, description="Pending review items listed in the dataset card.")
     prompt_template: str = Field(
         "{question}{options}{instruction}",
         description="RL prompt text. Placeholders: {question}, {options} (\"\\n\\nA) ...\" lines when the row has "
-        "options not already in the question), {instruction} (rl_instruction, left empty when the question already "
-        "asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
+        "options not already in the question), {instruction} (rl_instruction; rl_code_instruction for code problems; left empty when the "
+        "question already asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
     )
     val_fraction: float = Field(
         0.05, ge=0.0, lt=1.0,

@@ -25,7 +25,7 @@ a row never moves between splits while its content is unchanged) or its source i
 RL rows (`rl_frame`): `data_source` = `curate/<source>`, `prompt` (chat messages from
 `prompt_template`; one answer instruction), `ability`, `reward_model` {style, ground_truth},
 `extra_info` (what `curation.rewards.score` needs: kind, answer, answer type, options, puzzle spec,
-id, split, index, ...) and `answer` (the gold answer as a flat string, for TRL and OpenRLHF).
+code spec, id, split, index, ...) and `answer` (the gold answer as a flat string, for TRL and OpenRLHF).
 
 Parquet: the configured codec and level (`export.compression`, `export.compression_level`); column
 statistics are null counts only (min/max of long texts cost CPU and prune nothing). All shards go
@@ -83,9 +83,6 @@ class ExportResult:
     counts: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
 
-
-#: the answer instruction of code items' RL prompts (the reward reads the last fenced block)
-CODE_INSTRUCTION = "\n\nPut your final code in one fenced code block."
 
 def _version() -> str:
     try:
@@ -249,15 +246,15 @@ def _puzzle_specs(df: pl.DataFrame) -> pl.Series:
 
 
 def _code_specs(df: pl.DataFrame) -> pl.Series:
-    """The judging spec (JSON: tests, starter, language, limits) of code rows
-    (`curation.code.check.code_spec`); null elsewhere."""
+    """The judging spec (JSON) of code rows (`curation.code.check.code_spec`); null elsewhere."""
     out = pl.Series("code_spec", [None] * df.height, dtype=pl.Utf8)
     is_code = (df["kind"] == "code").fill_null(False)
-    if is_code.any():
+    if is_code.any() and "code_tests" in df.columns:
         from curation.code.check import code_spec
 
         idx = is_code.arg_true()
-        specs = [code_spec(row) for row in df[idx.to_list()].iter_rows(named=True)]
+        fields = [c for c in df.columns if c == "kind" or c.startswith("code_")]
+        specs = [code_spec(r) for r in df.select(fields).gather(idx).iter_rows(named=True)]
         out = out.scatter(idx, pl.Series(specs, dtype=pl.Utf8))
     return out
 
@@ -271,8 +268,11 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
     if split is None:
         split = pl.Series("split", ["train"] * df.height, dtype=pl.Utf8)
     # one answer instruction per prompt: a question that already asks for \boxed{} (puzzles) gets none
-    instruction = pl.when(pl.col("question").str.contains("\\boxed", literal=True).fill_null(False)).then(
-        pl.lit("")).when(pl.col("kind") == "code").then(pl.lit(CODE_INSTRUCTION)).otherwise(pl.lit(settings.rl_instruction))
+    instruction = (
+        pl.when(pl.col("kind") == "code").then(pl.lit(settings.rl_code_instruction))
+        .when(pl.col("question").str.contains("\\boxed", literal=True).fill_null(False)).then(pl.lit(""))
+        .otherwise(pl.lit(settings.rl_instruction))
+    )
     pieces = {"question": pl.col("question").fill_null(""), "options": pl.col("_opts"), "instruction": instruction}
     parts: list[pl.Expr] = []
     for literal, name in _template_parts(settings.prompt_template):
@@ -286,15 +286,14 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
         prompt = pl.concat_list([system, user])
     else:
         prompt = pl.concat_list([user])
-    answer = pl.col("answer").fill_null("")
-    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df), _code=_code_specs(df))
+    # a code problem's reference is its tests: the spec is its ground truth (verl's convention for code)
+    answer = pl.when(pl.col("kind") == "code").then(pl.col("_code_spec")).otherwise(pl.col("answer")).fill_null("")
+    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df), _code_spec=_code_specs(df))
     return df.with_columns(_index=pl.int_range(pl.len()).over("_split")).select(
         pl.concat_str([pl.lit("curate/"), pl.col("source")]).alias("data_source"),
         prompt.alias("prompt"),
         pl.when(pl.col("kind") == "competition").then(pl.lit("math")).otherwise(pl.col("kind")).alias("ability"),
-        # a code item's ground truth is its judging spec (tests): the scorer runs the program on them
-        pl.struct(style=pl.lit("rule"), ground_truth=pl.when(pl.col("kind") == "code").then(pl.col("_code")).otherwise(answer)
-                  ).alias("reward_model"),
+        pl.struct(style=pl.lit("rule"), ground_truth=answer).alias("reward_model"),
         pl.struct(
             id=pl.col("id"),
             index=pl.col("_index").cast(pl.Int64),
@@ -306,7 +305,7 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
             answer_unit=pl.col("answer_unit"),
             choices=pl.col("choices"),
             puzzle_spec=pl.col("_spec"),
-            code_spec=pl.col("_code"),
+            code_spec=pl.col("_code_spec"),
             subject=pl.col("subject"),
             difficulty_label=pl.col("difficulty_label"),
             level=pl.col("level"),

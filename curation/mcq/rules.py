@@ -306,7 +306,7 @@ def asks_nothing(stem: str) -> bool:
         ask = re.sub(r"[(（][^()（）]*[)）]\s*$", "", ask).strip()  # trailing remark "(不计空气阻力)"
         if not ask:
             return True
-        if re.search(r"多少|几|求|计算|估算|是否|共有|=\s*\$?$", ask):  # "则 $a_5=$（ ）" asks a value
+        if re.search(r"多少|几|求|计算|估算|是否|共有|至少|至多|最少|最多|=\s*\$?$", ask):  # "则 $a_5=$（ ）" asks a value
             return False
         if re.search(r"(?:一定有|必有|则|那么|因此|所以|故|可知|可得)$", ask):
             return True
@@ -947,7 +947,7 @@ def asked_unit_conflict(stem: str, unit: str | None) -> bool:
         and not any(unit_key(x) == u for x in _UNIT_NAMES.get(a, ()))
 
 
-_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$?\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
+_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$*\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
 _ASKS_TIME = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+time\b|\bwhen\b|几点|时刻", re.IGNORECASE)
 
 
@@ -955,7 +955,7 @@ def is_clock_time(value: str, stem: str) -> bool:
     """`10:25 PM`, or `13:56` asked by "at what time": a time of day, not a number the verifier can check."""
     if _CLOCK.search(value):
         return True
-    return bool(re.fullmatch(r"\$?\s*\d{1,2}\s*:\s*\d{2}\s*\$?", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
+    return bool(re.fullmatch(r"\$*\s*\d{1,2}\s*:\s*\d{2}\s*\$*", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
 
 
 _FORM_ONLY = re.compile(
