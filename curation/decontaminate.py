@@ -56,8 +56,9 @@ _CHUNK_ROWS = 200_000  # training rows tokenized at once (bounds memory at ~1 GB
 _LAYOUT = [
     "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
     "text", "mathrm", "mbox", "textbf", "mathbf", "textit", "mathit", "quad", "qquad", "hspace", "mathbb",
+    "operatorname", "mid", "begin", "end", "align", "aligned",
 ]
-_ALIAS = {"dfrac": "frac", "tfrac": "frac", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
+_ALIAS = {"dfrac": "frac", "tfrac": "frac", "ldots": "dots", "cdots": "dots", "dotsm": "dots", "dotsb": "dots", "dotsc": "dots", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
 KINDS = ("problem", "template")
 
 
@@ -157,9 +158,11 @@ def _word_hash(tok: pl.Series) -> pl.Series:
     return tok.hash(seed=_SEED)
 
 
-def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(doc, hash) of every window of `n` consecutive words inside one document; a document shorter
-    than `n` (but not empty) gives one hash of its whole sequence."""
+def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int, is_word: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, hash) of every window of `n` consecutive tokens inside one document; a document shorter
+    than `n` (but not empty) gives one hash of its whole sequence. With `is_word`, windows where
+    fewer than half the tokens are words are left out (with numbers masked, "# + # - # #" says
+    nothing about which problem it is)."""
     total = len(words)
     docs = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     starts = np.zeros(len(lens), dtype=np.int64)
@@ -176,8 +179,13 @@ def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int) -> tuple[np.ndarr
             hit = lens[short_doc] == k + 1
             short_h[hit] = acc[starts[short_doc[hit]]]
     full = pos + n <= ends_of
-    doc = np.concatenate([docs[full], short_doc])
-    h = np.concatenate([acc[full], short_h ^ np.uint64(0x5BD1E995)])  # whole short texts: own space
+    short_ok = np.ones(len(short_doc), dtype=bool)
+    if is_word is not None:
+        cs = np.concatenate([[0], np.cumsum(is_word.astype(np.int64))])
+        full &= 2 * (cs[np.minimum(pos + n, total)] - cs[pos]) >= n
+        short_ok = 2 * (cs[starts[short_doc] + lens[short_doc]] - cs[starts[short_doc]]) >= lens[short_doc]
+    doc = np.concatenate([docs[full], short_doc[short_ok]])
+    h = np.concatenate([acc[full], short_h[short_ok] ^ np.uint64(0x5BD1E995)])  # whole short texts: own space
     return doc, h
 
 
@@ -200,7 +208,7 @@ def _grams(texts: pl.Series, n: int) -> _Grams:
     mask_h = _word_hash(pl.Series(["#"])).to_numpy()[0]
     masked = np.where(t["num"].to_numpy(), mask_h, words)
     doc, h = _ngram_hashes(words, lens, n)
-    docm, hm = _ngram_hashes(masked, lens, n)
+    docm, hm = _ngram_hashes(masked, lens, n, is_word=~t["num"].to_numpy())
     positions = np.maximum(lens - n + 1, (lens > 0).astype(np.int64))
     word_df = pl.DataFrame({"row": t["row"], "w": wh}).unique().group_by("w").len().rename({"len": "df"})
     return _Grams(
@@ -223,7 +231,10 @@ def _check_settings(s: DecontaminateSettings) -> None:
 
     if s.ngram < 1:
         raise ConfigError(f"decontaminate.ngram must be positive, got {s.ngram}")
-    for field in ("min_score", "template_min_score", "min_number_agreement", "corpus_common_share", "rare_word_share"):
+    for field in (
+        "min_score", "min_other_cover", "template_min_score", "min_number_agreement", "corpus_common_share",
+        "rare_word_share", "max_missing_rare_share", "min_other_number_agreement",
+    ):
         v = getattr(s, field)
         if not 0 <= v <= 1:
             raise ConfigError(f"decontaminate.{field} must be in [0, 1], got {v}")
@@ -235,13 +246,14 @@ class Candidates:
     over the training rows and benchmark items together (`word_df`, `docs`)."""
 
     pairs: dict[str, pl.DataFrame]
+    common: dict[str, set[int]]  # boilerplate n-gram hashes per kind
     word_df: dict[int, int]
     docs: int
 
 
 def _scored_pairs(
     matched: pl.DataFrame, bg: pl.DataFrame, positions: np.ndarray, rows: int, settings: DecontaminateSettings, threshold: float
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, set[int]]:
     common_b = bg.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items).select("h")
     corpus_limit = max(settings.corpus_common_rows, int(settings.corpus_common_share * rows))
     common_c = matched.group_by("h").len().filter(pl.col("len") >= corpus_limit).select("h")
@@ -259,7 +271,7 @@ def _scored_pairs(
         .join(row_common, on="doc", how="left")
     )
     row_size = pl.max_horizontal(pl.lit(1), pl.col("positions") - pl.col("row_common").fill_null(0))
-    return (
+    scored = (
         pairs.with_columns(pl.Series("positions", positions).gather(pairs["doc"]).alias("positions"))
         .with_columns(
             (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
@@ -270,6 +282,7 @@ def _scored_pairs(
         .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover")
         .sort("row", "score", "item", descending=[False, True, False])
     )
+    return scored, set(common["h"].to_list())
 
 
 def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
@@ -296,12 +309,26 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         df_parts.append(g.word_df)
     positions = np.concatenate(positions_parts) if positions_parts else np.zeros(0, dtype=np.int64)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
-    pairs = {}
+    pairs, common = {}, {}
     for k in kinds:
         m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
-        pairs[k] = _scored_pairs(m, bench[k], positions, len(rows), settings, thresholds[k])
+        pairs[k], common[k] = _scored_pairs(m, bench[k], positions, len(rows), settings, thresholds[k])
     word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())
-    return Candidates(pairs, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), len(rows) + len(bench_texts))
+    return Candidates(pairs, common, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), len(rows) + len(bench_texts))
+
+
+def _informative_positions(toks: list[str], hashes: dict[str, int], common: set[int], n: int, masked: bool) -> list[bool]:
+    """Per token: inside at least one n-gram that is not boilerplate (a text shorter than n: all tokens)."""
+    if len(toks) < n:
+        return [True] * len(toks)
+    seq = _mask(toks) if masked else toks
+    words = np.array([hashes[t] for t in seq], dtype=np.uint64)
+    _, h = _ngram_hashes(words, np.array([len(seq)], dtype=np.int64), n)
+    keep = [False] * len(toks)
+    for start, g in enumerate(h.tolist()):
+        if g not in common:
+            keep[start : start + n] = [True] * n
+    return keep
 
 
 def _numbers(toks: list[str]) -> Counter:
@@ -324,16 +351,27 @@ class Verdict:
     reason: str  # why not (empty for a match)
 
 
+def _contains_run(seq: list[str], run: list[str]) -> bool:
+    k = len(run)
+    return k == 0 or any(seq[i : i + k] == run for i in range(len(seq) - k + 1))
+
+
 def judge_pair(
-    row_toks: list[str], item_toks: list[str], *, row_path: bool, rare: set[str], settings: DecontaminateSettings, kind: str
+    row_toks: list[str], item_toks: list[str], *, item_cover: float, row_cover: float, rare: set[str],
+    settings: DecontaminateSettings, kind: str, row_info: list[bool] | None = None, item_info: list[bool] | None = None,
 ) -> Verdict:
     """The checks after the coverage score, for one candidate pair.
 
-    The item's numbers (multiset) and rare words must be in the row: a benchmark problem copied into
-    a row brings all of them, and a variant with other numbers, another asked quantity or another
-    object ("the word ELLIPSE" vs "the word TOOT") lacks some. When the pair qualified on the row's
-    coverage (`row_path`: the row is the smaller side) the row's numbers and rare words must also be
-    in the item. Template matches (numbers masked) skip the number check.
+    The better-covered side (the item when a row contains a copy of it, the row when the item carries
+    extra text such as a reworded answer-format instruction) must be found in the other: its numbers
+    (multiset, at least `min_number_agreement`; and at least `min_other_number_agreement` of the other
+    side's numbers in it: an item whose equation the row lacks is another problem), its rare words (at most `max_missing_rare_share`
+    missing) and its last `tail_tokens` tokens as one run, because the asked quantity sits at the end
+    ("find c" vs "find d" on one figure). Only tokens inside informative n-grams count (`*_info`):
+    boilerplate such as "what is m+n?" is neither required nor evidence. The other side must be
+    covered too (`min_other_cover`), so a row that adds conditions to a benchmark item, or a sentence
+    shared by two longer problems, does not count. Template matches (numbers masked) skip the number
+    check.
     """
     masked = kind == "template"
     a, b = (_mask(row_toks), _mask(item_toks)) if masked else (row_toks, item_toks)
@@ -341,16 +379,27 @@ def judge_pair(
     span = row_toks[m.a : m.a + m.size]
     if m.size < min(settings.min_span, len(a), len(b)):
         return Verdict(False, span, "span")
+    if min(item_cover, row_cover) < settings.min_other_cover:
+        return Verdict(False, span, "other side not covered")
+    item_side = item_cover >= row_cover
+    covered, other = (b, a) if item_side else (a, b)
+    raw_covered, raw_other = (item_toks, row_toks) if item_side else (row_toks, item_toks)
+    info = (item_info if item_side else row_info) or [True] * len(covered)
+    kept = [t for t, k in zip(covered, info) if k]
+    kept_raw = [t for t, k in zip(raw_covered, info) if k]
+    tail = kept[-settings.tail_tokens :] if settings.tail_tokens else []
+    if not _contains_run(other, tail):
+        return Verdict(False, span, "asked part differs: " + " ".join(tail))
     if not masked:
-        rn, bn = _numbers(row_toks), _numbers(item_toks)
-        agree = min(_contained(bn, rn), _contained(rn, bn)) if row_path else _contained(bn, rn)
-        if agree < settings.min_number_agreement:
+        if _contained(_numbers(kept_raw), _numbers(raw_other)) < settings.min_number_agreement:
             return Verdict(False, span, "numbers")
-    rw, bw = set(row_toks), set(item_toks)
-    missing = (bw - rw) & rare
-    if row_path:
-        missing |= (rw - bw) & rare
-    if len(missing) > settings.max_missing_rare_words:
+        other_info = (row_info if item_side else item_info) or [True] * len(raw_other)
+        other_kept = _numbers([t for t, k in zip(raw_other, other_info) if k])
+        if _contained(other_kept, _numbers(raw_covered)) < settings.min_other_number_agreement:
+            return Verdict(False, span, "numbers of the other side")
+    own = set(kept) & rare
+    missing = own - set(other)
+    if own and len(missing) / len(own) > settings.max_missing_rare_share:
         return Verdict(False, span, "rare words: " + " ".join(sorted(missing)))
     return Verdict(True, span, "")
 
@@ -375,15 +424,24 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
         item_ids = cand["item"].unique().to_list()
         row_toks = dict(zip(row_ids, tokens(rows.gather(row_ids))))
         item_toks = dict(zip(item_ids, tokens(bench_texts.gather(item_ids))))
-        vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts}), dtype=pl.Utf8)
-        rare = {t for t, h in zip(vocab.to_list(), _word_hash(vocab).to_list()) if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts} | {"#"}), dtype=pl.Utf8)
+        hashes = dict(zip(vocab.to_list(), _word_hash(vocab).to_list()))
+        rare = {t for t, h in hashes.items() if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        common = cands.common[kind]
+        info = lambda toks: _informative_positions(toks, hashes, common, settings.ngram, kind == "template")  # noqa: E731
+        row_info = {r: info(t) for r, t in row_toks.items()}
+        item_info = {i: info(t) for i, t in item_toks.items()}
         best: dict[tuple[int, int], dict] = {}
         for r, it, score, icov, rcov in cand.iter_rows():
             g = int(group[it])
             if (r, g) in best or (kind == "template" and (r, g) in problem_hits):
                 continue
-            row_path = icov < settings.min_score if kind == "problem" else icov < settings.template_min_score
-            v = judge_pair(row_toks[r], item_toks[it], row_path=row_path, rare=rare, settings=settings, kind=kind)
+            if kind == "template" and icov < settings.template_min_score:
+                continue  # a template match is the item's wording with other numbers: the item must be covered
+            v = judge_pair(
+                row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
+                row_info=row_info[r], item_info=item_info[it],
+            )
             if v.match:
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
         if kind == "problem":
