@@ -29,6 +29,7 @@ import polars as pl
 from curation.config import DecontaminateSettings, FieldMapping, SourceConfig
 from curation.decontaminate import contam_column, load_benchmarks, mark_contamination
 from curation.dedup import normalize_series, template_expr, window_hashes
+from schemas import conform
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared next to the checkout (a worktree under /work/wt/NAME looks two levels up); CURATE_SHARED overrides
@@ -142,14 +143,14 @@ def quality(settings: DecontaminateSettings) -> None:
 # -------------------------------------------------------------------------------------- copies
 def _light_edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
     """Edits that keep the problem: layout, LaTeX spelling, case, punctuation, added instructions."""
-    spaced = re.sub(r"\s+", " ", text.replace("\\frac", "\\dfrac").replace("$", " $ ").replace(",", " , "))
+    spaced = re.sub(r"\s+", " ", re.sub(r",(?!\d)", " , ", text.replace("\\frac", "\\dfrac").replace("$", " $ ")))
     no_math = text.replace("$", "").replace("\\left", "").replace("\\right", "")
     return [
         ("verbatim", text),
         ("latex_spacing", spaced),
         ("no_dollars", no_math),
         ("upper_case", text.upper()),
-        ("punctuation", re.sub(r"[.,;:?!]", "", text)),
+        ("punctuation", re.sub(r"(?<!\d)[.,;:?!]|[.,;:?!](?!\d)", "", text)),  # not inside numbers
         ("prefixed", "Solve the following problem carefully. " + text),
         ("suffixed", text + " Put your final answer within \\boxed{}."),
         ("newlines", text.replace(". ", ".\n\n")),
@@ -167,11 +168,11 @@ def copies(settings: DecontaminateSettings) -> None:
                 for kind, edited in _light_edits(q, rng):
                     rows.append(edited)
                     truth.append((b, bid, kind))
-        extra = train.head(len(rows)).with_columns(
-            pl.Series("question", rows), pl.Series("source_row", range(10**7, 10**7 + len(rows))), pl.lit(None).cast(pl.Utf8).alias("id")
-        )
-        extra = extra.with_columns(pl.format("copy{}", pl.col("source_row")).alias("id"))
-        df = pl.concat([train, extra.select(train.columns)])
+        extra = conform(pl.DataFrame({
+            "question": rows, "id": [f"copy{i}" for i in range(len(rows))], "source": "copies",
+            "source_row": list(range(10**7, 10**7 + len(rows))),
+        }))
+        df = pl.concat([conform(train), extra], how="diagonal_relaxed")
         marked = mark_contamination(df, benchmarks=benches, settings=settings).tail(len(rows))
         caught: dict[str, list[int]] = {}
         missed = []
@@ -194,19 +195,31 @@ def copies(settings: DecontaminateSettings) -> None:
 
 
 # --------------------------------------------------------------------------------------- speed
-def _texts(n: int, pool: list[str], rng: np.random.Generator) -> list[str]:
-    """n problem-like texts: pool texts with their numbers re-drawn (so most rows are not copies)."""
-    picks = rng.integers(0, len(pool), n)
-    nums = rng.integers(2, 999, n)
-    return [re.sub(r"\d+", str(k), pool[p], count=2) for p, k in zip(picks, nums)]
+def _texts(n: int, sentences: list[str], rng: np.random.Generator) -> list[str]:
+    """n problem-like texts: 2-4 random sentences of the pool, numbers re-drawn (real rows rarely
+    share more than boilerplate with a benchmark, so neither do these)."""
+    k = rng.integers(2, 5, n)
+    picks = rng.integers(0, len(sentences), int(k.sum()))
+    nums = iter(rng.integers(2, 999, int(k.sum())).tolist())
+    out, at = [], 0
+    for size in k.tolist():
+        out.append(" ".join(re.sub(r"\d+", lambda _m: str(next(nums)), sentences[p], count=1) for p in picks[at : at + size]))
+        at += size
+    return out
 
 
-def _pool() -> list[str]:
+def _sentences() -> tuple[list[str], list[str]]:
+    """Two disjoint sentence pools (training rows, benchmark items)."""
     if SHARED.exists():
-        return _read("math_train")["question"].to_list() + _read("gsm8k_train")["question"].to_list()
-    words = [f"w{i}" for i in range(5000)]
-    rng = random.Random(0)
-    return [" ".join(rng.choice(words) for _ in range(rng.randint(20, 80))) + " 12 and 7?" for _ in range(20000)]
+        texts = _read("math_train")["question"].to_list() + _read("gsm8k_train")["question"].to_list()
+    else:
+        words = [f"w{i}" for i in range(5000)]
+        rng = random.Random(0)
+        texts = [". ".join(" ".join(rng.choice(words) for _ in range(12)) + " 7" for _ in range(3)) for _ in range(20000)]
+    sents = sorted({s.strip() for t in texts for s in re.split(r"(?<=[.?!])\s+", t) if len(s.split()) >= 4})
+    random.Random(15).shuffle(sents)
+    half = len(sents) // 2
+    return sents[:half], sents[half:]
 
 
 def _old_join(rows: pl.Series, benches: list[pl.Series]) -> int:
@@ -231,16 +244,13 @@ def _old_join(rows: pl.Series, benches: list[pl.Series]) -> int:
 
 def speed(settings: DecontaminateSettings, n_rows: int, n_bench: int, n_items: int) -> None:
     rng = np.random.default_rng(15)
-    pool = _pool()
-    rows = _texts(n_rows, pool, rng)
-    benches = {f"b{i}": pl.DataFrame({"question": _texts(n_items, pool, rng)}) for i in range(n_bench)}
+    row_pool, bench_pool = _sentences()
+    rows = _texts(n_rows, row_pool, rng)
+    benches = {f"b{i}": pl.DataFrame({"question": _texts(n_items, bench_pool, rng)}) for i in range(n_bench)}
     # plant 100 verbatim copies so the judged-pair path runs too
     for k in range(100):
         rows[k * (n_rows // 100)] = benches[f"b{k % n_bench}"]["question"][k]
-    df = pl.DataFrame({"question": rows, "id": [str(i) for i in range(n_rows)]})
-    from schemas import conform
-
-    df = conform(df)
+    df = conform(pl.DataFrame({"question": rows, "id": [str(i) for i in range(n_rows)]}))
     t0 = time.perf_counter()
     out = mark_contamination(df, benchmarks=benches, settings=settings)
     new_s = time.perf_counter() - t0
@@ -248,7 +258,6 @@ def speed(settings: DecontaminateSettings, n_rows: int, n_bench: int, n_items: i
     _old_join(df["question"], [b["question"] for b in benches.values()])
     old_s = time.perf_counter() - t0
     flagged = int((out["contaminated_by"].list.len() > 0).sum())
-    scale = (1_000_000 / n_rows) * (20 * 5000) / (n_bench * n_items) ** 0  # rows scale linearly; see below
     print(f"  {n_rows:,} rows x {n_bench} benchmarks x {n_items:,} items: {new_s:.1f} s ({n_rows / new_s:,.0f} rows/s), "
           f"{flagged} rows flagged (100 planted copies)")
     print(f"  baseline (old 8-gram hash join, same run): {old_s:.1f} s  ratio new/old {new_s / old_s:.2f}")
@@ -258,7 +267,6 @@ def speed(settings: DecontaminateSettings, n_rows: int, n_bench: int, n_items: i
     # extrapolating both linearly by the larger factor is an upper bound
     print(f"  extrapolated to 1M rows x 20 x 5,000 (linear, upper bound): {new_s * max(rows_factor, bench_factor):.0f} s"
           f"  (rows factor {rows_factor:.1f}, items factor {bench_factor:.1f})")
-    del scale
 
 
 def main() -> None:

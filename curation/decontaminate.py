@@ -52,6 +52,7 @@ _TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
 _K = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial n-gram hash
 _CHUNK_ROWS = 200_000  # training rows tokenized at once (bounds memory at ~1 GB for long texts)
+_SAMPLE_ROWS = 200_000  # rows whose n-grams estimate corpus frequencies when there are more
 # LaTeX commands that only change layout; copies of a problem differ in them freely
 _LAYOUT = [
     "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
@@ -120,7 +121,7 @@ def _normalize(texts: pl.Series) -> pl.Series:
     s = s.str.to_lowercase()
     # figure code is drawing instructions, not the problem: two problems on one figure share all of it
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
-    s = s.str.replace_all(r"\\[dt]?frac\s*(\d)\s*(\d)", r"\frac{$1}{$2}")  # \frac12 is \frac{1}{2}
+    s = s.str.replace_all(r"\\[dt]?frac\s*([a-z0-9])\s*([a-z0-9])(?:\b|$)", r"\frac{$1}{$2}")  # \frac12, \frac mn
     for _ in range(2):  # 1,234,567 needs two passes (matches may not overlap)
         s = s.str.replace_all(r"(\d)(?:,|\{,\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
     return s
@@ -240,27 +241,59 @@ def _check_settings(s: DecontaminateSettings) -> None:
             raise ConfigError(f"decontaminate.{field} must be in [0, 1], got {v}")
 
 
+class _GramCounts:
+    """Count-min sketch (two rows of 2**24 counters) of the number of rows each n-gram hash occurs in:
+    every n-gram of the training rows gets a frequency in bounded memory (over-counts only)."""
+
+    BITS = 24
+
+    def __init__(self) -> None:
+        self.table = np.zeros((2, 1 << self.BITS), dtype=np.int64)
+
+    def _slots(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.uint64((1 << self.BITS) - 1)
+        return (h & mask).astype(np.int64), ((h >> np.uint64(32)) & mask).astype(np.int64)
+
+    def add(self, h: np.ndarray) -> None:
+        for row, slots in zip(self.table, self._slots(h)):
+            row += np.bincount(slots, minlength=row.size)
+
+    def get(self, h: np.ndarray) -> np.ndarray:
+        a, b = self._slots(h)
+        return np.minimum(self.table[0][a], self.table[1][b])
+
+
+@dataclass
+class Boilerplate:
+    """Which n-gram hashes are boilerplate, per kind: frequent in one benchmark (`bench`), or in the
+    training rows (count-min estimate x `scale` >= `limit`)."""
+
+    bench: dict[str, set[int]]
+    counts: dict[str, _GramCounts]
+    scale: float
+    limit: float
+
+    def mask(self, kind: str, h: np.ndarray) -> np.ndarray:
+        corpus = self.counts[kind].get(h) * self.scale >= self.limit
+        return corpus | np.isin(h, np.fromiter(self.bench[kind], dtype=np.uint64, count=len(self.bench[kind])))
+
+
 @dataclass
 class Candidates:
-    """Candidate (row, item) pairs per kind with their coverages, and each word's document frequency
-    over the training rows and benchmark items together (`word_df`, `docs`)."""
+    """Candidate (row, item) pairs per kind with their coverages, the boilerplate n-grams, and each
+    word's document frequency over the training rows and benchmark items together (`word_df`, `docs`)."""
 
     pairs: dict[str, pl.DataFrame]
-    common: dict[str, set[int]]  # boilerplate n-gram hashes per kind
+    boilerplate: Boilerplate
     word_df: dict[int, int]
     docs: int
 
 
 def _scored_pairs(
-    matched: pl.DataFrame, bg: pl.DataFrame, positions: np.ndarray, rows: int, settings: DecontaminateSettings, threshold: float
-) -> tuple[pl.DataFrame, set[int]]:
-    common_b = bg.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items).select("h")
-    corpus_limit = max(settings.corpus_common_rows, int(settings.corpus_common_share * rows))
-    common_c = matched.group_by("h").len().filter(pl.col("len") >= corpus_limit).select("h")
-    common = pl.concat([common_b, common_c]).unique()
+    matched: pl.DataFrame, bg: pl.DataFrame, row_size: np.ndarray, common: pl.DataFrame, threshold: float
+) -> pl.DataFrame:
     informative_b = bg.join(common, on="h", how="anti")
     item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
-    row_common = matched.join(common, on="h", how="semi").group_by("doc").len().rename({"len": "row_common"})
     pairs = (
         matched.join(common, on="h", how="anti")
         .join(informative_b.select("item", "h"), on="h")
@@ -268,21 +301,18 @@ def _scored_pairs(
         .len()
         .rename({"len": "shared"})
         .join(item_size, on="item")
-        .join(row_common, on="doc", how="left")
     )
-    row_size = pl.max_horizontal(pl.lit(1), pl.col("positions") - pl.col("row_common").fill_null(0))
-    scored = (
-        pairs.with_columns(pl.Series("positions", positions).gather(pairs["doc"]).alias("positions"))
+    return (
+        pairs.with_columns(pl.Series("row_size", row_size).gather(pairs["doc"]).alias("row_size"))
         .with_columns(
             (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
-            (pl.col("shared") / row_size).clip(upper_bound=1.0).alias("row_cover"),
+            (pl.col("shared") / pl.max_horizontal(pl.lit(1), pl.col("row_size"))).clip(upper_bound=1.0).alias("row_cover"),
         )
         .with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
         .filter(pl.col("score") >= threshold)
         .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover")
         .sort("row", "score", "item", descending=[False, True, False])
     )
-    return scored, set(common["h"].to_list())
 
 
 def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
@@ -290,44 +320,66 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
     template: numbers masked), with columns row, item, score, item_cover, row_cover.
 
     `bench_group` gives each benchmark item's benchmark (index), for the per-benchmark boilerplate count.
+    Training-corpus frequencies come from all rows when they fit in one chunk, else from a seeded
+    random sample of `_SAMPLE_ROWS` rows (scaled up): boilerplate is frequent, so a sample finds it.
     """
-    n = settings.ngram
+    n, total = settings.ngram, len(rows)
     bgr = _grams(bench_texts, n)
     group = pl.Series("group", bench_group, dtype=pl.Int64)
     kinds = {"problem": "exact", "template": "masked"} if settings.digit_masked else {"problem": "exact"}
     bench = {k: getattr(bgr, a).rename({"doc": "item"}) for k, a in kinds.items()}
     bench = {k: b.with_columns(group.gather(b["item"]).alias("group")) for k, b in bench.items()}
     bench_h = {k: b.select("h").unique() for k, b in bench.items()}
-    matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
-    positions_parts = []
-    df_parts = [bgr.word_df]
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        g = _grams(rows.slice(start, _CHUNK_ROWS), n)
+    bench_common = {
+        k: set(b.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items)["h"].to_list())
+        for k, b in bench.items()
+    }
+    counts = {k: _GramCounts() for k in kinds}
+    sampled = total > _CHUNK_ROWS
+    if sampled:  # first pass over a sample: the corpus frequencies every row's size depends on
+        idx = np.sort(np.random.default_rng(_SEED).choice(total, _SAMPLE_ROWS, replace=False))
+        g = _grams(rows.gather(idx), n)
         for k, attr in kinds.items():
-            matched[k].append(getattr(g, attr).join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
-        positions_parts.append(g.positions)
+            counts[k].add(getattr(g, attr)["h"].to_numpy())
+    boiler = Boilerplate(bench_common, counts, total / _SAMPLE_ROWS if sampled else 1.0,
+                         max(settings.corpus_common_rows, settings.corpus_common_share * total))
+    matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
+    sizes: dict[str, list[np.ndarray]] = {k: [] for k in kinds}
+    df_parts = [bgr.word_df]
+    for start in range(0, total, _CHUNK_ROWS):
+        chunk = rows.slice(start, _CHUNK_ROWS)
+        g = _grams(chunk, n)
+        for k, attr in kinds.items():
+            gt = getattr(g, attr)
+            if not sampled:
+                counts[k].add(gt["h"].to_numpy())
+            informative = ~boiler.mask(k, gt["h"].to_numpy())
+            sizes[k].append(np.bincount(gt["doc"].to_numpy()[informative], minlength=len(chunk)))
+            matched[k].append(gt.join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
         df_parts.append(g.word_df)
-    positions = np.concatenate(positions_parts) if positions_parts else np.zeros(0, dtype=np.int64)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
-    pairs, common = {}, {}
+    pairs = {}
     for k in kinds:
         m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
-        pairs[k], common[k] = _scored_pairs(m, bench[k], positions, len(rows), settings, thresholds[k])
+        bh = bench_h[k]["h"].to_numpy()
+        common = pl.DataFrame({"h": bh[boiler.mask(k, bh)]}, schema={"h": pl.UInt64})
+        row_size = np.concatenate(sizes[k]) if sizes[k] else np.zeros(0, dtype=np.int64)
+        pairs[k] = _scored_pairs(m, bench[k], row_size, common, thresholds[k])
     word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())
-    return Candidates(pairs, common, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), len(rows) + len(bench_texts))
+    return Candidates(pairs, boiler, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), total + len(bench_texts))
 
 
-def _informative_positions(toks: list[str], hashes: dict[str, int], common: set[int], n: int, masked: bool) -> list[bool]:
-    """Per token: inside at least one n-gram that is not boilerplate (a text shorter than n: all tokens)."""
+def _informative_positions(toks: list[str], hashes: dict[str, int], boiler: Boilerplate, kind: str, n: int) -> list[bool]:
+    """Per token: False inside any boilerplate n-gram (a text shorter than n: all True)."""
     if len(toks) < n:
         return [True] * len(toks)
-    seq = _mask(toks) if masked else toks
+    seq = _mask(toks) if kind == "template" else toks
     words = np.array([hashes[t] for t in seq], dtype=np.uint64)
     _, h = _ngram_hashes(words, np.array([len(seq)], dtype=np.int64), n)
-    keep = [False] * len(toks)
-    for start, g in enumerate(h.tolist()):
-        if g not in common:
-            keep[start : start + n] = [True] * n
+    keep = [True] * len(toks)
+    for start, common in enumerate(boiler.mask(kind, h).tolist()):
+        if common:
+            keep[start : start + n] = [False] * n
     return keep
 
 
@@ -365,13 +417,13 @@ def judge_pair(
     The better-covered side (the item when a row contains a copy of it, the row when the item carries
     extra text such as a reworded answer-format instruction) must be found in the other: its numbers
     (multiset, at least `min_number_agreement`; and at least `min_other_number_agreement` of the other
-    side's numbers in it: an item whose equation the row lacks is another problem), its rare words (at most `max_missing_rare_share`
-    missing) and its last `tail_tokens` tokens as one run, because the asked quantity sits at the end
-    ("find c" vs "find d" on one figure). Only tokens inside informative n-grams count (`*_info`):
-    boilerplate such as "what is m+n?" is neither required nor evidence. The other side must be
-    covered too (`min_other_cover`), so a row that adds conditions to a benchmark item, or a sentence
-    shared by two longer problems, does not count. Template matches (numbers masked) skip the number
-    check.
+    side's numbers in it), its rare words (at most `max_missing_rare_share` missing), and its last
+    `tail_tokens` tokens up to its last informative one as one run, because the asked quantity sits
+    at the end ("find c" vs "find d" on one figure). Only tokens inside informative
+    n-grams count (`*_info`): boilerplate such as "what is m+n?" is neither required nor evidence.
+    The other side must be covered too (`min_other_cover`), so a row that adds conditions to a
+    benchmark item, or a sentence shared by two longer problems, does not count. Template matches
+    (numbers masked) skip the number checks.
     """
     masked = kind == "template"
     a, b = (_mask(row_toks), _mask(item_toks)) if masked else (row_toks, item_toks)
@@ -387,7 +439,8 @@ def judge_pair(
     info = (item_info if item_side else row_info) or [True] * len(covered)
     kept = [t for t, k in zip(covered, info) if k]
     kept_raw = [t for t, k in zip(raw_covered, info) if k]
-    tail = kept[-settings.tail_tokens :] if settings.tail_tokens else []
+    last = max((i for i, k in enumerate(info) if k), default=len(covered) - 1)
+    tail = covered[max(0, last + 1 - settings.tail_tokens) : last + 1] if settings.tail_tokens else []
     if not _contains_run(other, tail):
         return Verdict(False, span, "asked part differs: " + " ".join(tail))
     if not masked:
@@ -427,8 +480,7 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
         vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts} | {"#"}), dtype=pl.Utf8)
         hashes = dict(zip(vocab.to_list(), _word_hash(vocab).to_list()))
         rare = {t for t, h in hashes.items() if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
-        common = cands.common[kind]
-        info = lambda toks: _informative_positions(toks, hashes, common, settings.ngram, kind == "template")  # noqa: E731
+        info = lambda toks: _informative_positions(toks, hashes, cands.boilerplate, kind, settings.ngram)  # noqa: E731
         row_info = {r: info(t) for r, t in row_toks.items()}
         item_info = {i: info(t) for i, t in item_toks.items()}
         best: dict[tuple[int, int], dict] = {}
@@ -468,8 +520,8 @@ def mark_contamination(
                 continue
             m = matches.filter((pl.col("benchmark") == name) & (pl.col("kind") == kind)).select("row", "item_id")
             cols.append(base.join(m, on="row", how="left", maintain_order="left")["item_id"].alias(column))
-    evidence = pl.Series("contamination", [[] for _ in range(df.height)], dtype=df.schema["contamination"])
-    hit_names = pl.Series("_hit", [[] for _ in range(df.height)], dtype=pl.List(pl.Utf8))
+    evidence = pl.select(pl.repeat(pl.lit([], dtype=df.schema["contamination"]), df.height)).to_series().alias("contamination")
+    hit_names = pl.select(pl.repeat(pl.lit([], dtype=pl.List(pl.Utf8)), df.height)).to_series().alias("_hit")
     if matches is not None and matches.height:
         order = {name: i for i, name in enumerate(benchmarks)}
         m = matches.with_columns(pl.col("benchmark").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
