@@ -150,7 +150,7 @@ def _light_edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
         ("latex_spacing", spaced),
         ("no_dollars", no_math),
         ("upper_case", text.upper()),
-        ("punctuation", re.sub(r"(?<!\d)[.,;:?!]|[.,;:?!](?!\d)", "", text)),  # not inside numbers
+        ("punctuation", re.sub(r"[.,;:?!](?=\s|$)", "", text)),  # sentence punctuation (not "(p,q)", "2.5")
         ("prefixed", "Solve the following problem carefully. " + text),
         ("suffixed", text + " Put your final answer within \\boxed{}."),
         ("newlines", text.replace(". ", ".\n\n")),

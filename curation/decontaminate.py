@@ -123,7 +123,7 @@ def _normalize(texts: pl.Series) -> pl.Series:
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
     s = s.str.replace_all(r"\\[dt]?frac\s*([a-z0-9])\s*([a-z0-9])(?:\b|$)", r"\frac{$1}{$2}")  # \frac12, \frac mn
     for _ in range(2):  # 1,234,567 needs two passes (matches may not overlap)
-        s = s.str.replace_all(r"(\d)(?:,|\{,\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
+        s = s.str.replace_all(r"(\d)(?:,|\{\s*,\s*\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
     return s
 
 
@@ -315,6 +315,35 @@ def _scored_pairs(
     )
 
 
+def _joined_tokens(texts: pl.Series) -> pl.Series:
+    """Each text's tokens joined by single spaces, with a space at both ends (for run search)."""
+    t = _token_table(texts).group_by("row", maintain_order=True).agg(pl.col("tok").str.join(" "))
+    out = pl.DataFrame({"row": np.arange(len(texts), dtype=np.int64)}).join(t, on="row", how="left", maintain_order="left")
+    return " " + out["tok"].fill_null("") + " "
+
+
+def _short_item_pairs(rows: pl.Series, bench_texts: pl.Series, n: int) -> pl.DataFrame:
+    """(row, item) pairs where a benchmark item shorter than n tokens (at least 2) occurs as a token
+    run inside the row: such items have no n-gram, so the n-gram join cannot see them."""
+    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64}
+    items = _joined_tokens(bench_texts)
+    lens = items.str.count_matches(" ") - 1
+    keep = ((lens >= 2) & (lens < n)).to_numpy()
+    if not keep.any() or len(rows) == 0:
+        return pl.DataFrame(schema=schema)
+    patterns = pl.DataFrame({"p": items.filter(pl.Series(keep)), "item": np.flatnonzero(keep).astype(np.int64)})
+    found = []
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        j = _joined_tokens(rows.slice(start, _CHUNK_ROWS))
+        hits = pl.DataFrame({"row": np.arange(start, start + len(j), dtype=np.int64),
+                             "p": j.str.extract_many(patterns["p"].unique().to_list(), overlapping=True)})
+        found.append(hits.explode("p").drop_nulls("p"))
+    out = pl.concat(found).join(patterns, on="p").select("row", "item")
+    return out.with_columns(pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(0.0).alias("row_cover")).unique(
+        ["row", "item"]
+    ).cast(schema)
+
+
 def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
     """Pairs (row, item) whose coverage score reaches the threshold, per kind (problem: exact tokens;
     template: numbers masked), with columns row, item, score, item_cover, row_cover.
@@ -359,12 +388,17 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         df_parts.append(g.word_df)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
     pairs = {}
+    short = _short_item_pairs(rows, bench_texts, n)
     for k in kinds:
         m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
         bh = bench_h[k]["h"].to_numpy()
         common = pl.DataFrame({"h": bh[boiler.mask(k, bh)]}, schema={"h": pl.UInt64})
         row_size = np.concatenate(sizes[k]) if sizes[k] else np.zeros(0, dtype=np.int64)
         pairs[k] = _scored_pairs(m, bench[k], row_size, common, thresholds[k])
+        if k == "problem" and short.height:
+            pairs[k] = pl.concat([pairs[k], short.join(pairs[k], on=["row", "item"], how="anti")]).sort(
+                "row", "score", "item", descending=[False, True, False]
+            )
     word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())
     return Candidates(pairs, boiler, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), total + len(bench_texts))
 
@@ -403,6 +437,16 @@ class Verdict:
     reason: str  # why not (empty for a match)
 
 
+def _clean_cover(a: list[str], b: list[str], info: list[bool], n: int) -> float:
+    """Share of `a`'s clean n-grams (no boilerplate token inside; n = min(n, len(a), len(b))) that `b`
+    also has. Unlike the join's coverage, n-grams that straddle boilerplate (an added instruction)
+    do not count against a side."""
+    k = max(1, min(n, len(a), len(b)))
+    theirs = {tuple(b[i : i + k]) for i in range(len(b) - k + 1)}
+    clean = [tuple(a[i : i + k]) for i in range(len(a) - k + 1) if all(info[i : i + k])]
+    return 1.0 if not clean else sum(g in theirs for g in clean) / len(clean)
+
+
 def _contains_run(seq: list[str], run: list[str]) -> bool:
     k = len(run)
     return k == 0 or any(seq[i : i + k] == run for i in range(len(seq) - k + 1))
@@ -431,6 +475,11 @@ def judge_pair(
     span = row_toks[m.a : m.a + m.size]
     if m.size < min(settings.min_span, len(a), len(b)):
         return Verdict(False, span, "span")
+    row_info = row_info or [True] * len(a)
+    item_info = item_info or [True] * len(b)
+    # recomputed on clean n-grams (n capped at the shorter length, so a short item inside a row with
+    # an instruction counts)
+    row_cover, item_cover = _clean_cover(a, b, row_info, settings.ngram), _clean_cover(b, a, item_info, settings.ngram)
     if min(item_cover, row_cover) < settings.min_other_cover:
         return Verdict(False, span, "other side not covered")
     item_side = item_cover >= row_cover
