@@ -251,16 +251,18 @@ def speed(settings: DecontaminateSettings, n_rows: int, n_bench: int, n_items: i
     for k in range(100):
         rows[k * (n_rows // 100)] = benches[f"b{k % n_bench}"]["question"][k]
     df = conform(pl.DataFrame({"question": rows, "id": [str(i) for i in range(n_rows)]}))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = mark_contamination(df, benchmarks=benches, settings=settings)
-    new_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    new_s, new_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     _old_join(df["question"], [b["question"] for b in benches.values()])
-    old_s = time.perf_counter() - t0
+    old_s, old_cpu = time.perf_counter() - t0, time.process_time() - c0
     flagged = int((out["contaminated_by"].list.len() > 0).sum())
-    print(f"  {n_rows:,} rows x {n_bench} benchmarks x {n_items:,} items: {new_s:.1f} s ({n_rows / new_s:,.0f} rows/s), "
-          f"{flagged} rows flagged (100 planted copies)")
-    print(f"  baseline (old 8-gram hash join, same run): {old_s:.1f} s  ratio new/old {new_s / old_s:.2f}")
+    print(f"  {n_rows:,} rows x {n_bench} benchmarks x {n_items:,} items: {new_s:.1f} s wall, {new_cpu:.1f} s CPU "
+          f"({n_rows / new_s:,.0f} rows/s wall), {flagged} rows flagged (100 planted copies)")
+    print(f"  baseline (old 8-gram hash join, same run): {old_s:.1f} s wall, {old_cpu:.1f} s CPU; "
+          f"ratio new/old {new_s / old_s:.2f} wall, {new_cpu / old_cpu:.2f} CPU")
+    print(f"  machine load while measuring (1-min load average on {os.cpu_count()} cores): {os.getloadavg()[0]:.1f}")
     rows_factor = 1_000_000 / n_rows
     bench_factor = (20 * 5000) / (n_bench * n_items)
     # cost = rows part (tokenize, hash, join: linear in rows) + benchmark part (linear in items);

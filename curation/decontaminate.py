@@ -1,36 +1,44 @@
-"""Decontamination: flag (and by default drop) training rows that are the same problem as a benchmark item.
+r"""Decontamination: flag (and by default drop) training rows that are the same problem as a benchmark item.
 
 `load_benchmarks(settings.benchmarks, base_dir=...)` reads each configured benchmark exactly like a
-source (`curation.ingest.ingest_source`: mapping, format, split, context field), and
-`mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings(...))` marks the rows.
+source (`curation.ingest.ingest_source`: mapping, format, split, context field; a curate Parquet is
+read as is), and `mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings())`
+marks the rows. Figures: benchmarks/quality/contamination/README.md and `benchmarks/decontaminate.py`.
 
-What counts as "the same problem" (benchmarks/quality/contamination/README.md has the measured figures):
-1. Both sides become token sequences: NFKC, lowercase, LaTeX layout commands (`\\left`, `\\displaystyle`,
-   `\\text`, ...) dropped, `\\dfrac`/`\\tfrac` → `frac`, thousands separators removed, numbers
-   normalised (`0.50` → `0.5`), then words and numbers as separate tokens (`\\frac12` → frac 1 2).
-2. Word n-grams (`ngram` tokens; a text shorter than that is one gram, its whole sequence) are
-   *informative* unless they are boilerplate: found in at least `benchmark_common_items` items of
-   one benchmark, or in at least max(`corpus_common_rows`, `corpus_common_share` x rows) rows of the
-   training frame ("where m and n are relatively prime positive integers. find m+n", "express your
-   answer as a common fraction").
-3. For every (row, benchmark item) sharing an informative n-gram: coverage of the item = shared / the
-   item's informative n-grams, coverage of the row = shared / the row's informative n-grams;
-   `score` = the larger. A hit needs `score >= min_score`, a longest common token span of at least
-   `min_span` tokens (or the whole shorter text), and the numbers to agree: at least
-   `min_number_agreement` of the numbers (multiset) of the better-covered side occur in the other.
-4. The same with numbers masked (`#`) gives the weaker template flag: same wording, other numbers
-   (`masked score >= template_min_score`). It does not drop unless `drop_templates`.
+What counts as "the same problem" (every threshold is a `DecontaminateSettings` field):
+1. Tokens: NFKC, lowercase, `[asy]` figure code dropped (two problems on one figure share all of
+   it), LaTeX layout commands dropped (`\left`, `\text`, `\displaystyle`, ...), `\dfrac` → `frac`,
+   `\frac12` → frac 1 2, thousands separators removed, numbers normalised (`0.50` → `0.5`); words
+   and numbers are separate tokens.
+2. Boilerplate: a token n-gram (`ngram`, default 5) is boilerplate when it occurs in at least
+   `benchmark_common_items` items of one benchmark, or in at least max(`corpus_common_rows`,
+   `corpus_common_share` x rows) training rows (counted for every n-gram with a count-min sketch;
+   above 200,000 rows on a seeded sample). "where m and n are relatively prime positive integers.
+   find m+n", "express your answer as a common fraction", an instruction many rows carry: none of
+   these count as evidence, and none is required.
+3. Candidates: (row, item) pairs sharing informative n-grams; coverage of the item = shared / the
+   item's informative n-grams, of the row likewise; `score` = the larger, at least `min_score`.
+   A benchmark item shorter than `ngram` tokens is found as a token run inside the row.
+4. Judged per pair: a longest common token span of at least `min_span` tokens (or the whole shorter
+   text); both sides covered on their clean n-grams (no boilerplate token inside) at least
+   `min_other_cover`; and the better-covered side found in the other: its numbers (multiset,
+   >= `min_number_agreement`), its rare words (at most `max_missing_rare_share` missing; a word in at
+   most max(`rare_word_rows`, `rare_word_share` x documents) rows and items is rare) and its last
+   `tail_tokens` tokens before trailing boilerplate as one run (the asked quantity sits at the end:
+   "find c" and "find d" on one figure are two problems).
+5. The same with numbers masked (`#`, n-grams of mostly numbers left out) gives the weaker template
+   flag: the item's wording with other numbers (`template_min_score` of the item covered). It does
+   not drop unless `drop_templates`; `digit_masked = false` turns it off.
 
 Output columns: `contam_<name>` (id of the matched item of benchmark `name`, null when none),
-`contam_template_<name>` (same for template matches, only rows without a hit on that benchmark),
+`contam_template_<name>` (template matches, only rows without a hit on that benchmark),
 `contaminated_by` (benchmark names with a hit appended, unique), `contamination` (evidence: one
-struct per (benchmark, kind) with `benchmark`, `item_id`, `kind` = problem | template, `score`,
+struct per benchmark and kind with `benchmark`, `item_id`, `kind` = problem | template, `score`,
 `span` = the longest common token span) and, with `drop_contaminated`, `drop_reason = "contaminated"`
 where null. The item id is the benchmark's own id (`source_id`), else curate's `id`, else its row.
 
-Vectorized: tokens via polars `str.extract_all` + `explode`, n-gram hashes via numpy (hashes are
-compared only within one process), candidate pairs via polars joins; only candidate pairs above the
-coverage threshold get the Python span/number check.
+Vectorized where it matters: tokens via polars, n-gram hashes via numpy (hashes are compared only
+within one process), candidates via polars joins; only candidate pairs get the Python checks.
 """
 
 from __future__ import annotations
@@ -242,21 +250,21 @@ def _check_settings(s: DecontaminateSettings) -> None:
 
 
 class _GramCounts:
-    """Count-min sketch (two rows of 2**24 counters) of the number of rows each n-gram hash occurs in:
-    every n-gram of the training rows gets a frequency in bounded memory (over-counts only)."""
+    """Count-min sketch (two rows of 2**bits counters) of the number of rows each n-gram hash occurs
+    in: every n-gram of the training rows gets a frequency in bounded memory (over-counts only)."""
 
-    BITS = 24
-
-    def __init__(self) -> None:
-        self.table = np.zeros((2, 1 << self.BITS), dtype=np.int64)
+    def __init__(self, rows: int) -> None:
+        # about 64 n-grams per row, 4 counters per n-gram; capped at 2 x 64 MB
+        self.bits = int(min(24, max(10, np.ceil(np.log2(max(rows, 1) * 256)))))
+        self.table = np.zeros((2, 1 << self.bits), dtype=np.int32)
 
     def _slots(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mask = np.uint64((1 << self.BITS) - 1)
+        mask = np.uint64((1 << self.bits) - 1)
         return (h & mask).astype(np.int64), ((h >> np.uint64(32)) & mask).astype(np.int64)
 
     def add(self, h: np.ndarray) -> None:
         for row, slots in zip(self.table, self._slots(h)):
-            row += np.bincount(slots, minlength=row.size)
+            row += np.bincount(slots, minlength=row.size).astype(np.int32)
 
     def get(self, h: np.ndarray) -> np.ndarray:
         a, b = self._slots(h)
@@ -363,7 +371,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         k: set(b.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items)["h"].to_list())
         for k, b in bench.items()
     }
-    counts = {k: _GramCounts() for k in kinds}
+    counts = {k: _GramCounts(min(total, _SAMPLE_ROWS)) for k in kinds}
     sampled = total > _CHUNK_ROWS
     if sampled:  # first pass over a sample: the corpus frequencies every row's size depends on
         idx = np.sort(np.random.default_rng(_SEED).choice(total, _SAMPLE_ROWS, replace=False))
