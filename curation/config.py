@@ -7,10 +7,11 @@ a default so a minimal config stays minimal.
 from __future__ import annotations
 
 import tomllib
+from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from curation.errors import ConfigError
 
@@ -30,6 +31,15 @@ class FieldMapping(_Section):
     subject: Optional[str] = None
     unit: Optional[str] = None
     context: Optional[str] = Field(None, description="Field prepended to the question (shared passage).")
+    image: Optional[str] = Field(None, description="Field naming an image that goes with the problem (file or link).")
+    answer_extraction: Optional[Literal["####", "boxed", "answer_is", "regex", "none"]] = Field(
+        None,
+        description="How to take the final answer out of an answer field that holds a worked solution: "
+        "'####' (text after the last '#### '), 'boxed' (last \\boxed{}), 'answer_is' ('The answer is X'), "
+        "'regex' (first group of answer_pattern), 'none' (take the field as it is). "
+        "Unset: '####' is recognised when the answer ends in '#### X'.",
+    )
+    answer_pattern: Optional[str] = Field(None, description="Regex with one group, for answer_extraction = 'regex'.")
 
 
 class SourceConfig(_Section):
@@ -42,7 +52,16 @@ class SourceConfig(_Section):
     mapping: FieldMapping = Field(default_factory=FieldMapping)
     answer_from_solution: bool = Field(True, description="Take the last \\boxed{} of the solution when no answer.")
     priority: int = Field(0, description="Higher wins when choosing a duplicate cluster's representative.")
-    kind: Literal["competition", "puzzle"] = "competition"
+    kind: Literal["competition", "puzzle", "code"] = Field(
+        "competition", description="code: programming problems (HumanEval, APPS/TACO, CodeContests, {input, output} lists)."
+    )
+    license: Optional[str] = Field(
+        None, description="The source's licence (a Hub licence id such as mit, cc-by-4.0); shown in the dataset card."
+    )
+    max_row_bytes: Optional[int] = Field(
+        4 << 20, gt=0,
+        description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
+    )
 
 
 class CleanSettings(_Section):
@@ -54,8 +73,15 @@ class CleanSettings(_Section):
     figure: bool = True
     multi_part: bool = True
     yes_no: bool = True
-    answer_leak: bool = True
+    answer_leak: bool = Field(
+        False, description="Off by default: on labelled real rows it was right in 1 of 22 hits (benchmarks/quality.py)."
+    )
     length: bool = True
+    strict_alarms: bool = Field(False, description="A sanity alarm (curation/alarms.py) stops the run instead of warning.")
+    alarm_share: float = Field(0.5, description="Alarm when one drop reason takes more than this share of a source.")
+    figure_code: Literal["keep", "drop"] = Field(
+        "keep", description="A problem whose figure is given as code ([asy], TikZ): keep it (has_figure_code) or drop it as figure."
+    )
     empty: bool = Field(True, description="Flag rows with no question text.")
 
 
@@ -68,7 +94,6 @@ class McqSettings(_Section):
     max_option_words: int = Field(6, description="An option with more prose words is a statement (not convertible).")
     text_answers: bool = Field(False, description="Convert items whose answer is a short text (a term, a name).")
     max_text_answer_words: int = Field(3, description="Longest text answer accepted when text_answers is on.")
-    approx_rel_tol: float = Field(0.005, description="Non-integer options this close (relative) look like approximations.")
     model_reasons: list[str] = Field(
         default_factory=lambda: ["stem_depends_on_options"],
         description="Not-convertible reasons the model may try to rewrite (model_mode).",
@@ -81,9 +106,9 @@ class DedupSettings(_Section):
     enabled: bool = True
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 16
-    rows: int = 8
-    threshold: float = 0.8
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.7
     seed: int = 1
     drop_duplicates: bool = True
     existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
@@ -91,7 +116,15 @@ class DedupSettings(_Section):
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )
     max_bucket: int = Field(
-        2000, description="LSH buckets larger than this emit star pairs (first member x others) instead of all pairs."
+        2000, description="LSH buckets larger than this are checked against one pivot only (one linking round)."
+    )
+    max_pivots: int = Field(
+        8, description="Linking rounds per LSH bucket: each round checks the members left against one new pivot."
+    )
+    require_same_problem: bool = Field(
+        True,
+        description="A near duplicate must be the same problem: numbers, math and content words agree "
+        "(otherwise a template variant, kept).",
     )
 
 
@@ -146,6 +179,17 @@ class ModelSettings(_Section):
     backoff_base: float = Field(0.5, description="Seconds; retry i sleeps uniform(0, min(backoff_max, base*2**i)).")
     backoff_max: float = Field(30.0, description="Cap of one backoff sleep, seconds.")
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        # caught here, not after a run of retries against a URL no HTTP client can reach
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL with a host (e.g. http://localhost:8000/v1)")
+        return value
+
 
 class DifficultySettings(_Section):
     enabled: bool = True
@@ -163,6 +207,53 @@ class DifficultySettings(_Section):
     sample_limit: Optional[int] = Field(None, description="Grade only the first N items (for demos).")
     label_medium_from: float = Field(1 / 3, description="difficulty_label: pass rate below this is 'hard'.")
     label_easy_from: float = Field(0.75, description="difficulty_label: pass rate from this on is 'easy'.")
+    max_unscored_share: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Fail the stage (exit non-zero) when more than this share of graded items is unscored.",
+    )
+    judge: Literal["rules", "rules+model"] = Field(
+        "rules", description="'rules+model': samples the rules leave unparseable are judged by judge_model (off by default)."
+    )
+    judge_model: Optional[ModelSettings] = Field(
+        None, description="Endpoint of the model judge (default: the sampling endpoint; the embedded model is no judge)."
+    )
+    judge_reasoning: bool = Field(False, description="The judge explains briefly before its YES/NO verdict.")
+
+
+class CodeSettings(_Section):
+    """Code problems: the sandbox, test validation and code difficulty (curation/code/, docs/code.md)."""
+
+    enabled: bool = True
+    unsafe_no_sandbox: bool = Field(
+        False, description="Run programs as plain subprocesses when bubblewrap is missing. Only on a machine you trust."
+    )
+    workers: Optional[int] = Field(None, description="Programs run at once (default: the number of cores).")
+    cache_url: Optional[str] = Field(None, description="SQLAlchemy URL of the result cache (default: next to output).")
+    python: str = Field("python3", description="Python interpreter inside the sandbox (from /usr).")
+    cxx: str = Field("g++", description="C++ compiler inside the sandbox.")
+    time_limit: float = Field(2.0, gt=0, description="CPU seconds per test when the source gives none.")
+    max_time_limit: float = Field(10.0, gt=0, description="Cap on a source's time limit.")
+    memory_limit_mb: int = Field(512, ge=64, description="Address space per program when the source gives none.")
+    max_memory_limit_mb: int = Field(2048, ge=64, description="Cap on a source's memory limit.")
+    processes: int = Field(64, ge=4, description="Processes/threads one program may have.")
+    output_bytes: int = Field(1 << 20, ge=1024, description="Largest output (stdout, stderr, any file) of a program.")
+    float_tolerance: Optional[float] = Field(None, description="Accept numbers within tol * max(1, |expected|).")
+    min_tests: int = Field(1, ge=0, description="Fewer test cases: too_few_tests.")
+    max_references: int = Field(3, ge=1, description="Reference solutions run per problem by validation.")
+    determinism_runs: int = Field(
+        2, ge=1, description="Extra runs of a reference that fails its tests: different output = nondeterministic_output."
+    )
+    drop_without_reference: bool = Field(False, description="Drop problems with no runnable reference (no_reference).")
+    # difficulty sampling (model endpoint, k, temperature, store and thresholds come from [difficulty])
+    system_prompt: str = "You are an expert programmer. Write correct, efficient code."
+    user_prompt: str = Field(
+        "{question}\n\nWrite a complete {language} solution. Put the final code in one fenced code block.",
+        description="Template with {question}, {language} and {starter}.",
+    )
+    function_prompt: str = Field(
+        "Complete this {language} function. Reply with the whole function in one fenced code block.\n\n{question}",
+        description="Template for function-completion problems (HumanEval style), same fields.",
+    )
 
 
 class PuzzleRequest(_Section):
@@ -193,7 +284,58 @@ class ExportSettings(_Section):
         "\n\nPut your final answer within \\boxed{}.", description="Appended to the question in the RL prompt."
     )
     rl_system_prompt: Optional[str] = Field(None, description="System message of the RL prompt (none by default).")
+    rl_code_instruction: str = Field(
+        "\n\nPut your final code in one fenced code block.", description="The {instruction} of code problems' RL prompts."
+    )
     card_review_limit: int = Field(50, description="Pending review items listed in the dataset card.")
+    prompt_template: str = Field(
+        "{question}{options}{instruction}",
+        description="RL prompt text. Placeholders: {question}, {options} (\"\\n\\nA) ...\" lines when the row has "
+        "options not already in the question), {instruction} (rl_instruction; rl_code_instruction for code problems; left empty when the "
+        "question already asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
+    )
+    val_fraction: float = Field(
+        0.05, ge=0.0, lt=1.0,
+        description="Share of kept rows written as the validation split (chosen by id hash: stable across re-exports).",
+    )
+    val_sources: list[str] = Field(
+        default_factory=list, description="Sources whose rows all go to the validation split (split by source)."
+    )
+    allow_empty: bool = Field(
+        False, description="Let an export with no kept rows replace a dataset that has some (CLI: --allow-empty)."
+    )
+    license: Optional[str] = Field(
+        None, description="Card licence (Hub id). Default: the sources' common `license`, else 'other' / 'unknown'."
+    )
+    language: list[str] = Field(default_factory=lambda: ["en"], description="Card `language` (ISO 639-1 codes).")
+    pretty_name: str = Field("Curated problem set", description="Card `pretty_name` and title.")
+    task_categories: list[str] = Field(
+        default_factory=lambda: ["text-generation", "question-answering"], description="Card `task_categories`."
+    )
+    source_datasets: list[str] = Field(
+        default_factory=list,
+        description="Card `source_datasets` (Hub ids); `hf://NAME` sources are added automatically.",
+    )
+    max_prompt_tokens: int = Field(
+        512, ge=1, description="The card counts RL prompts longer than this (approximate tokens; verl's default limit)."
+    )
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        import string
+
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"invalid template: {exc}") from None
+        unknown = sorted(set(fields) - {"question", "options", "instruction"})
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)}; "
+                             "use {question}, {options}, {instruction}")
+        if "question" not in fields:
+            raise ValueError("the template must contain {question}")
+        return value
 
 
 class PrefectSettings(_Section):
@@ -238,6 +380,7 @@ class PipelineConfig(_Section):
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     decontaminate: DecontaminateSettings = Field(default_factory=DecontaminateSettings)
     difficulty: DifficultySettings = Field(default_factory=DifficultySettings)
+    code: CodeSettings = Field(default_factory=CodeSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
@@ -282,8 +425,14 @@ def load_config(path: str | Path) -> PipelineConfig:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file not found: {path}")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a TOML config file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return config_from_dict(data, base_dir=path.parent, origin=str(path))

@@ -25,6 +25,10 @@ class ModelEndpointError(CurateError):
     """A model endpoint is misconfigured or unreachable."""
 
 
+class UnscoredError(CurateError):
+    """Too many graded items could not be scored (endpoint down or failing); samples received are kept."""
+
+
 class ReviewError(CurateError):
     """A review-queue operation was refused (lost lease, unknown item, bad decision)."""
 

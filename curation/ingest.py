@@ -47,7 +47,7 @@ from curation.choices import LETTERS, answer_index, parse_choice_value, split_in
 from curation.config import FieldMapping, SourceConfig
 from curation.errors import SourceError
 from curation.readers import RawTable, detect_format, read_raw
-from curation.text import last_boxed, normalize_text, parse_literal
+from curation.text import last_boxed, normalize_text, parse_literal, strip_trailing_boilerplate
 from schemas import conform, polars_schema
 
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64, "error": pl.Utf8, "raw": pl.Utf8}
@@ -55,13 +55,14 @@ QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64
 # Field names recognised when the mapping leaves a role unset (first match wins, case-insensitive).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "question": ("question", "problem", "prompt", "input", "query"),
-    "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target"),
-    "choices": ("choices", "options"),
+    "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
+    "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
     "id": ("id", "idx", "uid", "problem_id", "question_id"),
     "subject": ("subject", "type", "subfield", "domain", "category", "topic"),
     "unit": ("unit", "answer_unit", "units"),
-    "context": ("context", "passage"),
+    "context": ("context", "passage", "body"),
+    "image": ("image", "picture", "figure", "image_path", "img"),
 }
 ROLES = tuple(DEFAULT_FIELDS)
 
@@ -231,6 +232,14 @@ def resolve_mapping(df: pl.DataFrame, mapping: FieldMapping, *, source: str) -> 
         exprs[role] = pl.col(col) if col is not None else None
         if col is not None:
             used.add(col)
+    # an answer key in `label` when the answer field is empty in every row (AGIEval-style sets)
+    if mapping.answer is None and df.height:
+        label_col = _find_column(df, ("label",))
+        ans = exprs["answer"]
+        ans_empty = ans is None or df.select(ans.is_null().all()).item()
+        if label_col is not None and label_col not in used and ans_empty and df[label_col].null_count() < df.height:
+            exprs["answer"] = pl.col(label_col)
+            used.add(label_col)
     if exprs["question"] is None and df.height:
         raise SourceError(
             f"source {source!r}: no question field (looked for {', '.join(DEFAULT_FIELDS['question'])}); "
@@ -456,6 +465,9 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
             .otherwise(pl.col("q"))
         ).to_series()
     question = normalize_series(question_src)
+    tail = question.str.contains(r"(?:~\s*[\w.]+\s*~?|https?://\S+|www\.\S+)\s*$").fill_null(False)
+    if tail.any():
+        question = _patch(question, tail, strip_trailing_boilerplate, question)
 
     # solution: text, or a list of texts joined
     if sol is not None:
@@ -466,7 +478,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         listy_sol = sol.str.contains(r"^\s*\[\s*['\"]").fill_null(False)
         if listy_sol.any():
             sol = _patch(sol, listy_sol, _join_solution, sol)
-        solution = normalize_series(sol)
+        solution = normalize_series(sol).str.replace_all(_CALC_ANNOTATION, "")
     else:
         solution = pl.Series("solution", [None] * n, dtype=pl.Utf8)
 
@@ -482,6 +494,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
             .then(None)
             .otherwise(pl.col("a"))
         ).to_series()
+        answer, solution, notes = _extract_answers(answer, solution, notes, source)
         # real lists, and stringified lists of quoted strings (`"['2']"`); `[2, 3]` is an interval
         if isinstance(ans_raw.dtype, (pl.List, pl.Array)):
             listy = ans_raw.is_not_null()
@@ -679,6 +692,7 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
             "choices": choices,
             "solution": solution,
             "subject": subject if subject is not None else pl.Series([None] * n, dtype=pl.Utf8),
+            "image": _image_text(role("image")) if exprs["image"] is not None else pl.Series([None] * n, dtype=pl.Utf8),
             "raw_question": raw_question,
             "raw_answer": raw_answer,
             "metadata": metadata,
@@ -692,6 +706,71 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
     )
     out = out.with_columns(id=content_ids(out))
     return IngestResult(conform(out, extra="drop"), quarantine, n + quarantine.height)
+
+
+_CALC_ANNOTATION = r"<<[^<>\n]*>>"
+_HASH_ANSWER = r"(?s)####\s*([^\n]*?)\s*$"
+_ANSWER_IS = r"(?is)the\s+(?:final\s+)?answer\s+is\s*:?\s*\$?(.+?)\$?\s*\.?\s*$"
+
+
+def _extract_answers(answer: pl.Series, solution: pl.Series, notes: pl.Series, source: SourceConfig):
+    """Answer fields that hold a worked solution → the final answer; the worked text becomes the
+    solution where none is mapped (calculator annotations removed). Mode from
+    `mapping.answer_extraction`; unset: only the unambiguous GSM8K shape (ends in `#### X`)."""
+    mode = source.mapping.answer_extraction
+    if mode == "none":
+        return answer, solution, notes
+    frame = pl.DataFrame({"a": answer, "s": solution})
+    a = pl.col("a")
+    if mode in (None, "####"):
+        found = frame.select(
+            pl.when(a.str.contains(r"(?:^|\n)\s*####\s*\S[^\n]*\s*$")).then(a.str.extract(_HASH_ANSWER, 1))
+        ).to_series()
+        # "1,000" → "1000": the key is a number written with thousands separators
+        found = found.to_frame("f").select(
+            pl.when(pl.col("f").str.contains(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"))
+            .then(pl.col("f").str.replace_all(",", "", literal=True))
+            .otherwise(pl.col("f"))
+        ).to_series()
+        worked = frame.select(a.str.replace(r"(?s)\s*####[^\n]*\s*$", "")).to_series()
+        note = "answer extracted from a worked solution (####)"
+    elif mode == "boxed":
+        found = _last_boxed_series(answer)
+        worked = answer
+        note = "answer extracted from a worked solution (last \\boxed{})"
+    elif mode == "answer_is":
+        found = frame.select(a.str.extract(_ANSWER_IS, 1).str.strip_chars()).to_series()
+        worked = answer
+        note = "answer extracted from a worked solution (the answer is)"
+    else:  # regex
+        if not source.mapping.answer_pattern:
+            raise SourceError(f"source {source.name!r}: answer_extraction = 'regex' needs mapping.answer_pattern")
+        try:
+            found = frame.select(a.str.extract(source.mapping.answer_pattern, 1)).to_series()
+        except pl.exceptions.PolarsError as exc:
+            raise SourceError(f"source {source.name!r}: mapping.answer_pattern is not a valid regex: {exc}") from None
+        worked = answer
+        note = "answer extracted with answer_pattern"
+    hit = (found.is_not_null() & (found.str.strip_chars() != "")).fill_null(False)
+    if not hit.any():
+        return answer, solution, notes
+    idx = hit.arg_true()
+    worked_clean = worked.gather(idx).str.replace_all(_CALC_ANNOTATION, "")
+    sol_now = solution.gather(idx)
+    new_sol = pl.DataFrame({"s": sol_now, "w": worked_clean}).select(pl.coalesce("s", "w")).to_series()
+    return (
+        answer.scatter(idx, normalize_series(found.gather(idx))),
+        solution.scatter(idx, new_sol),
+        notes.scatter(idx, pl.repeat(note, len(idx), eager=True, dtype=pl.Utf8)),
+    )
+
+
+def _image_text(s: pl.Series) -> pl.Series:
+    """An image field as text: empty strings, false and empty lists are no image."""
+    t = _as_text(s)
+    return t.to_frame("t").select(
+        pl.when(pl.col("t").str.strip_chars().is_in(["", "false", "null", "[]", "None"]).not_()).then(pl.col("t"))
+    ).to_series()
 
 
 def _answer_idx(value, options: list[str]) -> int | None:
@@ -786,8 +865,23 @@ def ingest_source(source: SourceConfig, *, base_dir: Path = Path(".")) -> Ingest
         if not path.is_absolute():
             path = Path(base_dir) / path
     fmt = detect_format(path, source.format, source=name)
-    raw = read_raw(path, fmt, source=name, split=source.split)
+    # code problems (curation/code/readers.py): JSON files are read with json, keeping nested types
+    if source.kind == "code" and fmt in ("jsonl", "json"):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(None, source=name, path=path, fmt=fmt)
+    raw = read_raw(path, fmt, source=name, split=source.split, max_row_bytes=source.max_row_bytes)
+    if source.kind == "code" or (source.kind == "competition" and _is_code_table(raw.df.columns)):
+        from curation.code.ingest import build_code_problems
+
+        return build_code_problems(raw, source=name, path=path, fmt=fmt)
     return _build(raw, source, name)
+
+
+def _is_code_table(columns) -> bool:
+    from curation.code.readers import is_code_table
+
+    return is_code_table(columns)
 
 
 def ingest_sources(sources: list[SourceConfig], *, base_dir: Path = Path(".")) -> IngestResult:

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
+from curation.errors import ConfigError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset
 from curation.io import read_problems, sqlite_url, write_problems
 from schemas import conform
 
-STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "difficulty", "review")
+STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "code_tests", "difficulty", "review")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class PipelineReport:
     quarantined: int
     last_file: Path | None = None
     review_url: str | None = None
+    alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
 
     def as_dict(self) -> dict:
         return {
@@ -63,6 +65,7 @@ class PipelineReport:
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
             "destinations": self.destinations,
             "quarantined": self.quarantined,
+            "alarms": self.alarms,
             "stages": [s.as_dict() for s in self.stages],
         }
 
@@ -73,6 +76,8 @@ class Workspace:
     def __init__(self, cfg: PipelineConfig):
         self.cfg = cfg
         self.out = cfg.output_path
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
         self.work = self.out / "work"
 
     def stage_file(self, stage: str) -> Path:
@@ -98,6 +103,10 @@ class Workspace:
         if url and "://" not in url:
             url = str(self.cfg.resolve(url))  # a path in the config is relative to the config file
         return sqlite_url(url or self.out / "responses.sqlite")
+
+    @property
+    def code_cache_url(self) -> str:
+        return self.cfg.code.cache_url or f"sqlite:///{(self.out / 'code_results.sqlite').resolve()}"
 
     @property
     def dedup_index(self) -> Path | None:
@@ -143,14 +152,28 @@ def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.clean import flag_problems
 
-    return flag_problems(df, settings=ws.cfg.clean), None
+    from curation.alarms import check_alarms
+
+    # code problems have no answer to clean: the code_tests stage checks them
+    out = apply_to_subset(df, pl.col("kind") != "code", lambda part: flag_problems(part, settings=ws.cfg.clean))
+    from curation.alarms import strict_requested
+
+    alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.mcq import convert_multiple_choice
+    from curation.alarms import DataAlarmError, strict_requested
+    from curation.mcq import convert_multiple_choice, mcq_alarms
 
     model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
-    return convert_multiple_choice(df, settings=ws.cfg.mcq, model=model), None
+    out = apply_to_subset(
+        df, pl.col("kind") != "code", lambda part: convert_multiple_choice(part, settings=ws.cfg.mcq, model=model)
+    )
+    alarms = mcq_alarms(out)  # a source whose every multiple-choice row was refused for one reason
+    if alarms and strict_requested(ws.cfg.clean.strict_alarms):
+        raise DataAlarmError(alarms[0].message())
+    return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -181,12 +204,25 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
         evidence.update(found)
         return graded
 
-    out = apply_to_subset(df, pl.col("kind") != "puzzle", grade)
+    out = apply_to_subset(df, ~pl.col("kind").is_in(["puzzle", "code"]), grade)
+    if ws.cfg.code.enabled and (out["kind"] == "code").any():
+        from curation.code.difficulty import grade_code_difficulty
+
+        out = grade_code_difficulty(out, settings=ws.cfg.difficulty, code=ws.cfg.code, store_url=ws.responses_url,
+                                    cache_url=ws.code_cache_url)
     ws.evidence_file.write_text(json.dumps(evidence, ensure_ascii=False, default=str))
     note = None
     if not ws.cfg.difficulty.model.base_url:
         note = "embedded SmolLM2-135M: demonstrates the mechanics only; point difficulty.model.base_url at a real model"
     return out, note
+
+
+def step_code_tests(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    if not (df["kind"] == "code").any():
+        return df, "no code problems"
+    from curation.code.validate import validate_code_tests
+
+    return validate_code_tests(df, settings=ws.cfg.code, cache_url=ws.code_cache_url), None
 
 
 def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -208,6 +244,7 @@ STEPS: dict[str, Callable] = {
     "convert_mcq": step_convert_mcq,
     "dedup": step_dedup,
     "decontaminate": step_decontaminate,
+    "code_tests": step_code_tests,
     "difficulty": step_difficulty,
     "review": step_review,
 }
@@ -221,6 +258,7 @@ def stage_enabled(cfg: PipelineConfig, stage: str) -> bool:
         "convert_mcq": cfg.mcq,
         "dedup": cfg.dedup,
         "decontaminate": cfg.decontaminate,
+        "code_tests": cfg.code,
         "difficulty": cfg.difficulty,
         "review": cfg.review,
     }[stage]
@@ -261,7 +299,9 @@ def card_sections(df: pl.DataFrame) -> list[str]:
     from curation.dedup import dedup_card_section
     from curation.mcq import mcq_card_section
 
-    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df))
+    from curation.alarms import alarms_card_section
+
+    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df), alarms_card_section(df))
     return [text for text in sections if text]
 
 
@@ -271,6 +311,10 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     from curation.export import export_dataset
 
     df = read_problems(last_file)
+    from curation.alarms import check_alarms, strict_requested
+
+    # after every stage (a source can also lose its rows at MCQ or dedup); strict stops before export
+    alarms = check_alarms(df, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     outcomes = split_outcomes(df)
     quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
     result = export_dataset(
@@ -280,6 +324,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantine=quarantine,
         stage_counts=[c.as_dict() for c in counts],
         extra_card_sections=card_sections(df),
+        sources=ws.cfg.sources,
     )
     if ws.dedup_index is not None:
         from curation.dedup import update_index
@@ -299,6 +344,7 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
         quarantined=destinations["quarantined"],
         last_file=last_file,
         review_url=ws.review_url,
+        alarms=[a.message() for a in alarms],
     )
 
 

@@ -74,17 +74,21 @@ def _truncate(text: str) -> str:
     return text if len(text) <= RAW_LIMIT else text[:RAW_LIMIT] + "…"
 
 
-def read_raw(path: str | Path, fmt: str, *, source: str, split: str | None = None) -> RawTable:
+def read_raw(
+    path: str | Path, fmt: str, *, source: str, split: str | None = None, max_row_bytes: int | None = None
+) -> RawTable:
+    """Read one source. Rows larger than `max_row_bytes` (their text in the file) are quarantined
+    before they are parsed into the frame, so one huge line cannot blow up a later stage."""
     text = str(path)
     if fmt != "hf" and not Path(path).exists():
         raise SourceError(f"source {source!r}: input not found: {path}")
     try:
         if fmt == "jsonl":
-            return read_jsonl(Path(path))
+            return read_jsonl(Path(path), max_row_bytes=max_row_bytes)
         if fmt == "json":
             return read_json(Path(path), source=source)
         if fmt == "csv":
-            return read_csv(Path(path))
+            return read_csv(Path(path), max_row_bytes=max_row_bytes)
         if fmt == "parquet":
             df = pl.read_parquet(path)
             return RawTable(df, pl.int_range(0, df.height, eager=True), text)
@@ -92,6 +96,8 @@ def read_raw(path: str | Path, fmt: str, *, source: str, split: str | None = Non
             return read_hf(text, split=split, source=source)
     except SourceError:
         raise
+    except RecursionError:
+        raise SourceError(f"source {source!r}: cannot read {path}: JSON nested too deeply") from None
     except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, ValueError) as exc:
         raise SourceError(f"source {source!r}: cannot read {path}: {type(exc).__name__}: {exc}") from None
     raise SourceError(f"source {source!r}: unknown format {fmt!r}")
@@ -110,7 +116,34 @@ def _clean_jsonl_file(path: Path) -> bool:
             return not mm[:1].isspace() and _BLANK_LINE.search(mm) is None
 
 
-def read_jsonl(path: Path) -> RawTable:
+def _has_line_longer_than(path: Path, limit: int | None) -> bool:
+    """True when some line of the file has more than `limit` bytes (scanned in chunks, memory-mapped)."""
+    if limit is None or path.stat().st_size <= limit:
+        return False
+    import numpy as np
+
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        view = np.frombuffer(mm, dtype=np.uint8)
+        last = -1  # position of the previous newline
+        step = 1 << 26
+        try:
+            for start in range(0, len(view), step):
+                ends = np.flatnonzero(view[start : start + step] == 10) + start
+                if len(ends):
+                    if ends[0] - last - 1 > limit or (len(ends) > 1 and int(np.diff(ends).max()) - 1 > limit):
+                        return True
+                    last = int(ends[-1])
+                elif start + step - last - 1 > limit:
+                    return True
+            return len(view) - last - 1 > limit
+        finally:
+            del view
+
+
+def read_jsonl(path: Path, *, max_row_bytes: int | None = None) -> RawTable:
+    if _has_line_longer_than(path, max_row_bytes):
+        data = path.read_bytes()
+        return _read_jsonl_careful(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, path, max_row_bytes)
     if _clean_jsonl_file(path):  # fast path: polars reads the file itself
         try:
             df = pl.read_ndjson(path, infer_schema_length=_INFER_ROWS)
@@ -152,11 +185,19 @@ def _read_ndjson_bytes(body: bytes) -> pl.DataFrame:
         return pl.read_ndjson(io.BytesIO(body), infer_schema_length=None)
 
 
+def _oversized(number: int, size: int, limit: int, raw: bytes | str) -> dict:
+    head = raw[: RAW_LIMIT * 4]
+    head = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    return {"line": number, "error": f"row of {size:,} bytes exceeds max_row_bytes ({limit:,})", "raw": _truncate(head)}
+
+
 def _bad_line(number: int, line: bytes | str) -> dict:
     """The quarantine entry for one line, with json.loads' own error message."""
     raw = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
     try:
         obj = json.loads(line)
+    except RecursionError:
+        return {"line": number, "error": "malformed JSON: nested too deeply", "raw": _truncate(raw)}
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return {"line": number, "error": f"malformed JSON: {exc}", "raw": _truncate(raw)}
     if not isinstance(obj, dict):
@@ -164,7 +205,7 @@ def _bad_line(number: int, line: bytes | str) -> dict:
     return {"line": number, "error": "JSON object the fast reader rejects (e.g. NaN/Infinity)", "raw": _truncate(raw)}
 
 
-def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
+def _read_jsonl_careful(data: bytes, path: Path, max_row_bytes: int | None = None) -> RawTable:
     """Blank lines, malformed lines or lines that are not objects: find them vectorized (polars'
     `json_path_match` gives null for invalid JSON), quarantine them with their line numbers, and
     read the good lines with `read_ndjson`. Only the bad lines go through `json.loads` (for the
@@ -175,15 +216,23 @@ def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
     try:
         text = binary.cast(pl.Utf8)  # strict: invalid UTF-8 raises
     except Exception:  # noqa: BLE001
-        return _read_jsonl_per_line(data, path)
+        return _read_jsonl_per_line(data, path, max_row_bytes)
     lines = text.to_frame("l").with_row_index("n", offset=1)
     del text
+    huge = pl.col("l").str.len_bytes() > max_row_bytes if max_row_bytes is not None else pl.lit(False)
+    lines = lines.with_columns(huge=huge)
+    oversized = [
+        _oversized(int(n), len(line.encode()), max_row_bytes, line)
+        for n, line in lines.filter(pl.col("huge")).select("n", "l").iter_rows()
+    ]
+    lines = lines.with_columns(pl.when(pl.col("huge")).then(pl.lit("")).otherwise(pl.col("l")).alias("l"))
     lines = lines.with_columns(
-        blank=pl.col("l").str.contains(r"^[ \t\r\x0b\x0c]*$"),
+        blank=pl.col("l").str.contains(r"^[ \t\r\x0b\x0c]*$") & ~pl.col("huge"),
         obj=pl.col("l").str.contains(r"^[ \t\r\x0b\x0c]*\{") & pl.col("l").str.json_path_match("$").is_not_null(),
     )
-    bad_rows = lines.filter(~pl.col("blank") & ~pl.col("obj"))
+    bad_rows = lines.filter(~pl.col("blank") & ~pl.col("obj") & ~pl.col("huge"))
     bad = [_bad_line(int(n), line) for n, line in bad_rows.select("n", "l").iter_rows()]
+    bad = sorted(bad + oversized, key=lambda b: b["line"])
     good = lines.filter(pl.col("obj"))
     rows = good["n"].cast(pl.Int64)
     if good.height == 0:
@@ -199,7 +248,7 @@ def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
         for n, line in good.select("n", "l").iter_rows():
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 obj = None
             if isinstance(obj, dict):
                 records.append(obj)
@@ -212,7 +261,7 @@ def _read_jsonl_careful(data: bytes, path: Path) -> RawTable:
     return RawTable(df, rows, str(path), bad)
 
 
-def _read_jsonl_per_line(data: bytes, path: Path) -> RawTable:
+def _read_jsonl_per_line(data: bytes, path: Path, max_row_bytes: int | None = None) -> RawTable:
     """Slow, fully Python path for files that are not valid UTF-8 as a whole."""
     good_lines: list[bytes] = []
     good_rows: list[int] = []
@@ -221,9 +270,12 @@ def _read_jsonl_per_line(data: bytes, path: Path) -> RawTable:
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
+        if max_row_bytes is not None and len(line) > max_row_bytes:
+            bad.append(_oversized(number, len(line), max_row_bytes, line))
+            continue
         try:
             obj = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             bad.append(_bad_line(number, line))
             continue
         if not isinstance(obj, dict):
@@ -316,10 +368,15 @@ def read_json(path: Path, *, source: str) -> RawTable:
 # ------------------------------------------------------------------------------------------ CSV
 
 
-def read_csv(path: Path) -> RawTable:
+def read_csv(path: Path, *, max_row_bytes: int | None = None) -> RawTable:
     """CSV with a header. A pass with the csv module finds each record's first line (records may
-    span lines inside quotes) and rows with the wrong number of fields; polars then reads the rest."""
+    span lines inside quotes), rows with the wrong number of fields, rows over `max_row_bytes` and
+    records the csv module rejects; each is quarantined with its line and the reading goes on.
+    polars then reads the good rows."""
     text = path.read_text(encoding="utf-8-sig")
+    # the csv module refuses fields over 131,072 characters by default and would end the file
+    # there; size is policed per row by max_row_bytes instead
+    csv.field_size_limit(max(len(text), 1 << 17))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -329,19 +386,25 @@ def read_csv(path: Path) -> RawTable:
     rows: list[int] = []
     bad: list[dict] = []
     start = reader.line_num + 1
-    try:
-        for rec in reader:
-            if not rec or all(not c.strip() for c in rec):
-                start = reader.line_num + 1
-                continue
-            if len(rec) != len(header):
-                bad.append({"line": start, "error": f"expected {len(header)} fields, got {len(rec)}", "raw": _truncate(",".join(rec))})
-            else:
-                good.append(rec)
-                rows.append(start)
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append({"line": start, "error": f"malformed CSV: {exc}", "raw": ""})
             start = reader.line_num + 1
-    except csv.Error as exc:
-        bad.append({"line": start, "error": f"malformed CSV: {exc}", "raw": ""})
+            continue
+        if not rec or all(not c.strip() for c in rec):
+            pass
+        elif max_row_bytes is not None and (size := sum(len(c.encode()) for c in rec)) > max_row_bytes:
+            bad.append(_oversized(start, size, max_row_bytes, ",".join(rec)[: RAW_LIMIT * 4]))
+        elif len(rec) != len(header):
+            bad.append({"line": start, "error": f"expected {len(header)} fields, got {len(rec)}", "raw": _truncate(",".join(rec))})
+        else:
+            good.append(rec)
+            rows.append(start)
+        start = reader.line_num + 1
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)

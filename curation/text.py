@@ -98,3 +98,32 @@ def parse_literal(text: str):
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
+
+
+# Trailing forum boilerplate: AoPS-style signatures ("~ pi_is_3.14 ~ momeme", "-Failure.net") and bare
+# links on the last lines. Only whole trailing lines (or a trailing "~ name" run) are removed, and
+# only when text remains; the caller keeps the raw text.
+_SIGNATURE_LINE = re.compile(r"^\s*(?:[~\u2014-]\s*[A-Za-z][\w.]*(?:\s*[~,&]\s*[A-Za-z][\w.]*)*\s*~?|(?:https?://|www\.)\S+)\s*$")
+_SIGNATURE_TAIL = re.compile(r"\s+~\s*[A-Za-z][\w.]*(?:\s*~\s*[A-Za-z][\w.]*)*\s*~?\s*$")
+_LINK_TAIL = re.compile(r"\s+\(?(?:https?://|www\.)\S+\)?\s*$")
+_CALC_ANNOTATION = re.compile(r"<<[^<>\n]*>>")
+
+
+def strip_trailing_boilerplate(text: str | None) -> str | None:
+    """Text without trailing signatures and links (see above); unchanged when nothing would remain."""
+    if not text:
+        return text
+    lines = text.rstrip().split("\n")
+    while len(lines) > 1 and (_SIGNATURE_LINE.match(lines[-1]) or not lines[-1].strip()):
+        lines.pop()
+    out = "\n".join(lines)
+    for tail in (_SIGNATURE_TAIL, _LINK_TAIL):
+        cut = tail.sub("", out)
+        if cut.strip():
+            out = cut
+    return out.rstrip()
+
+
+def strip_calc_annotations(text: str | None) -> str | None:
+    """GSM8K-style calculator annotations `<<48/2=24>>` removed (the worked text keeps its result)."""
+    return text if not text or "<<" not in text else _CALC_ANNOTATION.sub("", text)

@@ -28,7 +28,8 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "convert_mcq": ("curation.mcq", "curation.choices"),
     "dedup": ("curation.dedup",),
     "decontaminate": ("curation.decontaminate",),
-    "difficulty": ("curation.difficulty", "curation.verifier"),
+    "code_tests": ("curation.code",),
+    "difficulty": ("curation.difficulty", "curation.verifier", "curation.code"),
     "review": ("curation.review",),
     "export": ("curation.export", "curation.drop"),
 }
@@ -105,8 +106,10 @@ def stage_sections(cfg: PipelineConfig, stage: str) -> str:
         }
     elif stage == "decontaminate":
         data = _dump(cfg.decontaminate)
+    elif stage == "code_tests":
+        data = _dump(cfg.code)
     elif stage == "difficulty":
-        data = _dump(cfg.difficulty)
+        data = {"difficulty": _dump(cfg.difficulty), "code": _dump(cfg.code)}
     elif stage == "review":
         data = _dump(cfg.review)
     elif stage == "export":

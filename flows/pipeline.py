@@ -161,6 +161,8 @@ def report_from_dict(data: dict[str, Any]) -> PipelineReport:
         kwargs["last_file"] = Path(data["last_file"])
     if "review_url" in optional and data.get("review_url"):
         kwargs["review_url"] = data["review_url"]
+    if "alarms" in optional:
+        kwargs["alarms"] = list(data.get("alarms") or [])
     return PipelineReport(**kwargs)
 
 

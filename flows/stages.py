@@ -37,6 +37,7 @@ FLOW_NAMES = {
     "convert_mcq": "curate-convert-mcq",
     "dedup": "curate-dedup",
     "decontaminate": "curate-decontaminate",
+    "code_tests": "curate-code-tests",
     "difficulty": "curate-difficulty",
     "review": "curate-review-sync",
 }
@@ -321,6 +322,12 @@ def decontaminate_flow(config_path: str, input_file: str | None = None, output_d
     return run_single_stage("decontaminate", config_path, input_file, output_dir)
 
 
+@flow(name=FLOW_NAMES["code_tests"])
+def code_tests_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
+    """Run code problems' reference solutions on their tests in the sandbox (results cached)."""
+    return run_single_stage("code_tests", config_path, input_file, output_dir)
+
+
 @flow(name=FLOW_NAMES["difficulty"])
 def difficulty_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
     """Grade difficulty by sampling a model (responses stored: a re-run repeats no request)."""
@@ -353,6 +360,7 @@ STAGE_FLOWS = {
     "convert_mcq": convert_mcq_flow,
     "dedup": dedup_flow,
     "decontaminate": decontaminate_flow,
+    "code_tests": code_tests_flow,
     "difficulty": difficulty_flow,
     "review": review_sync_flow,
     "export": export_flow,

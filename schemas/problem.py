@@ -19,9 +19,9 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.5"
 
-KINDS = ("competition", "puzzle")
+KINDS = ("competition", "puzzle", "code")
 ANSWER_TYPES = (
     "integer",
     "number",
@@ -79,7 +79,7 @@ class Problem(BaseModel):
     source_file: Optional[str] = Field(None, description="File or dataset the row came from.")
     source_row: Optional[int] = Field(None, description="1-based line (JSONL/CSV) or 0-based row index.")
     source_id: Optional[str] = Field(None, description="The id the source gave the row, if any.")
-    kind: Literal["competition", "puzzle"] = "competition"
+    kind: Literal["competition", "puzzle", "code"] = "competition"
 
     # content
     question: str
@@ -104,6 +104,8 @@ class Problem(BaseModel):
 
     # cleaning
     clean_flags: list[str] = Field(default_factory=list, description="Every cleaning reason that fired.")
+    has_figure_code: bool = Field(False, description="The question carries its figure as code ([asy], TikZ, chemfig).")
+    image: Optional[str] = Field(None, description="Image the source gives with the problem (file name or link), not in the text.")
 
     # deduplication and decontamination
     exact_dup_of: Optional[str] = None
@@ -126,6 +128,21 @@ class Problem(BaseModel):
     difficulty: list[DifficultyResult] = Field(default_factory=list)
     difficulty_label: Optional[str] = None
     level: Optional[int] = Field(None, description="Puzzle level or curriculum level.")
+
+    # code problems (kind = "code"; see curation/code/ and docs/code.md)
+    code_language: Optional[str] = Field(None, description="python | cpp: the language of the references and expected answers.")
+    code_tests: Optional[str] = Field(
+        None, description="JSON test spec: {style: stdio|call|assert, cases: [{input, output}], fn_name, test, entry_point}."
+    )
+    code_test_count: Optional[int] = Field(None, description="Test cases (assert style: assert statements).")
+    code_starter: Optional[str] = Field(None, description="Starter code / function signature given to the solver.")
+    code_references: Optional[list[str]] = Field(None, description="Reference solutions (complete programs).")
+    code_time_limit: Optional[float] = Field(None, description="Seconds of CPU per test, from the source.")
+    code_memory_limit: Optional[int] = Field(None, description="Megabytes, from the source.")
+    code_validation: Optional[str] = Field(
+        None, description="Test validation: passed | tests_inconsistent | too_few_tests | nondeterministic_output | no_reference | unsupported_language."
+    )
+    code_validation_detail: Optional[str] = Field(None, description="Why validation failed (first failing test).")
 
     # review
     review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | skipped.")

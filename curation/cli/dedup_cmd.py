@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard)."""
         import polars as pl
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.config import DedupSettings, load_config
         from curation.dedup import dedup_summary, mark_duplicates, source_priority_from_config
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             settings = DedupSettings.model_validate({**settings.model_dump(), **overrides})
         prio.update(_priorities(priority))
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         df = read_problems(input)
         stats: dict = {}
         out = mark_duplicates(df, settings=settings, source_priority=prio, index_dir=index, stats=stats)
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         no_digit_mask: bool = typer.Option(False, "--no-digit-mask", help="Do not look for template matches (other numbers)."),
     ) -> None:
         """Flag problems that are the same problem as a benchmark item (and template matches: other numbers)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.config import DecontaminateSettings, SourceConfig, load_config
         from curation.decontaminate import contamination_summary, load_benchmarks, mark_contamination
@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
         if no_digit_mask:
             overrides["digit_masked"] = False
         settings = DecontaminateSettings.model_validate({**settings.model_dump(), **overrides})
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         benches = load_benchmarks(sources, base_dir=base_dir)
         df = read_problems(input)
         out = mark_contamination(df, benchmarks=benches, settings=settings)

@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         easy_threshold: Optional[int] = typer.Option(None, "--easy-threshold", help="Drop as too easy when correct >= this (default k)."),
         dispute_share: Optional[float] = typer.Option(None, "--dispute-share", help="Majority share that disputes a reference (default 0.75)."),
         sample_limit: Optional[int] = typer.Option(None, "--sample-limit", help="Grade only the first N eligible items."),
+        max_unscored_share: Optional[float] = typer.Option(
+            None, "--max-unscored-share",
+            help="Fail (exit 2) when more than this share of graded items is unscored (default 0.2).",
+        ),
         store: Optional[str] = typer.Option(
             None, "--store",
             help="Response store: SQLAlchemy URL or SQLite file path. Default: the config's difficulty.store_url, "
@@ -47,7 +51,7 @@ def register(app: typer.Typer) -> None:
         evidence_path: Optional[Path] = typer.Option(
             None, "--evidence", help="Where to write the review evidence JSON {id: {...}} (default: OUT with .evidence.json)."
         ),
-        config: Optional[Path] = typer.Option(None, "--config", help="Pipeline TOML; its \\[difficulty] section is the base, flags override it."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Pipeline TOML; its [difficulty] section is the base, flags override it."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     ) -> None:
         """Grade difficulty by sampling a model k times per item; drop items it always solves.
@@ -60,7 +64,7 @@ def register(app: typer.Typer) -> None:
         import logging
         import time
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
         from rich.panel import Panel
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
@@ -71,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from curation.model.embedded import DEMO_WARNING
         from curation.io import read_problems, sqlite_url, write_problems
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         cfg = load_config(config) if config else None
         settings = cfg.difficulty if cfg else DifficultySettings()
         model_over = {
@@ -87,6 +91,7 @@ def register(app: typer.Typer) -> None:
             for key, value in {
                 "k": k, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens, "seed": seed,
                 "easy_threshold": easy_threshold, "dispute_share": dispute_share, "sample_limit": sample_limit,
+                "max_unscored_share": max_unscored_share,
             }.items()
             if value is not None
         }
@@ -178,8 +183,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         console.print(f"wrote {output} and {ev_path} in {elapsed:.1f}s", highlight=False)
         if not settings.model.base_url:
-            console.print(
-                "[bold red]reminder:[/] decisions above come from the embedded SmolLM2-135M demo model "
+            console.print(styled(
+                ("reminder:", "bold red"),
+                " decisions above come from the embedded SmolLM2-135M demo model "
                 "(mechanics only); use --base-url with a real model for real curation.",
-                highlight=False,
-            )
+            ))

@@ -116,7 +116,12 @@ def example_config() -> str:
         cls = field.annotation
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             continue
-        out.append("# " + _SECTION_NOTES.get(name, name).replace("\n", "\n# "))
+        note = _SECTION_NOTES.get(name, name)
+        if name == "clean":  # the rule list is documented once, in the rule registry
+            from curation.clean import rules_help
+
+            note += " Rules, first match is the drop reason:\n" + rules_help()
+        out.append("# " + note.replace("\n", "\n# "))
         out.append(f"[{name}]")
         out += _field_lines(cls)
         for sub_name, sub in cls.model_fields.items():
@@ -253,10 +258,12 @@ def register(app: typer.Typer) -> None:
         input: Path = typer.Argument(..., help="Problems: a curate Parquet file/folder or any ingestable file.", metavar="IN"),
         output: Path = typer.Argument(..., help="Parquet file to write (all rows, with clean_flags/drop_reason).", metavar="OUT"),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Pipeline TOML; its [clean] section is used."),
+        strict: bool = typer.Option(False, "--strict", help="A sanity alarm is an error (exit 2), not a warning."),
     ) -> None:
         """Flag unusable problems (empty, length, missing answer, proof, figure, multi-part, yes/no, leak)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
+        from curation.alarms import check_alarms
         from curation.clean import flag_problems
         from curation.config import CleanSettings, load_config
         from curation.io import read_problems, write_problems
@@ -266,11 +273,14 @@ def register(app: typer.Typer) -> None:
             progress.add_task(f"cleaning {input}", total=None)
             df = read_problems(input, quarantine_to=quarantine_path_for(output))
             df = flag_problems(df, settings=settings)
+            alarms = check_alarms(df, strict=strict or settings.strict_alarms, threshold=settings.alarm_share)
             write_problems(df, output)
+        for alarm in alarms:
+            typer.echo(f"warning: {alarm.message()}", err=True)
         dropped = df.filter(df["drop_reason"].is_not_null())
         typer.echo(f"{df.height} rows → {output}; {dropped.height} flagged")
         if dropped.height:
-            Console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
+            make_console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
 
     @app.command("export")
     def export(
@@ -281,6 +291,8 @@ def register(app: typer.Typer) -> None:
             None, "--quarantine", help="Quarantine JSONL to include (default: IN_STEM.quarantine.jsonl if present)."),
         shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard."),
         no_rl: bool = typer.Option(False, "--no-rl", help="Do not write the RL layout (rl/)."),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Let an export with no kept rows replace a dataset that has some."),
     ) -> None:
         """Split into kept / dropped / review and export the dataset atomically."""
         import polars as pl
@@ -297,6 +309,8 @@ def register(app: typer.Typer) -> None:
             updates["shard_rows"] = shard_rows
         if no_rl:
             updates["rl_layout"] = False
+        if allow_empty:
+            updates["allow_empty"] = True
         settings = settings.model_copy(update=updates)
         qpath = quarantine if quarantine is not None else quarantine_path_for(input)
         qdf = None
@@ -305,7 +319,8 @@ def register(app: typer.Typer) -> None:
             df = read_problems(input)
             if qpath.exists() and qpath.stat().st_size:
                 qdf = pl.read_ndjson(qpath, schema=QUARANTINE_SCHEMA)
-            result = export_dataset(split_outcomes(df), out_dir=out_dir, settings=settings, quarantine=qdf)
+            result = export_dataset(split_outcomes(df), out_dir=out_dir, settings=settings, quarantine=qdf,
+                                    sources=load_config(config).sources if config is not None else None)
         c = result.counts
         typer.echo(
             f"exported {result.dataset_dir}: kept {c['kept']}, dropped {c['dropped']}, "
@@ -318,7 +333,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     ) -> None:
         """Counts per source, destination, drop reason, answer type and kind (+ response store totals)."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console
 
         from curation.errors import SourceError
 
@@ -328,7 +343,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        console = Console()
+        console = make_console()
         console.print(_counts_table("rows per destination", data["destinations"]))
         for key, title in (("sources", "rows per source"), ("drop_reasons", "rows per drop reason"),
                            ("answer_types", "rows per answer type"), ("kinds", "rows per kind")):

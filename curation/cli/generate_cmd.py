@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         import os
         import time
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from curation.errors import SourceError
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if suffix not in (".parquet", ".jsonl"):
             raise SourceError(f"--out {out}: unsupported extension {out.suffix!r}; use .parquet or .jsonl")
         get_generator_class(name).level_config(level)  # clear error for an unknown name/level
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         started = time.perf_counter()
         with Progress(
             TextColumn(f"[bold]{name}[/] L{level}"),
@@ -81,7 +81,9 @@ def register(app: typer.Typer) -> None:
     def check_answer(
         file: Path = typer.Argument(..., help="Puzzle records: a .parquet or .jsonl written by `curate generate`."),
         record_id: str = typer.Argument(..., metavar="ID", help="Record id (content hash) or readable source_id, e.g. sudoku-9x9-L3-s12."),
-        answer: str = typer.Argument(..., help="The answer to check (Sudoku grid digits / maze moves; \\boxed{} optional)."),
+        answer: str = typer.Argument(..., help="The answer to check (Sudoku grid digits / maze moves; \\boxed{} optional). "
+                                               "Code items: the code, @FILE to read it from a file, or - for stdin."),
+        unsafe_no_sandbox: bool = typer.Option(False, "--unsafe-no-sandbox", help="Code items: run without bubblewrap (trusted machines only)."),
     ) -> None:
         """Verify ANSWER against record ID: prints PASS or FAIL with the reason. Exit 0 = pass, 1 = fail, 2 = error."""
         import json
@@ -101,7 +103,9 @@ def register(app: typer.Typer) -> None:
                         rec = json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise SourceError(f"{file}:{lineno}: malformed JSON ({exc})") from None
-                    if record_id in (rec.get("id"), rec.get("source_id")):
+                    # raw code sources name rows task_id / problem_id / name (curation/code/readers.py)
+                    keys = ("id", "source_id", "task_id", "problem_id", "name")
+                    if record_id in {str(rec[k]) for k in keys if isinstance(rec, dict) and rec.get(k) is not None}:
                         record = rec
                         break
         elif file.suffix.lower() == ".parquet":
@@ -118,6 +122,11 @@ def register(app: typer.Typer) -> None:
             raise SourceError(f"{file}: unsupported extension {file.suffix!r}; use .parquet or .jsonl")
         if record is None:
             raise SourceError(f"{file}: no record with id or source_id {record_id!r}")
+        if record.get("kind") == "code" or "kind" not in record:
+            from curation.cli.code_cmd import check_code_record
+
+            if check_code_record(record, answer, unsafe_no_sandbox=unsafe_no_sandbox):
+                return
         result = verify_record(record, answer)
         typer.echo(f"{'PASS' if result.ok else 'FAIL'}: {result.reason}")
         if not result.ok:

@@ -10,7 +10,7 @@ import os
 import sys
 
 import typer
-from rich.console import Console
+from curation.cli.console import console as make_console, styled
 
 from curation.cli import (
     difficulty_cmd,
@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts name config sections like [clean]: print them as written
 )
 
 for module in (
@@ -46,25 +47,39 @@ for module in (
 ):
     module.register(app)
 
-err_console = Console(stderr=True)
+err_console = make_console(stderr=True)
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the job, `kill`) unwinds like Ctrl-C: stores flush what they
+    received and runs are recorded as interrupted, instead of the process vanishing mid-write."""
+    import signal
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded use)
+        pass
 
 
 def main() -> None:
     """Run the CLI; a CurateError (or any unexpected error) becomes one line on stderr and exit 2."""
+    _interrupt_on_sigterm()
     try:
         app()
     except CurateError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(styled(("error:", "bold red"), f" {exc}"), soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err_console.print("[bold red]interrupted[/]")
+        err_console.print("interrupted", style="bold red")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: never a traceback unless asked for
         if os.environ.get("CURATE_DEBUG"):
             raise
         err_console.print(
-            f"[bold red]error:[/] {type(exc).__name__}: {exc} (set CURATE_DEBUG=1 for a traceback)",
-            highlight=False,
+            styled(("error:", "bold red"), f" {type(exc).__name__}: {exc} (set CURATE_DEBUG=1 for a traceback)"),
             soft_wrap=True,
         )
         sys.exit(2)

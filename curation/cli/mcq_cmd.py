@@ -33,12 +33,12 @@ def register(app: typer.Typer) -> None:
             None, "--config", "-c", help="Pipeline TOML; its mcq and difficulty.model sections give the defaults."),
     ) -> None:
         """Convert multiple-choice items to fill-in form; print counts by outcome and reason."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
         from rich.table import Table
 
         from curation.config import McqSettings, ModelSettings, load_config
         from curation.io import read_problems, write_problems
-        from curation.mcq import convert_multiple_choice, mcq_counts
+        from curation.mcq import convert_multiple_choice, mcq_alarms, mcq_counts
 
         if config is not None:
             cfg = load_config(config)
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         write_problems(out, output)
 
         counts = mcq_counts(out)
-        console = Console()
+        console = make_console()
         table = Table(title=f"convert-mcq: {df.height} rows → {output}")
         table.add_column("outcome")
         table.add_column("reason")
@@ -74,3 +74,5 @@ def register(app: typer.Typer) -> None:
                 table.add_row(status, reason, str(n))
         table.add_row("not multiple choice", "", str(counts["not_mcq"]))
         console.print(table)
+        for alarm in mcq_alarms(out):  # every multiple-choice row of a source refused for one reason: say so loudly
+            console.print(styled(("ALARM", "bold red"), " ", alarm.message()))

@@ -25,16 +25,16 @@ def register(app: typer.Typer) -> None:
         """List the configured Prefect schedules (prefect.schedules) with their next run times; no server needed."""
         from datetime import datetime, timezone
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
         from rich.table import Table
 
         from curation.config import load_config
         from curation.errors import ConfigError
 
         cfg = load_config(config)
-        console = Console()
+        console = make_console()
         if not cfg.prefect.schedules:
-            console.print("no \\[\\[prefect.schedules]] in the config (see docs/orchestration.md)", markup=True)
+            console.print("no [[prefect.schedules]] in the config (see docs/orchestration.md)")
             return
         try:  # cronsim comes with Prefect (via pydocket); Prefect's own schedule classes use it too
             from cronsim import CronSim, CronSimError
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
             target = s.watch if s.kind == "watch" else (", ".join(s.generators) if s.kind == "puzzles" else (s.config or str(config)))
             table.add_row(s.name, s.kind, s.cron, s.timezone, str(target), ", ".join(nxt))
         console.print(table)
-        console.print("serve them with [bold]curate serve[/] (needs PREFECT_API_URL; see docs/orchestration.md)")
+        console.print(styled("serve them with ", ("curate serve", "bold"), " (needs PREFECT_API_URL; see docs/orchestration.md)"))
 
     @app.command()
     def serve(
@@ -70,17 +70,18 @@ def register(app: typer.Typer) -> None:
         """Serve the configured schedules (nightly curation, weekly puzzles, ...) as Prefect deployments."""
         import os
 
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
 
         from curation.config import load_config
 
-        console = Console()
+        console = make_console()
         cfg = load_config(config)
         if not dry_run and not os.environ.get("PREFECT_API_URL"):
-            console.print(
-                "[bold yellow]note:[/] PREFECT_API_URL is not set: the schedules live in a temporary server "
-                "that stops with this process. Start one with `prefect server start` and export PREFECT_API_URL."
-            )
+            console.print(styled(
+                ("note:", "bold yellow"),
+                " PREFECT_API_URL is not set: the schedules live in a temporary server "
+                "that stops with this process. Start one with `prefect server start` and export PREFECT_API_URL.",
+            ))
         from flows.deployments import build_deployments, serve_schedules
 
         if dry_run:

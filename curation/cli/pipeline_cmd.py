@@ -34,24 +34,36 @@ def register(app: typer.Typer) -> None:
             None, help="Prefect task runner: thread, process or dask (overrides the config)."
         ),
         dask_address: Optional[str] = typer.Option(None, help="Address of an existing Dask scheduler."),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Let a run with no kept rows replace a dataset that has some."),
+        strict: bool = typer.Option(
+            False, "--strict", help="A sanity alarm (a source mis-read: most rows one drop reason, worked solutions as answers, "
+            "a question fragment) stops the run with exit 2 instead of a warning."
+        ),
     ) -> None:
         """Run every configured stage (ingest, clean, MCQ, dedup, decontaminate, difficulty, review) and export."""
-        from rich.console import Console
+        from curation.cli.console import console as make_console, styled
         from rich.table import Table
 
         from curation.config import load_config
         from curation.pipeline import run_pipeline
 
-        console = Console()
+        console = make_console()
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
+        if allow_empty:
+            cfg.export.allow_empty = True
+        if strict:
+            cfg.clean.strict_alarms = True
+            os.environ["CURATE_STRICT_ALARMS"] = "1"  # the Prefect engine reads the config file itself
         if cfg.difficulty.enabled and not cfg.difficulty.model.base_url:
-            console.print(
-                "[bold yellow]note:[/] difficulty uses the embedded SmolLM2-135M model. Its answers to competition "
-                "math are near-random: this run demonstrates the mechanics only. For real curation set "
-                "[bold]difficulty.model.base_url[/] to a real OpenAI-compatible endpoint."
-            )
+            console.print(styled(
+                ("note:", "bold yellow"),
+                " difficulty uses the embedded SmolLM2-135M model. Its answers to competition "
+                "math are near-random: this run demonstrates the mechanics only. For real curation set ",
+                ("difficulty.model.base_url", "bold"), " to a real OpenAI-compatible endpoint.",
+            ))
         use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
         if use_prefect:
             from flows.pipeline import run_with_prefect
@@ -69,11 +81,12 @@ def register(app: typer.Typer) -> None:
             def show(count) -> None:
                 dropped = sum(count.dropped.values())
                 flag = " (disabled)" if count.skipped else ""
-                console.print(
-                    f"[green]✓[/] {count.stage:<14} {count.rows:>8} rows  {dropped:>6} dropped  "
-                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s{flag}"
-                    + (f"  [dim]{count.note}[/]" if count.note else "")
-                )
+                console.print(styled(
+                    ("✓", "green"),
+                    f" {count.stage:<14} {count.rows:>8} rows  {dropped:>6} dropped  "
+                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s{flag}",
+                    ("  " + count.note if count.note else "", "dim"),
+                ))
 
             import time
 
@@ -90,11 +103,13 @@ def register(app: typer.Typer) -> None:
             )
             console.print(f"run report: {write_run_report(facts)}")
 
-        console.print("[bold]Where every input row went[/]")
+        console.print("Where every input row went", style="bold")
         table = Table()
         table.add_column("destination")
         table.add_column("rows", justify="right")
         for name, n in report.destinations.items():
             table.add_row(name, str(n))
         console.print(table)
-        console.print(f"dataset: [bold]{report.dataset_dir or report.out_dir}[/]")
+        console.print(styled("dataset: ", (str(report.dataset_dir or report.out_dir), "bold")))
+        for message in report.alarms:  # plain text: the message quotes source rows
+            typer.echo(f"warning: {message}", err=True)

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
+from curation.cli.console import console as make_console, styled
 from rich.table import Table
 
-console = Console()
+console = make_console()
 
 review_app = typer.Typer(
     name="review",
     help="Human review queue: list, claim, decide, export; `serve` opens the review page.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 DbOpt = Annotated[
@@ -57,10 +58,25 @@ def _settings(db: str | None, config: Path | None) -> tuple[str, int]:
     return db or str(Path("out") / "review.sqlite"), lease
 
 
-def _open(db: str | None, config: Path | None):
+def _open(db: str | None, config: Path | None, *, create: bool = False):
+    """The queue at --db / the config's database. Only `add` may create one: every other command
+    on a mistyped path says so instead of creating (and then showing) an empty queue."""
     from curation.review.queue import ReviewQueue
 
     url, lease = _settings(db, config)
+    if not create:
+        from sqlalchemy.engine import make_url
+
+        from curation.errors import ReviewError
+
+        try:
+            parsed = make_url(url) if "://" in url else None
+        except Exception:  # not a URL: ReviewQueue reports it
+            parsed = None
+        path = (parsed.database if parsed is not None and parsed.get_backend_name() == "sqlite" else
+                (url if parsed is None else None))
+        if path and path != ":memory:" and not Path(path).expanduser().exists():
+            raise ReviewError(f"no review queue at {path} (check --db; `curate run` or `curate review add` creates one)")
     return ReviewQueue(url, lease_seconds=lease)
 
 
@@ -89,9 +105,11 @@ def _print_item(item: Any, *, history: bool = False) -> None:
 
     s, ev = item.snapshot, item.evidence
     head = (
-        f"item {item.id} · problem {item.problem_id} · reason [bold]{item.reason}[/] · status [bold]{item.status}[/]"
-        + (f" · lease {item.lease_owner} until {_when(item.lease_expires)} UTC" if item.lease_owner else "")
+        f"item {item.id} · problem {item.problem_id} · reason ", (str(item.reason), "bold"),
+        " · status ", (str(item.status), "bold"),
+        f" · lease {item.lease_owner} until {_when(item.lease_expires)} UTC" if item.lease_owner else "",
     )
+    head = styled(*head)
     console.print(head, highlight=False)
     console.print(Panel(str(s.get("question") or ""), title="question (source)", expand=True), highlight=False)
     if s.get("choices"):
@@ -115,7 +133,8 @@ def _print_item(item: Any, *, history: bool = False) -> None:
     if rest:
         console.print_json(json.dumps(rest, default=str))
     if item.decision:
-        console.print(f"decision: [bold]{item.decision}[/] by {item.decided_by} at {_when(item.decided_at)} UTC; note: {item.note or '-'}")
+        console.print(styled("decision: ", (str(item.decision), "bold"),
+                             f" by {item.decided_by} at {_when(item.decided_at)} UTC; note: {item.note or '-'}"))
         if item.edited_question is not None or item.edited_answer is not None:
             console.print(f"edited question: {item.edited_question!r}\nedited answer: {item.edited_answer!r}", highlight=False)
     if history:
@@ -190,7 +209,7 @@ def claim_cmd(item_id: ItemArg, reviewer: ReviewerOpt = None, db: DbOpt = None, 
 def _decide(item_id: int, reviewer: str | None, decision: str, note: str | None, db: str | None, config: Path | None, **kw: Any) -> None:
     with _open(db, config) as queue:
         item = queue.decide(item_id, _reviewer(reviewer), decision, note=note, **kw)
-    console.print(f"item {item.id}: [bold]{decision}[/] by {_reviewer(reviewer)}")
+    console.print(styled(f"item {item.id}: ", (str(decision), "bold"), f" by {_reviewer(reviewer)}"))
 
 
 @review_app.command("accept")
@@ -351,7 +370,7 @@ def add_cmd(
         raise ReviewError(f"{file}: cannot read as a problem Parquet: {exc}") from None
     if reason:
         df = df.with_columns(pl.col("review_reason").fill_null(reason))
-    with _open(db, config) as queue:
+    with _open(db, config, create=True) as queue:
         n = queue_items(df, queue)
         open_n = queue.stats()["open"]
     console.print(f"queued {n} new items from {file} ({open_n} open in the queue)")

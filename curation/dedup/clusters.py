@@ -11,7 +11,10 @@ import polars as pl
 
 from curation.config import DedupSettings
 from curation.dedup import minhash as mh
-from curation.dedup.index import band_cols, check_settings, load_index
+from curation.dedup.content import number_keys
+from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
+from curation.dedup.lsh import link_near_duplicates
+from curation.dedup.normalize import shingle_text, stable_hashes
 from curation.dedup.nodes import prepare_nodes, rank_nodes
 from schemas import conform
 
@@ -34,30 +37,28 @@ class _Clock:
 
 
 def _conflicts(nodes: pl.DataFrame) -> set[int]:
-    """Components (by label) whose members carry different reference answers."""
+    """Components (by label) whose live members' reference answers differ by the verifier.
+
+    Only members not dropped by an earlier stage count (a row already dropped for a bad answer does
+    not make a conflict). Answers are compared with `curation.verifier.judge` against the best-ranked
+    member's answer: "1/2" and "0.5" agree, "4" and "5" do not; a pair the verifier cannot parse is a
+    conflict unless the normalized strings are equal.
+    """
     multi = (
-        nodes.filter(pl.col("_ans").is_not_null())
+        nodes.filter(pl.col("_ans").is_not_null() & ~pl.col("_dropped"))
         .group_by("_comp")
         .agg(pl.col("_ans").unique().alias("answers"), pl.col("_ans").sort_by("_rank").first().alias("ref"))
         .filter(pl.col("answers").list.len() > 1)
     )
     if multi.height == 0:
         return set()
-    try:
-        from curation.verifier import judge as _judge  # type: ignore[attr-defined]
-    except Exception:
-        try:
-            from curation.verifier.compare import judge as _judge
-        except Exception:
-            _judge = None
+    from curation.verifier import judge
+
     out: set[int] = set()
     for comp, answers, ref in multi.iter_rows():
-        if _judge is None:
-            out.add(comp)
-            continue
         try:
-            same = all(a == ref or _judge(ref, a).outcome == "equivalent" for a in answers)
-        except Exception:
+            same = all(a == ref or judge(ref, a).outcome == "equivalent" for a in answers)
+        except Exception:  # a verifier failure on untrusted text is a conflict for a human to settle
             same = False
         if not same:
             out.add(comp)
@@ -74,7 +75,7 @@ def engine(
     norm: Optional[pl.Series] = None,
     signatures: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
-    """`index_dir` may be a folder (loaded here) or an already loaded index frame (or None).
+    """`index_dir` may be a folder (loaded here) or an already loaded `LoadedIndex` (or None).
 
     `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`."""
     check_settings(settings)
@@ -87,7 +88,7 @@ def engine(
     clock = _Clock(stats)
     clock("prepare")
 
-    if isinstance(index_dir, pl.DataFrame):
+    if isinstance(index_dir, LoadedIndex):
         index = index_dir
     else:
         index = load_index(Path(index_dir), settings) if index_dir is not None else None
@@ -100,10 +101,15 @@ def engine(
     uniq = batch.filter(~empty).unique(subset="_norm", keep="first", maintain_order=True)
     uniq_rows = uniq["_node"].to_numpy()
     uniq_texts = uniq["_norm"]
+    uniq_shingled = shingle_text(uniq_texts)
     idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
     if index is not None and index.height:
-        exact_hit = index.with_row_index("_ipos").join(uniq.select("_norm").rename({"_norm": "norm"}), on="norm", how="semi")
-        idx_pos = exact_hit["_ipos"].to_numpy().astype(np.int64)
+        # identical texts: by 64-bit hash, confirmed on the few texts read back from disk
+        hashes = pl.DataFrame({"nhash": pl.Series(stable_hashes(uniq_texts.to_list()), dtype=pl.UInt64), "_norm": uniq_texts})
+        hit = index.frame.select("nhash").with_row_index("_ipos").join(hashes, on="nhash", how="inner")
+        if hit.height:
+            same = index.texts(hit["_ipos"].to_numpy()) == hit["_norm"]
+            idx_pos = hit.filter(same)["_ipos"].to_numpy().astype(np.int64)
     if near and len(uniq_texts):
         if signatures is not None:  # precomputed per row (e.g. in chunks on several workers by flows/)
             if signatures.shape != (n, settings.num_perm):
@@ -113,54 +119,59 @@ def engine(
             nonempty_b = np.ones(len(uniq_rows), dtype=bool)  # uniq excludes empty texts
         else:
             bands_b, nonempty_b = mh.band_hashes(
-                uniq_texts, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
+                uniq_shingled, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
                 bands=settings.bands, rows=settings.rows,
             )
         clock("signatures")
+        u = len(uniq_texts)
+        numkeys_b = number_keys(uniq_texts)
         if index is not None and index.height:
-            bands_e = index.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
-            matrix = np.vstack([bands_b, bands_e])
-            active = np.r_[nonempty_b, index["norm"].str.len_bytes().to_numpy() > 0]
-            query = np.r_[np.ones(len(uniq_texts), bool), np.zeros(index.height, bool)]
-            cand = mh.candidate_pairs(matrix, active=active, query=query, max_bucket=settings.max_bucket)
+            bands_e = index.frame.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
+            matrix = (bands_b, bands_e)  # stacked one band at a time, never as a whole
+            active = np.r_[nonempty_b, index.frame["nlen"].to_numpy() > 0]
+            query = np.r_[np.ones(u, bool), np.zeros(index.height, bool)]
+            group = np.r_[numkeys_b, index.frame["nums"].to_numpy().astype(np.uint64)]
+
+            def texts(pos: np.ndarray) -> pl.Series:  # batch texts, then indexed texts read from disk
+                pos = np.asarray(pos, dtype=np.int64)
+                out = pl.Series("_norm", [None] * len(pos), dtype=pl.Utf8)
+                mine = pos < u
+                if mine.any():
+                    out = out.scatter(np.flatnonzero(mine), uniq_texts.gather(pos[mine]))
+                if (~mine).any():
+                    out = out.scatter(np.flatnonzero(~mine), index.texts(pos[~mine] - u))
+                return out
         else:
-            cand = mh.candidate_pairs(bands_b, active=nonempty_b, max_bucket=settings.max_bucket)
-        clock("candidates")
+            matrix, active, query, group, texts = bands_b, nonempty_b, None, numkeys_b, uniq_texts
+        linked = link_near_duplicates(
+            matrix, texts, group=group if settings.require_same_problem else None, active=active, query=query,
+            shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
+            max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
+        )
+        near_pairs, near_sims = linked.pairs, linked.similarities
+        if index is not None and index.height and len(near_pairs):
+            idx_pos = np.unique(np.r_[idx_pos, near_pairs[near_pairs >= u] - u])
+        clock("link+verify")
         if stats is not None:
-            stats["candidates"] = len(cand)
-        if len(cand):
-            u = len(uniq_texts)
-            if index is not None and index.height:
-                cand_idx = np.unique(cand[cand >= u] - u)
-                idx_pos = np.unique(np.r_[idx_pos, cand_idx])
-                idx_texts = index["norm"].gather(cand_idx).to_list()
-                texts = pl.concat([uniq_texts, pl.Series("_norm", idx_texts, dtype=pl.Utf8)])
-                # map candidate ids into [0, u + len(cand_idx))
-                remap = cand.copy()
-                big = remap >= u
-                remap[big] = u + np.searchsorted(cand_idx, remap[big] - u)
-            else:
-                texts, remap = uniq_texts, cand
-            sim = mh.jaccard_pairs(texts, remap, shingle_size=settings.shingle_size)
-            keep = sim >= settings.threshold
-            near_pairs = cand[keep]
-            near_sims = sim[keep]
-            clock("verify")
-            if stats is not None:
-                stats["verified_pairs"] = int(keep.sum())
-                if stats.get("collect_pairs"):
-                    # verified near pairs as row ids of the first row of each normalized text (batch
-                    # rows) or index ids (existing rows), with their exact Jaccard
-                    names = uniq["id"].to_list()
-                    if index is not None and index.height:
-                        names = names + index["id"].to_list()
-                    stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs, sim[keep])]
+            stats["candidates"] = linked.checked
+            stats["verified_pairs"] = len(near_pairs)
+            stats["rejected_not_same_problem"] = len(linked.rejected_content)
+            stats["link_rounds"] = linked.rounds
+            stats["capped_members"] = linked.capped_members
+            if stats.get("collect_pairs"):
+                # verified near edges as row ids of the first row of each normalized text (batch
+                # rows) or index ids (existing rows), with their exact Jaccard
+                names = uniq["id"].to_list()
+                if index is not None and index.height:
+                    names = names + index.frame["id"].to_list()
+                stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs.tolist(), near_sims.tolist())]
+                stats["rejected_pairs"] = [(names[i], names[j]) for i, j in linked.rejected_content.tolist()]
 
     # --- nodes: batch rows, then involved existing rows
     n_nodes = n
     if len(idx_pos):
         idx_pos = np.unique(idx_pos)
-        ex = index[idx_pos]
+        ex = index.frame[idx_pos].with_columns(index.texts(idx_pos).alias("norm"))
         prio = source_priority or {}
         extra.append(
             ex.select(
@@ -224,7 +235,7 @@ def engine(
     sim[not_rep & same_text] = 1.0
     need = np.flatnonzero(not_rep & ~same_text)
     if len(need):
-        all_texts = nodes["_norm"]
+        all_texts = shingle_text(nodes["_norm"])
         lo, hi = np.minimum(need, rep_b[need]), np.maximum(need, rep_b[need])
         qk = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
         at = np.minimum(np.searchsorted(known_key, qk), max(len(known_key) - 1, 0))
@@ -250,11 +261,12 @@ def engine(
         pl.when(multi & ~is_rep).then(pl.col("_rep_id")).otherwise(None).alias("duplicate_of"),
         pl.when(multi & ~is_rep).then(pl.col("_sim")).otherwise(None).alias("dup_similarity"),
         (multi & pl.col("_conflict")).alias("conflicting_answers"),
-        pl.when(multi & ~is_rep)
+        # a conflicting cluster is settled by a reviewer as a whole: no member is dropped yet
+        pl.when(multi & ~is_rep & ~pl.col("_conflict"))
         .then(pl.when(exact_of.is_not_null()).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
         .otherwise(None)
         .alias("_dup_reason"),
-        (multi & is_rep & pl.col("_conflict")).alias("_review"),
+        (multi & pl.col("_conflict") & ~pl.col("_dropped")).alias("_review"),
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],

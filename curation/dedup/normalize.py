@@ -8,6 +8,8 @@ from __future__ import annotations
 import polars as pl
 
 NORMALIZATION_VERSION = 1
+#: characters of a text that near-duplicate detection reads (the exact-duplicate key reads all)
+MAX_SHINGLE_CHARS = 20_000
 
 _SPACING = r"\\[,;:! ]|~|\\q?quad\b"
 
@@ -62,3 +64,16 @@ def stable_hashes(values: list[str]) -> list[int]:
 
     return [xxhash.xxh3_64_intdigest(v.encode("utf-8")) for v in values]
 
+
+
+def shingle_text(norm: pl.Series) -> pl.Series:
+    """The text near-duplicate detection shingles: the normalized text without math delimiters and
+    braces, so `$936$` / `936` and `x^{2}` / `x^2` share their shingles, cut at `MAX_SHINGLE_CHARS`.
+    (The exact-duplicate key and the same-problem check keep the normalized text, where `$` marks
+    the math.)"""
+    e = norm.str.replace_all(r"[{}]", "").str.replace_all(r"\$", " ").str.replace_all(r"  +", " ")
+    # the normalization glued `$` to its neighbours (`is$n$?`): drop the spaces next to non-word
+    # characters again, so `is n?` (no delimiters) and `is$n$?` give the same text
+    e = e.str.replace_all(r" ([^\w ]) ?|([^\w ]) ", "${1}${2}").str.strip_chars(" ")
+    # a problem statement is never this long; a huge row (a pasted file) must not cost gigabytes
+    return e.str.slice(0, MAX_SHINGLE_CHARS)

@@ -8,6 +8,14 @@ from schemas import conform
 
 
 # ------------------------------------------------------------------------------- card + summary
+_IN_REVIEW = (
+    pl.col("conflicting_answers")
+    & pl.col("drop_reason").is_null()
+    & (pl.col("review_reason") == "conflicting_answers")
+    & (pl.col("review_status").is_null() | (pl.col("review_status") == "pending"))
+)
+
+
 def dedup_summary(df: pl.DataFrame) -> dict:
     """Counts for reports: clusters, duplicates by kind, conflicting clusters, template groups."""
     df = conform(df)
@@ -24,7 +32,13 @@ def dedup_summary(df: pl.DataFrame) -> dict:
         "exact_duplicates": int(dups["exact_dup_of"].is_not_null().sum()),
         "near_duplicates": int(dups["exact_dup_of"].is_null().sum()),
         "dropped_as_duplicate": int(df["drop_reason"].is_in(["exact_duplicate", "near_duplicate"]).sum()),
-        "conflicting_clusters": int(clustered.filter(pl.col("conflicting_answers"))["cluster_id"].n_unique()),
+        # exactly the conflicting clusters waiting in review (every member there with its answer)
+        "conflicting_clusters": int(clustered.filter(_IN_REVIEW)["cluster_id"].n_unique()),
+        "conflicting_clusters_settled": int(
+            clustered.filter(pl.col("conflicting_answers") & pl.col("review_status").is_in(["accepted", "edited", "rejected"]))[
+                "cluster_id"
+            ].n_unique()
+        ),
         "template_groups": int(df["template_group"].drop_nulls().n_unique()),
         "template_rows": int(df["template_group"].is_not_null().sum()),
     }
@@ -43,13 +57,17 @@ def dedup_card_section(df: pl.DataFrame) -> str:
     return (
         "## Deduplication\n\n"
         "Exact duplicates (normalized text), near duplicates (character 5-gram MinHash LSH, verified by exact "
-        "Jaccard), clustered by connected components; one representative kept per cluster.\n\n"
+        "Jaccard and the same-problem rule: numbers, math and content words agree), clustered by connected "
+        "components; one representative kept per cluster. Similar text with other numbers or another asked "
+        "quantity is a same-template group, kept.\n\n"
         f"- rows: {s['rows']}\n"
         f"- duplicate clusters: {s['clusters']} ({s['clustered_rows']} rows; mean size {s['mean_cluster_size']:.2f}, "
         f"max {s['max_cluster_size']})\n"
         f"- duplicates: {s['duplicates']} ({s['exact_duplicates']} exact, {s['near_duplicates']} near); "
         f"dropped as duplicate: {s['dropped_as_duplicate']}\n"
-        f"- clusters with conflicting answers: {s['conflicting_clusters']}\n"
+        f"- clusters with conflicting answers: {s['conflicting_clusters']} in review (every member with its answer)"
+        + (f"; {s['conflicting_clusters_settled']} settled by a reviewer" if s["conflicting_clusters_settled"] else "")
+        + "\n"
         f"- same-template groups (numbers differ): {s['template_groups']} ({s['template_rows']} rows)\n"
         + hist
     )

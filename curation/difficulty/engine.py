@@ -24,6 +24,7 @@ import asyncio
 import concurrent.futures
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,7 +34,7 @@ from curation.model.client import SamplingClient, SamplingParams, redact_url, re
 from curation.model.embedded import DEMO_WARNING, EMBEDDED_MODEL, EmbeddedServer, embedded_layout
 from curation.difficulty.scoring import ItemScore, score_item
 from curation.model.store import ResponseStore, key_from_prompt_hash, prompt_hash
-from curation.errors import ConfigError
+from curation.errors import ConfigError, ModelEndpointError, UnscoredError
 
 log = logging.getLogger("curation.difficulty")
 
@@ -213,9 +214,13 @@ async def grade_difficulty_async(
             async def handle(p: _Prompt) -> None:
                 nonlocal done
                 missing = [j for j, t in enumerate(p.texts) if t is None]
-                rows = []
-                for s in await client.sample(p.messages, missing):
-                    if s.ok:
+
+                def persist(samples) -> None:
+                    # queued for the store the moment a response arrives (not when all k are in);
+                    # the writer commits whatever has accumulated, so a kill loses at most the
+                    # commit in progress
+                    rows = []
+                    for s in samples:
                         p.texts[s.index] = s.text
                         rows.append({
                             "key": keys[(p.phash, s.index)], "model": model, "prompt_hash": p.phash,
@@ -223,9 +228,11 @@ async def grade_difficulty_async(
                             "finish_reason": s.finish_reason, "latency_ms": s.latency_ms,
                             "request_n": s.request_n, "request_id": s.request_id, "run_id": run_id,
                         })
-                    else:
+                    store.put_samples(rows)
+
+                for s in await client.sample(p.messages, missing, on_received=persist):
+                    if not s.ok:
                         p.error = s.error
-                store.put_samples(rows)  # one queue item per prompt
                 done += 1
                 if progress is not None:
                     st = client.stats
@@ -237,11 +244,22 @@ async def grade_difficulty_async(
                 for p in pending:  # shared iterator: each prompt is taken by exactly one worker
                     await handle(p)
 
-            workers = max(1, min(len(todo), concurrency + 4))
+            # pre-flight: the first prompt goes alone (its samples count, no call is wasted); an
+            # endpoint that nobody answers stops the stage here, with one line, not after every
+            # item has run through its retries and come back unscored
+            first = next(pending)
+            await handle(first)
+            st = client.stats
+            if st.ok == 0 and st.errors and set(st.errors) <= {"connection"}:
+                raise ModelEndpointError(
+                    f"difficulty: no connection to {endpoint} ({first.error}); "
+                    "is the server up and model.base_url right?"
+                )
+            workers = max(1, min(len(todo) - 1, concurrency + 4))
             await asyncio.gather(*(worker() for _ in range(workers)))
         status = "done"
-    except asyncio.CancelledError:
-        status = "cancelled"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"
         raise
     finally:
         if client is not None:
@@ -278,6 +296,12 @@ async def grade_difficulty_async(
 
     verifier = Verifier(timeout=1.0)
     answers = df["answer"].to_list()
+    if settings.judge == "rules+model":  # the optional model judge: only pairs the rules leave undecided
+        from curation.verifier.judge_model import judge_config_from_settings, verifier_with_model_judge
+
+        verifier = verifier_with_model_judge(
+            verifier, [(questions[i], answers[i], t) for i in eligible for t in prompts[row_prompt[i]].texts],
+            judge_config_from_settings(settings), store_url=store_url)
     scores: dict[int, ItemScore] = {}
     for i in eligible:
         p = prompts[row_prompt[i]]
@@ -292,7 +316,30 @@ async def grade_difficulty_async(
     log.info("difficulty: %d graded: %d too easy, %d for review, %d unscored", len(scores), n_easy, n_disp, n_uns)
     if embedded and scores:
         log.warning("difficulty decisions above come from the embedded demo model: mechanics only")
+    check_unscored_share(scores, prompts, row_prompt, settings.max_unscored_share)
     return out, evidence
+
+
+def check_unscored_share(scores: dict[int, ItemScore], prompts: dict[str, _Prompt], row_prompt: dict[int, str],
+                         max_share: float) -> None:
+    """Raise UnscoredError when more than `max_share` of the graded items came back unscored.
+
+    A dead or failing endpoint must not look like a successful run whose every item is merely
+    `unscored`; the samples that did arrive are already in the store, so a rerun resumes.
+    """
+    if not scores:
+        return
+    unscored = [i for i, s in scores.items() if s.result["status"] == "unscored"]
+    share = len(unscored) / len(scores)
+    if share <= max_share:
+        return
+    errors = Counter(prompts[row_prompt[i]].error or "no usable sample" for i in unscored)
+    cause, count = errors.most_common(1)[0]
+    raise UnscoredError(
+        f"difficulty: {len(unscored)} of {len(scores)} graded items are unscored ({share:.0%} > "
+        f"max_unscored_share {max_share:g}); most common cause ({count}): {cause}. "
+        "Samples received are stored; rerun to resume"
+    )
 
 
 def apply_scores(df: pl.DataFrame, scores: dict[int, ItemScore], schema) -> tuple[pl.DataFrame, dict[str, dict]]:

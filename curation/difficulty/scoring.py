@@ -150,7 +150,7 @@ def score_item(
             model, k=n, correct=0, pass_rate=None, unparseable=unparseable,
             majority_answer=majority_answer, majority_share=majority_share,
         )
-        evidence = _evidence("unparseable_reference", model, reference, result, answers, extracted, verdicts)
+        evidence = _evidence("unparseable_reference", model, reference, result, answers, extracted, verdicts, texts)
         return ItemScore(result=result, review_reason="unparseable_reference", evidence=evidence, answers=answers)
 
     pass_rate = correct / n if n else None
@@ -171,13 +171,19 @@ def score_item(
         and verifier.judge(reference, majority_answer).outcome == "different"
     ):
         review_reason = "disputed_reference"
-        evidence = _evidence(review_reason, model, reference, result, answers, extracted, verdicts)
+        evidence = _evidence(review_reason, model, reference, result, answers, extracted, verdicts, texts)
     return ItemScore(result=result, label=label, too_easy=too_easy, review_reason=review_reason,
                      evidence=evidence, answers=answers)
 
 
-def _evidence(reason, model, reference, result, answers, extracted, verdicts) -> dict[str, Any]:
-    """What a reviewer needs to judge a dispute: the reference, the model's answers and counts."""
+# a reviewer reads a few responses, not all k; each is cut so a queue item stays small
+EVIDENCE_RESPONSES = 8
+EVIDENCE_RESPONSE_CHARS = 6000
+
+
+def _evidence(reason, model, reference, result, answers, extracted, verdicts, texts=()) -> dict[str, Any]:
+    """What a reviewer needs to judge a dispute: the reference, the model's answers and counts,
+    and the first few responses themselves (the page highlights the extracted answer in each)."""
     return {
         "reason": reason,
         "model": model,
@@ -190,4 +196,8 @@ def _evidence(reason, model, reference, result, answers, extracted, verdicts) ->
         "unparseable": result["unparseable"],
         "answers": answers,
         "samples": [{"answer": a, "verdict": v} for a, v in zip(extracted, verdicts)],
+        "responses": [
+            None if t is None else (t if len(t) <= EVIDENCE_RESPONSE_CHARS else t[-EVIDENCE_RESPONSE_CHARS:])
+            for t in list(texts)[:EVIDENCE_RESPONSES]
+        ],
     }

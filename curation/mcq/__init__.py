@@ -6,10 +6,10 @@
 - `model`: optional model mode (an LLM rewrites stems the rules refuse); imported only when used.
 """
 
-from curation.mcq.convert import convert_item, convert_multiple_choice, mcq_card_section, mcq_counts
+from curation.mcq.convert import convert_item, convert_multiple_choice, mcq_alarms, mcq_card_section, mcq_counts
 from curation.mcq.outcome import CONVERTED, NOT_CONVERTIBLE, REASONS, REVIEW, RULES, Conversion
 
 __all__ = [
     "CONVERTED", "NOT_CONVERTIBLE", "REASONS", "REVIEW", "RULES", "Conversion",
-    "convert_item", "convert_multiple_choice", "mcq_card_section", "mcq_counts",
+    "convert_item", "convert_multiple_choice", "mcq_alarms", "mcq_card_section", "mcq_counts",
 ]

@@ -24,7 +24,7 @@ import polars as pl
 
 from curation.mcq import rules as R
 from curation.mcq.outcome import CONVERTED, NOT_CONVERTIBLE, REASONS, REVIEW, RULES, Conversion, answer_type_of, not_converted
-from curation.choices import LETTERS, answer_index, parse_choice_value, split_inline_choices, strip_label
+from curation.choices import LETTERS, answer_index, multi_select_letters, parse_choice_value, split_inline_choices, strip_label
 from curation.config import McqSettings, ModelSettings
 
 _TRUE_FALSE = {"true", "false", "yes", "no", "correct", "incorrect", "right", "wrong", "对", "错", "是", "否"}
@@ -109,6 +109,8 @@ def convert_item(
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return not_converted("no_answer", **base) if assume else Conversion(status=None)
     idx = answer_index(answer, options)
+    if idx is None and multi_select_letters(answer, len(options)) is not None:
+        return not_converted("multi_select", **base)
     if idx is None:
         letter_like = isinstance(answer, str) and bool(_LETTER_ONLY.match(unicodedata.normalize("NFKC", answer)))
         if assume or letter_like:
@@ -123,18 +125,19 @@ def convert_item(
         return not_converted("answer_is_meta_option", **base)
 
     problem = R.stem_problem(stem)
-    if problem is not None:
+    if problem is not None and problem != "bare_blank":
         return not_converted(problem, **base)
 
     cleaned = [R.clean_option(o) for o in options]
     keys = [(_norm_option(v), (u or "").lower()) for v, u in cleaned]
     nums = [R.numeric_value(v) for v, _ in cleaned]
-    seen: set = set()
-    for i, (key, num) in enumerate(zip(keys, nums)):
-        k = ("n", round(num, 12), key[1]) if num is not None else ("t", key)
-        if k in seen and not R.is_meta_option(options[i]):
-            return not_converted("duplicate_options", **base)
-        seen.add(k)
+    # Two options with one value are harmless (the answer is still that value), unless the other one
+    # writes the correct value in another form (8/18 next to 4/9): then the item asks for a form.
+    if nums[idx] is not None:
+        for i, (key, num) in enumerate(zip(keys, nums)):
+            if i != idx and num is not None and round(num, 12) == round(nums[idx], 12) and key[1] == keys[idx][1] \
+                    and key[0] != keys[idx][0] and not R.is_meta_option(options[i]):
+                return not_converted("duplicate_options", **base)
 
     max_words = settings.max_option_words
     statements = [R.is_statement(o, max_words=max_words) for o in options if not R.is_meta_option(o)]
@@ -157,10 +160,15 @@ def convert_item(
             return not_converted("options_are_statements", **base)
         if not settings.text_answers:
             return not_converted("text_answer", **base)
+    if problem is not None:  # a bare blank, named after the statement and text checks (they say more)
+        return not_converted(problem, **base)
     if R.is_unevaluated_arithmetic(value):
         return not_converted("stem_depends_on_options", **base)
-    if value in LETTERS[: len(options)] or R.looks_malformed(value) or not _verifiable(value):
+    if value in LETTERS[: len(options)] or R.looks_malformed(value) or R.is_quantity_name(value) \
+            or R.is_clock_time(value, stem) or R.asks_for_a_form(stem) or not _verifiable(value):
         return not_converted("answer_not_verifiable", **base)
+    if R.open_which(stem, value):
+        return not_converted("stem_depends_on_options", **base)
 
     text, rule = R.rewrite_stem(stem)
     rule = "options_removed" + (f"+{rule}" if rule else "")
@@ -169,13 +177,21 @@ def convert_item(
         text, rule = hinted, rule + "+unit_hint"
     kind = answer_type_of(value)
     proposal = {"question": text, "answer": value, "answer_unit": unit, "answer_type": kind}
+    if R.asked_unit_conflict(stem, unit):
+        return not_converted("mixed_units", proposal=proposal, **base)
     units = {R.unit_key(u) for (v, u), o in zip(cleaned, options) if not R.is_meta_option(o)}
     if len(units) > 1:
-        return not_converted("mixed_units", proposal=proposal, **base)
+        # "600 meters" among "700 kilometers": the answer keeps its unit and the question names it
+        hinted = R.unit_hint(text, unit, force=True) if unit else text
+        if hinted == text and (not unit or R.unit_key(unit) not in {R.unit_key(w) for w in re.findall(r"[A-Za-z/^0-9]+", text)}):
+            return not_converted("mixed_units", proposal=proposal, **base)
+        if hinted != text:
+            text, rule = hinted, rule + "+unit_hint"
+            proposal["question"] = text
     option_values = [v for (v, _), o in zip(cleaned, options) if not R.is_meta_option(o)]
     numeric = [v for v in option_values if R.numeric_value(v) is not None]
     rounded = len(numeric) >= 2 and len(numeric) == len(option_values) and all(R.decimals(v) >= 3 for v in numeric)
-    if rounded or R.approximations(option_values, rel_tol=settings.approx_rel_tol):
+    if rounded or R.rounds_another(value, option_values):
         return not_converted("approximate_values", proposal=proposal, **base)
     if mismatch:
         return not_converted("options_mismatch", proposal=proposal, **base)
@@ -324,6 +340,33 @@ def mcq_counts(df: pl.DataFrame) -> dict[str, Any]:
     return out
 
 
+def mcq_alarms(df: pl.DataFrame, *, min_rows: int = 5) -> list:
+    """A source whose multiple-choice rows (at least `min_rows`) were all refused for one reason:
+    usually a mis-read shape (options not found, the key in another field), not a property of the data.
+    Returns `curation.alarms.Alarm`s (kind `mcq_all_refused`), naming source, reason and an example row."""
+    from curation.alarms import Alarm
+
+    if "mcq_status" not in df.columns or df.height == 0:
+        return []
+    cols = [c for c in ("source", "source_row", "question", "mcq_status", "mcq_reason") if c in df.columns]
+    mc = df.select(cols).filter(pl.col("mcq_status").is_not_null())
+    if "source" not in mc.columns:
+        mc = mc.with_columns(pl.lit("input").alias("source"))
+    out = []
+    for (source,), part in mc.group_by("source", maintain_order=True):
+        if part.height < min_rows or (part["mcq_status"] == CONVERTED).any():
+            continue
+        reasons = part["mcq_reason"].unique().to_list()
+        if len(reasons) != 1:
+            continue
+        first = part.row(0, named=True)
+        text = str(first.get("question") or "")
+        out.append(Alarm(str(source), "mcq_all_refused",
+                         f"every multiple-choice row refused as {reasons[0]!r} ({REASONS.get(reasons[0], ('', ''))[1]})",
+                         part.height, part.height, first.get("source_row"), text[:120] + ("…" if len(text) > 120 else "")))
+    return out
+
+
 def mcq_card_section(df: pl.DataFrame) -> str:
     """Markdown for the dataset card: converted (by method), not convertible by reason, review by reason."""
     c = mcq_counts(df)
@@ -348,4 +391,6 @@ def mcq_card_section(df: pl.DataFrame) -> str:
     lines.append("")
     lines.append("Not-convertible items are dropped (`drop_reason = mcq_not_convertible`) unless configured "
                  "otherwise; review items wait for a human (`review_reason = mcq_ambiguous`).")
+    for alarm in mcq_alarms(df):
+        lines += ["", f"**Alarm:** {alarm.message()}"]
     return "\n".join(lines) + "\n"

@@ -22,24 +22,26 @@ REASONS: dict[str, tuple[str, str]] = {
     "options_missing": (NOT_CONVERTIBLE, "answer_type is 'choice' but no options were found"),
     "answer_not_in_options": (NOT_CONVERTIBLE, "the answer is not a letter/index/text of an option (e.g. letter out of range)"),
     "answer_is_meta_option": (NOT_CONVERTIBLE, "correct option is 'all/none of the above', 'both A and B', 'cannot be determined', ..."),
-    "duplicate_options": (NOT_CONVERTIBLE, "two options have the same value"),
-    "stem_depends_on_options": (NOT_CONVERTIBLE, "'which of the following', 'EXCEPT', 'could be', 'is true', 'possible value', ..."),
+    "duplicate_options": (NOT_CONVERTIBLE, "another option has the correct option's value in another form (8/18 and 4/9): the item asks for a form"),
+    "stem_depends_on_options": (NOT_CONVERTIBLE, "'which of the following', 'EXCEPT', 'could be', 'is true', 'an example of', 下列, or 'which <thing>' answered by a form"),
     "approximate_options": (NOT_CONVERTIBLE, "the question asks for an approximation ('closest to', 'approximately'): the options fix the precision"),
     "options_are_statements": (NOT_CONVERTIBLE, "the correct option (or most options) is a claim/prose, or a text answer longer than max_text_answer_words"),
     "answer_guessable": (NOT_CONVERTIBLE, "options are only true/false or yes/no"),
     "text_answer": (NOT_CONVERTIBLE, "the answer is words (a term, a name): string matching cannot verify it (text_answers=false)"),
-    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check"),
+    "answer_not_verifiable": (NOT_CONVERTIBLE, "the cleaned answer is not a value the verifier can check: it only names a quantity (`R(0)`), is a clock time (`10:25 PM`), or the stem asks for a form ('simplest form of')"),
     "empty_stem": (NOT_CONVERTIBLE, "nothing is left of the question once the options are removed"),
+    "bare_blank": (NOT_CONVERTIBLE, "the stem sets a scene and stops ('…，则（　）', 'If a > b, then ( )'): without its options it asks nothing"),
+    "multi_select": (NOT_CONVERTIBLE, "the key names two or more options ('BC'): the options define which candidates count, so no single stand-alone answer exists"),
     # review: a human decides (review_reason = "mcq_ambiguous")
-    "approximate_values": (REVIEW, "numeric options look like approximations of each other (3.14 / 3.1416) or are all rounded to >= 3 decimals"),
-    "mixed_units": (REVIEW, "options carry different units"),
+    "approximate_values": (REVIEW, "the correct option is a rounding of another option (3.14 next to 3.1416), or all options are rounded to >= 3 decimals"),
+    "mixed_units": (REVIEW, "options carry different units and the correct one has none (or no unit hint can be added), or the question asks in another unit ('how many hours' answered '21 min')"),
     "options_left_in_stem": (REVIEW, "after conversion the question still shows option labels"),
     "options_mismatch": (REVIEW, "the question's inline options differ from the choices field"),
     "model_rewrite_rejected": (REVIEW, "model mode: the rewrite mentioned options, changed the answer or was judged not self-contained"),
 }
 
 #: rewrite rules that may appear in a converted row's `mcq_reason` ("+"-joined, in order applied)
-RULES = ("options_removed", "instruction", "from_following", "which_is_the", "blank", "colon_lead", "colon_blank",
+RULES = ("options_removed", "lead_in", "lost_blank", "instruction", "from_following", "which_is_the", "blank", "colon_lead", "colon_blank",
          "completion_blank", "punctuation", "unit_hint", "model")
 
 

@@ -1,4 +1,4 @@
-"""Text rules of the multiple-choice conversion (issue 6): pure functions over strings.
+"""Text rules of the multiple-choice conversion: pure functions over strings.
 
 `curation.mcq` decides; this module only recognises things:
 - `stem_problem(stem)`: does the stem need its options ("which of the following", "EXCEPT",
@@ -6,7 +6,9 @@
 - `rewrite_stem(stem)`: the stem as a stand-alone question (lead-ins and blanks rewritten, trailing
   "Choose the correct answer." removed) or None when no rule applies.
 - `clean_option(text)`: option text → (answer value, unit); `"$61"` → `("61", "USD")`.
-- `is_meta_option`, `is_statement`, `numeric_value`, `approximations`.
+- `is_meta_option`, `is_statement`, `numeric_value`, `rounds_another`.
+- `asks_nothing(stem)`, `strip_lead_ins`, `open_which`, `is_quantity_name`: stems and answers that only
+  make sense with the options (bare blanks, instruction lead-ins, identification questions).
 
 Everything is regular expressions over bounded text; nothing is evaluated.
 """
@@ -25,7 +27,8 @@ _APPROX = re.compile(
     r"\b(?:closest\s+to|nearest\s+to|(?:is|are|be|equals?)\s+(?:about|around|roughly)\b|approximately|approx\b\.?|"
     r"approximate(?:ly)?|best\s+approximat\w*|estimated?\b|estimation|(?:about|around)\s+how\s+(?:many|much)|"
     r"rounded\s+off\s+to\s+the\s+nearest\s+(?:option|choice|answer))"
-    r"|约为|约等于|大约|最接近|近似",
+    r"|\b(?:most\s+)?nearly\s+(?:equal|equals|the\s+same)\b|\bmost\s+nearly\b|\babout\s+(?:what|which)\b"
+    r"|约为|约等于|约是|大约|最接近|近似|估算|估计|左右",
     re.IGNORECASE,
 )
 
@@ -55,9 +58,16 @@ _DEPENDS = [
         r"(?:^|[,;:]\s+)(?:\w+\s+)?which\b[^?.]{0,120}\b(?:true|false|correct|incorrect|valid|invalid|not\s+true|best|most\s+likely|"
         r"least\s+likely|necessarily|must\s+be|could\s+be|can\s+be|might\s+be|may\s+be|possible|impossible)\b",
         r"(?:^|[,;:]\s+)(?:what|which)\b[^?.]{0,80}\b(?:could|might|may)\s+(?:be|have\s+been|equal|represent)\b",
+        r"\b(?:can|could|may|might)\s+(?:have|be|equal)\s+(?:an?\s+[a-z]+(?:\s+[a-z]+)?\s+of\s*|an?\s*)$",
         r"\b(?:a|one|any)\s+possible\s+(?:value|values|solution|answer|number|integer|root)\b",
         r"(?<!smallest\s)(?<!largest\s)(?<!greatest\s)(?<!least\s)(?<!minimum\s)(?<!maximum\s)(?<!highest\s)(?<!lowest\s)"
-        r"\bpossible\s+values?\s+of\b",
+        r"(?<!sum\sof\sthe\s)(?<!sum\sof\sall\s)(?<!product\sof\sthe\s)(?<!product\sof\sall\s)(?<!number\sof\s)"
+        r"(?<!mean\sof\sthe\s)(?<!average\sof\sthe\s)\bpossible\s+values?\s+of\b",
+        r"\b(?:an|one|another)\s+example\s+of\b|\bfor\s+example\s*,?\s*(?:which|what)\b|写出一个|举出一个|一个可能",
+        # objects that are never unique: a group has several generators, a number several factors
+        r"\b(?:find|give|name|determine|what\s+is|which\s+is)\s+(?:a|an|the|one)\s+(?:generator|primitive\s+root|"
+        r"eigenvector|basis)\s+(?:of|for|in)\b|\b(?:find|give|name|what\s+is)\s+(?:a|an|one)\s+(?:factor|divisor|multiple|"
+        r"root|zero|solution|element)\s+(?:of|for|in|to)\b",
         r"\bcannot\s+be\s+(?:the|a|an)\b",
         r"\b(?:is|are)\s+(?:true|false|correct|incorrect|valid)\s*[?:]?\s*$",
         r"\bmust\s+be\s+true\b|\bcould\s+be\s+true\b|\bnot\s+necessarily\b",
@@ -73,7 +83,7 @@ _DEPENDS = [
         r"numbers|value|values|inequality|function|relation|one|term|fraction|point|quantity|choice|option|"
         r"sentence|word|example|conclusion|method|step|property|is|are)\b",
         r"下列|以下(?:哪|各|说法|选项|结论|命题|四个|几个|关系|函数|图象|图像)|正确的(?:是|有)|错误的(?:是|有)|不正确的是|"
-        r"哪(?:个|一个|项|些|一项|组)|选项|可能是|可以是|不可能是|说法|结论中|命题中",
+        r"哪(?:个|一个|项|些|一项|组)|选项|可能是|可能为|可以是|不可能是|说法|结论中|命题中",
     )
 ]
 
@@ -145,7 +155,7 @@ def stem_problem(stem: str) -> str | None:
     `approximate_options` when the question sentence asks for an approximation (the options fix the
     precision); `stem_depends_on_options` for "which of the following", "EXCEPT", "could be", ...
     """
-    stem = _sub_tail(_FROM_FOLLOWING, strip_instructions(stem)[0])
+    stem = _sub_tail(_FROM_FOLLOWING, strip_instructions(drop_trailing_breaks(squeeze_cjk(strip_lead_ins(stem)[0])))[0])
     qs = question_sentence(stem)
     if _APPROX.search(qs) and not re.search(r"\bto\s+the\s+nearest\s+(?:whole|integer|tenth|hundredth|thousandth|"
                                              r"hundred|thousand|ten|cent|dollar|degree|percent|unit|meter|foot|"
@@ -160,7 +170,197 @@ def stem_problem(stem: str) -> str | None:
     for pattern in _DEPENDS:
         if pattern.search(qs):
             return "stem_depends_on_options"
+    if asks_nothing(stem):
+        return "bare_blank"
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Lead-ins, bare blanks, open "which" questions
+
+_CJK = r"\u4e00-\u9fff"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
+
+
+def squeeze_cjk(text: str) -> str:
+    """Spaces between two Chinese characters are typesetting noise ("火箭 的动量", "约 为"): removed."""
+    return _CJK_SPACE.sub("", text)
+
+
+# sentences that only instruct the solver how to answer a multiple-choice item
+_LEAD_IN_EN = re.compile(
+    r"(?:(?:please\s+)?(?:complete|answer|solve|read|attempt)\s+(?:this|the\s+following|each|the)\s+"
+    r"(?:multiple[-\s]choice|single[-\s]choice|objective)\s+(?:question|problem|item)s?\b[^.;:\n]*"
+    r"|(?:of|among)\s+the\s+(?:two|three|four|five|six|given)\s+(?:options|choices|answers|alternatives)\b[^.;:\n]*"
+    r"|only\s+one\s+(?:of\s+the\s+(?:options|choices|answers)\s+)?(?:is|option\s+is|answer\s+is|choice\s+is)\s+"
+    r"(?:correct|right|true)\b[^.;:\n]*"
+    r"|(?:multiple|single)[-\s]choice(?:\s+question)?|choose\s+(?:the|one)\s+(?:correct|best|right)\s+(?:answer|option)"
+    r"(?:\s+(?:from|among)\s+the\s+(?:options|choices|following))?)\s*[.;:]\s*",
+    re.IGNORECASE,
+)
+_LEAD_IN_ZH = re.compile(
+    rf"(?:[^。；;：:\n]*(?:选项|选出|选择|四个答案|符合题目要求|题目要求的|单选|多选)[^。；;：:\n]*[。；;：:]"
+    rf"|(?:[一二三四五六七八九十]+[、.．]\s*)?(?:单项|多项|不定项)?选择题[^。；;：:\n]{{0,30}}[。；;：:]?"
+    rf"|[(（]\s*本(?:小)?题(?:共|满分)?\s*\d+\s*分\s*[)）])\s*"
+)
+
+
+def strip_lead_ins(stem: str) -> tuple[str, bool]:
+    """Remove instruction sentences at the start ("Complete this multiple-choice question; of the four
+    options only one is correct.", "在每小题给出的四个选项中，只有一项是符合题目要求的。"). (text, changed)."""
+    text = stem.lstrip()
+    changed = False
+    for _ in range(4):
+        m = _LEAD_IN_EN.match(text) or _LEAD_IN_ZH.match(text)
+        if not m or m.end() >= len(text.rstrip()):
+            break
+        text, changed = text[m.end():].lstrip(), True
+    return text, changed
+
+
+# the blank a fill-in stem ends with, and the punctuation around it
+_END_BLANK = re.compile(
+    r"(?:\s*(?:[(（\[]\s*(?:\$\s*\$?|\\q?quad|\\,|\\;|\\ |~|\\text\{\s*\}|\s|　|\$)*[)）\]]\$?"
+    r"|\\underline\{[^{}]*\}|\\uline\{[^{}]*\}|(?:\\_){2,}|_{2,}|~+)\s*[.。．,，:：]?)+\s*$"
+)
+# a Chinese ask that names what it asks: a quantity, a count, a value
+_CN_QUANTITY = re.compile(
+    r"多少|几|大小|值|数|速度|速率|加速度|时间|长度|距离|位移|路程|高度|深度|质量|重量|面积|体积|周期|频率|波长|比|倍|概率|"
+    r"半径|直径|角|度|温度|压强|压力|功率|功|能|动量|冲量|电流|电压|电动势|电阻|电荷|电量|电容|力|张力|系数|常数|密度|浓度|匝|"
+    r"单位|数量级|余数|平均|坐标|周长|边长|价|钱|费用|年龄|人数|分数|面值|利润|成本|方程|解析式|表达式|最大|最小|范围|"
+    r"种|个数|次数|天数|条数|项|和|积|差|商|焦距|振幅|亮度|效率|热量|内能|功率|强度|通量|磁感应|摩尔|物质的量|pH|产率|转化率|"
+    r"率|选法|方法数|交集|并集|补集|解集|通项|模长|体积|表面积|距|高|长|宽|边|半径"
+)
+# asks about an arrangement, a judgement or an identity: the options define the answer space
+_CN_NOT_QUANTITY = re.compile(r"关系|顺序|排列|位置|情况|变化|方向|性质|形状|图象|图像|结论|说法|判断|选项|哪|规律|特点|原因|作用|区别")
+_EN_BARE_TAIL = re.compile(
+    r"(?:\bthen|\bwe\s+have|\bit\s+follows\s+that|\bwe\s+(?:get|obtain|find)|\bwe\s+can\s+conclude(?:\s+that)?|"
+    r"\bone\s+has|\bthus|\bhence|\btherefore|\bmust\s+be|\bholds?|\bis\s+true|\bwhich|\bthat)\s*[,:]?$",
+    re.IGNORECASE,
+)
+_EN_ASKS = re.compile(
+    r"\?|\b(?:find|compute|calculate|determine|evaluate|simplify|solve|what|how|which|who|whom|whose|give|express|"
+    r"write|convert|name|state|factor|factori[sz]e|expand|identify|work\s+out|figure\s+out|tell|list|count|round|"
+    r"reduce|show|prove|estimate|use|let|approximate|decide|get|obtain|add|subtract|multiply|divide|arrange|rank|"
+    r"order|fill|choose|complete|place|put|match|select|pick|compare|predict|explain|describe|classify|sort|change|"
+    r"rewrite|graph|plot|draw|measure|check|verify|translate)\b"
+    r"|=\s*\$*\s*$|_{2,}|(?<![\w\\])_(?![\w{])|\w\s*(?:\.\.\.|…)\s*\w|\\underline|\\uline",
+    re.IGNORECASE,
+)
+# a blank the export lost: two spaces between words ("There are  such primes."), or a space before the
+# final full stop ("is at least ．")
+_LOST_BLANK_MID = re.compile(r"(?<=[a-z,$])(?: {2,}|　)(?=[a-z$])")
+_LOST_BLANK_END = re.compile(r"(?<=[a-z])\s+[．.]\s*$")
+
+
+def lost_blank(stem: str) -> str | None:
+    """The stem with its lost blank written back as `____`, or None when there is none (or several)."""
+    text = stem.strip()
+    remark = re.search(r"\s*[(（][^()（）]{0,200}[)）]\s*$", text)  # "(The pot can hold 4 eggs.)" after the ask
+    tail = text[remark.start():] if remark else ""
+    text = text[: remark.start()] if remark else text
+    sentences = _sentences(text)
+    if not sentences or "?" in sentences[-1] or _END_BLANK.search(text) or _UNDERLINE_BLANK.search(text):
+        return None
+    last = sentences[-1]
+    head = text[: len(text) - len(last)]
+    mids = list(_LOST_BLANK_MID.finditer(last))
+    if len(mids) == 1:
+        m = mids[0]
+        return head + last[: m.start()] + " ____ " + last[m.end():] + tail
+    if not mids and _LOST_BLANK_END.search(last):
+        return head + _LOST_BLANK_END.sub(" ____.", last) + tail
+    return None
+
+
+def _cjk_share(text: str) -> float:
+    """Share of Chinese characters among letters outside math (`$\\log_{13} 8$` says nothing about the language)."""
+    letters = re.findall(rf"[A-Za-z{_CJK}]", _MATH_SPAN.sub(" ", text)[-200:])  # math out first: a cut span flips $…$
+    return (sum(1 for c in letters if "\u4e00" <= c <= "\u9fff") / len(letters)) if letters else 0.0
+
+
+_TRAILING_BREAK = re.compile(r"(?:\s*(?:\\\\|\\newline\b|\\par\b))+\s*$")
+
+
+def drop_trailing_breaks(text: str) -> str:
+    """`… 则 ($\\qquad$)\\\\` → `… 则 ($\\qquad$)`: a LaTeX line break after the stem is layout, not content."""
+    return _TRAILING_BREAK.sub("", text)
+
+
+def asks_nothing(stem: str) -> bool:
+    """The stem gives its setting and stops ("…，则（　）", "…，则一定有", "If a > b, then ( )", "There are
+    different ways to …" with the blank lost): without the options there is no question.
+
+    Chinese: the last clause must name what is asked (a quantity: 大小, 速度, 多少, 几, ...), otherwise a
+    stem ending in 则 / 是 / 为 / 的 / a blank asks nothing by itself. English: the stem must hold a
+    question mark, a blank, an instruction (find, compute, what, how, ...) or end open ("... is").
+    """
+    text = drop_trailing_breaks(squeeze_cjk(stem).strip())
+    if not text:
+        return True
+    body = _END_BLANK.sub("", text).rstrip(" .。．,，:：;；")
+    if _cjk_share(text) >= 0.3:
+        if re.search(r"[?？]\s*$", body):
+            return False
+        ask = re.split(r"[，,。；;：:！!]", body)[-1].strip()
+        ask = re.sub(r"[(（][^()（）]*[)）]\s*$", "", ask).strip()  # trailing remark "(不计空气阻力)"
+        if not ask:
+            return True
+        if re.search(r"多少|几|求|计算|估算|是否|共有|至少|至多|最少|最多|=\s*\$?$", ask):  # "则 $a_5=$（ ）" asks a value
+            return False
+        if re.search(r"(?:一定有|必有|则|那么|因此|所以|故|可知|可得)$", ask):
+            return True
+        # what is asked is the noun right before the verb ("…交点的横坐标之和等于": 之和), not nouns earlier
+        verb = re.search(r"(?:等于|约为|应为|变为|分别为|分别是|分别|是|为|有)$", ask)
+        subject = ask[: verb.start()] if verb else ask
+        head = re.sub(r"\$[^$]*\$", "X", subject)[-6:]
+        if _CN_NOT_QUANTITY.search(head[-4:]):
+            return True  # "…的大小关系是", "…的图象是": an arrangement or an identity among the options
+        if _CN_QUANTITY.search(head) or (verb and re.search(r"\$|\d|[=+\-*/^]", subject[-12:])):
+            return False  # "…的速度为", "$\\sqrt{16}$ 等于"
+        return True  # "满足条件的点在（ ）", "组合体运行的": nothing named
+    last = _sentences(body)[-1] if _sentences(body) else body
+    if _EN_BARE_TAIL.search(last) and _END_BLANK.search(text) and not re.search(r"=\s*\$*\s*$", last):
+        return True
+    if not re.search(r"[.．。!]\s*$", text) or _END_BLANK.search(text) or _EN_ASKS.search(body) or _ENDS_BROKEN.search(body):
+        return False  # a fragment to complete ("... has length", "... is．"), a blank, or an instruction / question
+    if not re.search(r"[A-Za-z]{2,}", _MATH_SPAN.sub(" ", body).replace("$$", " ")):
+        return False  # only mathematics: its value is asked
+    return lost_blank(text) is None
+
+
+_WHICH_NOUN = re.compile(
+    r"\b(?:which|what)\s+(?!is\b|are\b|was\b|were\b|will\b|does\b|do\b|did\b|can\b|could\b|would\b|should\b|"
+    r"must\b|of\b|if\b|has\b|have\b|number\b|value\b|percent(?:age)?\b|fraction\b|amount\b|time\b|sum\b|"
+    r"product\b|total\b|distance\b|length\b|area\b|volume\b|speed\b|rate\b|price\b|cost\b|age\b|"
+    r"angle\b|ratio\b|probability\b|remainder\b|digit\b|integer\b|year\b|day\b|date\b|size\b|weight\b|"
+    r"height\b|width\b|radius\b|perimeter\b|degree\b|power\b|force\b|energy\b|mass\b|temperature\b|"
+    r"pressure\b|charge\b|current\b|voltage\b|frequency\b|wavelength\b|period\b|score\b|grade\b|place\b|"
+    r"position\b|term\b|units?\b)[A-Za-z]+",
+    re.IGNORECASE,
+)
+_FORM_ANSWER = re.compile(r"(?<![A-Za-z\\])[A-Za-z](?![A-Za-z])|=|[<>≤≥]|\\(?:le|ge|leq|geq|neq)\b|\d\s*(?:[-+*/×÷]|\\times|\\div|\\cdot)\s*[\d(\\]")
+
+
+def open_which(stem: str, answer: str) -> bool:
+    """"Which quadratic equation has no real solutions?", "Which calculation has the greatest value?":
+    a "which/what <thing>" question whose answer is a form (an expression, equation, calculation) is an
+    identification among the options: other forms can be just as right without them."""
+    qs = question_sentence(squeeze_cjk(stem))
+    if re.search(r"\bwhich\b", qs, re.IGNORECASE) and re.fullmatch(r"\s*\\?[A-Za-z](?:_\{?\w+\}?)?\s*|\s*\\(?:ell|alpha|beta|gamma|theta|lambda|mu|pi|rho|sigma)\s*", answer):
+        return True  # "which of the factors would change?" → "K": the options name the candidates
+    if not _WHICH_NOUN.search(qs):
+        return False
+    value = re.sub(r"\\(?:sqrt|frac|dfrac|pi|left|right|times|cdot|div|circ|text|mathrm)\b", " ", answer)
+    return bool(_FORM_ANSWER.search(value))
+
+
+_NAME_ANSWER = re.compile(r"^\s*\\?(?:mathrm\{)?[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\}?\s*\(\s*[^()]{0,12}\)\s*$")
+
+
+def is_quantity_name(value: str) -> bool:
+    """`R(0)`, `f(2)`, `P_{1}(t)`: the answer names a quantity instead of giving its value."""
+    return bool(_NAME_ANSWER.match(value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +379,7 @@ _FROM_FOLLOWING = re.compile(
     r"(?:\s+(?:options|choices|values|numbers|answers|alternatives))?(?=\s*[?.:]?\s*$)",
     re.IGNORECASE,
 )
-_PAREN_BLANK = re.compile(r"[(（\[]\s*(?:\\q?quad|\\,|\\;|\\ |~|\\text\{\s*\}|\s|　)*[)）\]]")
+_PAREN_BLANK = re.compile(r"[(（\[]\s*(?:\\q?quad|\\,|\\;|\\ |~|\\text\{\s*\}|\s|　|\$)*[)）\]]\$?")
 _UNDERLINE_BLANK = re.compile(r"\\underline\{\s*(?:\\q?quad|\\hspace\{[^}]*\}|~|\\ |\s)*\}|(?:\\_){2,}|_{2,}")
 _COLON_LEAD = re.compile(
     r"^(?P<subj>(?:the|its|his|her|their)\s+.+?)\s+(?P<verb>is|are|was|were)\s*(?:equal\s+to\s*)?[:：]\s*$",
@@ -189,6 +389,12 @@ _ENDS_OPEN = re.compile(r"(?:\b(?:is|are|was|were|be|equals?|to|of|by|the|a|an|a
                         r"has|have|had|becomes?|gives?|yields?|approximately|about|will|would|by|if|iff|when|that|"
                         r"because|whether|called|named|termed|into|on|its|their|his|her)\b|=|≈|[,:：])\s*$",
                         re.IGNORECASE)
+
+
+# words no finished English sentence ends with: "… is." / "… divisible by." lost the blank before the stop
+# ("… than I will." is a finished sentence: will/has/was are not here)
+_ENDS_BROKEN = re.compile(r"\b(?:is|are|be|equals?|to|of|by|the|a|an|as|than|from|in|at|for|with|becomes?|into|its|their|"
+                          r"his|her|because|whether|called|named|and|or|if|iff)\s*$", re.IGNORECASE)
 
 
 def _sub_tail(pattern: re.Pattern, text: str, tail: int = 240) -> str:
@@ -222,13 +428,20 @@ def rewrite_stem(stem: str) -> tuple[str, str | None]:
     `\\underline{\\qquad}`, `___` → `____`; "The value of x is:" → "What is the value of x?"; a stem
     that stops mid-sentence ("... is", "... =", "... secreted by the") gets ` ____.`.
     """
-    text, rules = strip_instructions(stem)
+    lead, had_lead = strip_lead_ins(drop_trailing_breaks(squeeze_cjk(stem)))
+    text, rules = strip_instructions(lead)
+    if had_lead:
+        rules = ["lead_in"] + rules
     new = _sub_tail(_FROM_FOLLOWING, text)
     if new != text:
         text, rules = new.rstrip(), rules + ["from_following"]
     which = which_is_the(text)
     if which is not None:
         text, rules = which, rules + ["which_is_the"]
+    restored = lost_blank(text)
+    if restored is not None:
+        text, rules = restored, rules + ["lost_blank"]
+        return text, "+".join(rules)
     if _PAREN_BLANK.search(text) or _UNDERLINE_BLANK.search(text):
         text = _UNDERLINE_BLANK.sub("____", _PAREN_BLANK.sub("____", text))
         text = re.sub(r"(?:_{4}\s*){2,}", "____ ", text).strip()
@@ -250,8 +463,13 @@ def rewrite_stem(stem: str) -> tuple[str, str | None]:
         return f"{text} ____.", "+".join(rules + ["colon_blank"])
     if re.search(r"=\s*\$\s*$", text):
         return re.sub(r"\s*=\s*\$\s*$", " = ____$.", text), "+".join(rules + ["completion_blank"])
-    if _ENDS_OPEN.search(last):
+    unstopped = re.sub(r"(?<=[A-Za-z])\s*[.．。]\s*$", "", text)
+    if _ENDS_OPEN.search(last):  # "... secreted by the", "... =": the stem stops where the answer goes
         return f"{text.rstrip()} ____.", "+".join(rules + ["completion_blank"])
+    if _ENDS_BROKEN.search(unstopped):  # "... is．", "... divisible by．": no sentence ends so, the blank was lost
+        return f"{unstopped.rstrip()} ____.", "+".join(rules + ["completion_blank"])
+    if re.search(r"(?:为|是|等于|有)\s*[.。．]?\s*$", text) and _cjk_share(text) >= 0.3:
+        return re.sub(r"\s*[.。．]?\s*$", "", text) + "____。", "+".join(rules + ["completion_blank"])
     if not re.search(r"[.?!。？！)\]}$]\s*$", text):
         asks = re.match(r"^\s*(?:what|which|how|who|whom|whose|when|where|why|is|are|does|do|can|find\s+out\s+how)\b", last, re.IGNORECASE)
         return text.rstrip() + ("?" if asks else "."), "+".join(rules + ["punctuation"])
@@ -375,7 +593,7 @@ _KNOWN_UNITS = (
     r"|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?|yrs?"
     r"|kms?\s*/\s*h(?:rs?|ours?)?|kms?\s+per\s+hour|kmph|kmh|m\s*/\s*s(?:ec)?|mph|km\s*/\s*min|m\s*/\s*min|cm\s*/\s*s|ft\s*/\s*s|miles?\s+per\s+hour"
     r"|m\s*/\s*s\s*(?:\^\s*2|²)|cm\s*/\s*s\s*(?:\^\s*2|²)|ft\s*/\s*s\s*(?:\^\s*2|²)"
-    r"|T|mT|nm|μm|um|MHz|GHz|kHz|ms|μs|ns|kV|mV|MeV|keV|GeV|kcal|cal|mmHg|torr|L|mL|M|mM|μC|nC|pF|μF|nF|mH"
+    r"|T|mT|nm|μm|um|MHz|GHz|kHz|ms|μs|ns|kV|mV|MeV|keV|GeV|kcal|cal|mmHg|torr|L|mL|M|mM|C|mC|μC|nC|pF|μF|nF|mH"
     r"|°\s*[CF]?|degrees?(?:\s+(?:celsius|fahrenheit))?|rad(?:ians?)?|K|N|J|W|V|A|Hz|Pa|kPa|atm|mol|eV|kJ|kW|mA|Ω|ohms?"
     r"|rupees|rs|dollars?|cents?|paise|euros?|pounds\s+sterling|yuan|元|米|厘米|千克|克|秒|分钟|小时|天|年|个|人|元"
     r"|units?|sq\.?\s*units?|square\s+units|cubic\s+units|percent|per\s*cent"
@@ -393,10 +611,66 @@ _SCI = re.compile(
 _PERCENT = re.compile(rf"^(?P<num>{_NUM})\s*(?:%|\\%|percent|per\s*cent)\.?$", re.IGNORECASE)
 
 
+
+# "$4$ lbs", "$$$6$$" (a dollar amount inside display-math delimiters): the number comes out of its
+# math span so the unit rules below can read it
+_MATH_NUMBER_UNIT = re.compile(rf"^\$\$?\s*(?P<num>{_NUM}|\\[dt]?frac\{{\d+\}}\{{\d+\}})\s*\$\$?\s*(?P<rest>[^$]*)$")
+_FRAC_UNIT = re.compile(r"^\\[dt]?frac\{(?P<a>\d+)\}\{(?P<b>\d+)\}\s+(?P<unit>[A-Za-z]{1,12}(?:\s*/\s*[A-Za-z]+)?)\.?$")
+_DOLLAR_IN_MATH = re.compile(rf"^\$\$\s*(?:\\?\$)\s*(?P<num>{_NUM})\s*\$\$$")
+
+
+def _math_number_then_unit(t: str) -> str:
+    m = _DOLLAR_IN_MATH.match(t)
+    if m:
+        return f"${m.group('num').strip()}"
+    m = _MATH_NUMBER_UNIT.match(t)
+    if m and m.group("rest").strip():
+        return f"{m.group('num').strip()} {m.group('rest').strip()}"
+    return t
+
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+
+
+def _number_word(t: str) -> str | None:
+    """"Zero", "twelve" as the whole option: the number it names."""
+    return _NUMBER_WORDS.get(t.strip().rstrip(".").lower())
+
+
+# a Chinese measure word or unit after a number: 名 (people), 种 (kinds), 个, 倍, 元, 米, 平方米 ...; not
+# words that qualify the number (左右 "about", 以上 "or more", 或 "or")
+_CJK_MEASURE = re.compile(
+    rf"^(?P<num>{_NUM})\s*(?P<unit>(?![\u4e00-\u9fff]*(?:左右|以上|以下|以内|多|余|或|和|至|到|约))[\u4e00-\u9fff]{{1,3}})\.?$"
+)
+
+# "30 \mathrm{~kg} \cdot \mathrm{m} / \mathrm{s}", "200 \mathrm{~N} / \mathrm{m}", "10 \mathrm{~V}"
+_LATEX_UNIT_PART = r"(?:\\mathrm\{[^{}]{1,12}\}|\\text\{[^{}]{1,12}\}|\\(?:cdot|mu|Omega|circ)\b|[/·^{}\-\d\s~]|\\,)"
+_LATEX_UNIT_TAIL = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>(?:\\mathrm|\\text)\{{[^{{}}]+\}}{_LATEX_UNIT_PART}*)$")
+_VALUE_THEN_LATEX_UNIT = re.compile(
+    rf"^(?P<value>[^$]*?[\d}}])\s+(?P<unit>\\mathrm\{{\s*~?\s*[A-Za-zμΩ][^{{}}]{{0,10}}\}}{_LATEX_UNIT_PART}*)$"
+)
+_SCI_LATEX = re.compile(
+    rf"^(?:(?P<num>{_NUM})\s*\\times\s*)?10\s*\^\s*\{{?\s*(?P<exp>[-+−–]?\s*\d+)\s*\}}?"
+    rf"\s*(?P<unit>(?:\\mathrm|\\text)\{{[^{{}}]+\}}{_LATEX_UNIT_PART}*)?$"
+)
+
+
+def _latex_unit(tex: str) -> str | None:
+    """`\\mathrm{~kg} \\cdot \\mathrm{m} / \\mathrm{s}` → `kg·m/s`; None when it is not a unit."""
+    u = re.sub(r"\\(?:mathrm|text)\{\s*~?\s*([^{}]*)\}", r"\1", tex)
+    u = u.replace("\\cdot", "·").replace("\\mu", "μ").replace("\\Omega", "Ω").replace("\\circ", "°").replace("\\,", "")
+    u = re.sub(r"\^\{\s*([-\d]+)\s*\}", r"^\1", u)
+    u = re.sub(r"[\s~]+", "", u)
+    if not u or not re.fullmatch(r"[A-Za-zμΩ°][A-Za-zμΩ°·/^\-\d]*", u) or len(u) > 16 or u in ("i", "e"):
+        return None  # the imaginary unit and e are numbers, not units
+    return u
+
 def _strip_math_delims(t: str) -> str:
     for pat in (r"^\$\$(.*)\$\$$", r"^\$(.*)\$$", r"^\\\((.*)\\\)$", r"^\\\[(.*)\\\]$"):
         m = re.match(pat, t, re.DOTALL)
-        if m and "$" not in m.group(1):
+        if m and "$" not in m.group(1).replace("\\$", ""):  # "$\\$ 150$": an escaped dollar inside is fine
             return m.group(1).strip()
     return t
 
@@ -424,8 +698,16 @@ def clean_option(text: str) -> tuple[str, str | None]:
     t = _WS.sub(" ", t)
     t = re.sub(r"(?<=[^\s.])\s*[.。]$", "", t) if not re.search(r"\d\.$", t) else t.rstrip(".")
     t = t.strip().strip(";,").strip()
+    t = re.sub(r"\\textbackslash\s*(?=\\%)", "", t)  # an export's spelling of \%: "25\textbackslash\%"
     t = _strip_math_delims(t)
+    t = re.sub(r"^(?:\\q?quad|\\[,;:! ]|\\displaystyle|~)+\s*|\s*(?:\\q?quad|\\[,;:! ]|~)+$", "", t).strip()
+    t = _math_number_then_unit(t)
+    if t.count("$") >= 4:  # "$2$ 或 $3$": numbers each in their own math span
+        t = re.sub(rf"\$\s*({_NUM})\s*\$", r"\1", t)
     unit = None
+    words = _number_word(t)
+    if words is not None:
+        return words, None
     m = re.match(r"^([A-Za-z])\s*=\s*(?!.*=)(.+)$", t)
     if m:
         t = m.group(2).strip()
@@ -435,6 +717,13 @@ def clean_option(text: str) -> tuple[str, str | None]:
         value = f"{_clean_number(m.group('num'))} \\times 10^{{{exp}}}"
         u = (m.group("unit") or "").strip() or None
         return value, u
+    m = _SCI_LATEX.match(t)
+    if m:  # "1.68 \times 10^{-4} \mathrm{~m}"
+        exp = m.group("exp").replace("−", "-").replace("–", "-")
+        unit = _latex_unit(m.group("unit")) if m.group("unit") else None
+        if m.group("unit") is None or unit:
+            power = "10^{" + _WS.sub("", exp) + "}"
+            return (f"{_clean_number(m.group('num'))} \\times {power}" if m.group("num") else power), unit
     for pattern, code in _CURRENCY:
         m = pattern.match(t)
         if m and re.match(rf"^(?:{_NUM})$", t[m.end():].strip()):
@@ -455,10 +744,32 @@ def clean_option(text: str) -> tuple[str, str | None]:
         return _clean_number(m.group("num")), _WS.sub(" ", m.group("unit").strip())
     if re.fullmatch(rf"{_NUM}", t):
         return _clean_number(t), None
-    m = re.fullmatch(r"(-)?(\d+)\s+(\d+)\s*/\s*(\d+)", t)  # mixed number 12 1/2 → 25/2
-    if m and int(m.group(4)) > 0:
+    m = re.fullmatch(rf"(-)?(\d+)\s+(\d+)\s*[/⁄]\s*(\d+)(?:\s*(?P<unit>{_KNOWN_UNITS}))?\.?", t, re.IGNORECASE)
+    if m and int(m.group(4)) > 0:  # mixed number 12 1/2 → 25/2 (a unit may follow: "4 1/3 km/h")
         whole, num, den = int(m.group(2)), int(m.group(3)), int(m.group(4))
-        return f"{m.group(1) or ''}{whole * den + num}/{den}", None
+        return f"{m.group(1) or ''}{whole * den + num}/{den}", (_WS.sub(" ", m.group("unit")) if m.group("unit") else None)
+    m = _FRAC_UNIT.match(t)
+    if m and (_UNIT_WORD.match(m.group("unit")) or not _NOT_UNITS.match(m.group("unit"))):  # "\dfrac{4}{3} grams"
+        return f"\\frac{{{m.group('a')}}}{{{m.group('b')}}}", m.group("unit")
+    m = _CJK_MEASURE.match(t)
+    if m:  # "18 名", "240 种", "3 倍": a Chinese measure word or unit after a number
+        return _clean_number(m.group("num")), m.group("unit")
+    m = _LATEX_UNIT_TAIL.match(t)
+    if m:  # "30 \mathrm{~kg} \cdot \mathrm{m} / \mathrm{s}" → ("30", "kg·m/s")
+        unit = _latex_unit(m.group("unit"))
+        if unit:
+            return _clean_number(m.group("num")), unit
+    m = _VALUE_THEN_LATEX_UNIT.match(t)
+    # "5 \sqrt{2} \mathrm{~V}" → ("5 \sqrt{2}", "V"); not "1-2 \mathrm{i}" (a unit belongs to one quantity)
+    if m and re.search(r"\d", m.group("value")) and not re.search(r"(?<=.)[-+]", m.group("value").strip()):
+        unit = _latex_unit(m.group("unit"))
+        if unit:
+            return m.group("value").strip(), unit
+    m = re.fullmatch(rf"(?P<a>{_NUM})\s*(?:或|or|and|和|、)\s*(?P<b>{_NUM})", t)
+    if m:  # "2 或 3", "31 and 41": two values asked together
+        return f"{_clean_number(m.group('a'))}, {_clean_number(m.group('b'))}", None
+    # roman-typeset variables ("3 \mathrm{qR}", "\mathrm{E}_{1}" in OCR'd exams) are plain variables
+    t = re.sub(r"\\mathrm\{\s*~?\s*([A-Za-z]{1,3})\s*\}", r"\1", t)
     # light LaTeX-ification of plain-text math (keeps existing LaTeX untouched)
     t = t.replace("−", "-").replace("–", "-").replace("—", "-")
     t = re.sub(r"√\s*(\d+(?:\.\d+)?|[A-Za-z])", r"\\sqrt{\1}", t)
@@ -499,25 +810,21 @@ def decimals(value: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def approximations(values: list[str], *, rel_tol: float) -> bool:
-    """True when two distinct numeric options look like approximations of one another.
-
-    3.14 vs 3.1416 (one rounds to the other), or two non-integers within `rel_tol` relative.
-    """
-    nums = [(v, numeric_value(v)) for v in values]
-    nums = [(v, x) for v, x in nums if x is not None]
-    for i in range(len(nums)):
-        for j in range(i + 1, len(nums)):
-            (a, x), (b, y) = nums[i], nums[j]
-            if x == y:
-                continue
-            da, db = decimals(a), decimals(b)
-            if min(da, db) >= 1 and da != db and re.fullmatch(r"-?\d+(?:\.\d+)?", a) and re.fullmatch(r"-?\d+(?:\.\d+)?", b):
-                short, long_, d = (x, y, da) if da < db else (y, x, db)
-                if round(long_, d) == short:
-                    return True
-            if da and db and abs(x - y) <= rel_tol * max(abs(x), abs(y)):
-                return True
+def rounds_another(value: str, values: list[str]) -> bool:
+    """The correct value is a rounding of another option (`3.14` next to `3.1416`): the options fix the
+    precision. An exact correct value next to roundings of it (`0.875` next to `0.88`) is fine."""
+    x = numeric_value(value)
+    if x is None or not re.fullmatch(r"-?\d+(?:\.\d+)?", value.strip()):
+        return False
+    d = decimals(value)
+    if d == 0:  # an integer answer is not "a rounding" of 3.9 next to it
+        return False
+    for other in values:
+        y = numeric_value(other)
+        if y is None or other.strip() == value.strip() or not re.fullmatch(r"-?\d+(?:\.\d+)?", other.strip()):
+            continue
+        if decimals(other) > d and round(y, d) == x:
+            return True
     return False
 
 
@@ -564,10 +871,16 @@ _CURRENCY_CODES = {"USD", "INR", "EUR", "GBP", "CNY"}
 
 
 def unit_is_variable(unit: str, stem: str) -> bool:
-    """A one-letter "unit" that the stem uses as a variable (`flow speed V`), not after a number."""
-    if len(unit) != 1 or not unit.isalpha() or unit in "AaI":
+    """A one-letter "unit" that the stem uses as a variable (`flow speed V`), not after a number.
+
+    Not a variable when the stem itself writes it after a number or after "sq"/"square"/"per"
+    ("150 sq m", "1m more"), or only as a possessive ("sphere's").
+    """
+    if len(unit) != 1 or not unit.isascii() or not unit.isalpha() or unit in "AaI":
         return False
-    hits = list(re.finditer(rf"(?<![A-Za-z\\/^]){re.escape(unit)}(?![A-Za-z/^])", stem))
+    if re.search(rf"(?:\d\$*|\b(?:sq|square|cu|cubic|per))\.?\s*(?:\\(?:text|mathrm)\{{\s*~?\s*)?{re.escape(unit)}(?![A-Za-z])", stem):
+        return False
+    hits = list(re.finditer(rf"(?<![A-Za-z\\/^'’]){re.escape(unit)}(?![A-Za-z/^])", stem))
     return any(not re.search(r"\d\s*$", stem[: h.start()]) for h in hits)
 
 
@@ -579,12 +892,15 @@ def times_variable(value: str, var: str) -> str:
     return f"{value}{var}" if re.fullmatch(r"-?\d+(?:\.\d+)?", value) else f"({value}){var}"
 
 
-def unit_hint(question: str, unit: str | None) -> str:
+def unit_hint(question: str, unit: str | None, *, force: bool = False) -> str:
     """Append "Give your answer in minutes." when the answer's unit is nowhere in the question.
 
-    Not for currencies (the question shows $ or Rs.), degrees, or units the question already names.
+    Not for currencies (the question shows $ or Rs.), degrees, or units the question already names;
+    `force` (options in several units) adds it for currencies and degrees too.
     """
-    if not unit or unit in _CURRENCY_CODES or unit.startswith("°") or unit.lower().startswith("degree"):
+    if not unit:
+        return question
+    if not force and (unit in _CURRENCY_CODES or unit.startswith("°") or unit.lower().startswith("degree")):
         return question
     key = unit_key(unit)
     words = {unit_key(w) for w in re.findall(r"[A-Za-z][A-Za-z/^0-9]*", question)}
@@ -610,3 +926,58 @@ _UNIT_NAMES = {
     "pa": ("pressure",), "kpa": ("pressure",), "mol": ("mole",), "l": ("liter", "litre"), "ml": ("milliliter",),
     "k": ("kelvin", "temperature"), "ohm": ("resistance", "ω"), "unit": ("unit",), "sqm": ("area", "sq"),
 }
+
+
+_ASKED_UNIT = re.compile(r"\bhow\s+many\s+([A-Za-z]+(?:\s*/\s*[A-Za-z]+)?)|\bin\s+([A-Za-z]+)\s*\?\s*$|\(\s*in\s+([A-Za-z]+)\s*\)", re.IGNORECASE)
+_UNIT_WORD = re.compile(rf"^(?:{_KNOWN_UNITS})$", re.IGNORECASE)
+
+
+def asked_unit_conflict(stem: str, unit: str | None) -> bool:
+    """"How many hours …?" answered by "21 min": the question asks in one unit, the option is in another."""
+    if not unit:
+        return False
+    m = _ASKED_UNIT.search(question_sentence(stem))
+    if not m:
+        return False
+    asked = next(g for g in m.groups() if g)
+    if not _UNIT_WORD.match(asked):
+        return False
+    a, u = unit_key(asked), unit_key(unit)
+    return a != u and u not in _UNIT_NAMES.get(a, ()) and a not in _UNIT_NAMES.get(u, ()) \
+        and not any(unit_key(x) == u for x in _UNIT_NAMES.get(a, ()))
+
+
+_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$*\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
+_ASKS_TIME = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+time\b|\bwhen\b|几点|时刻", re.IGNORECASE)
+
+
+def is_clock_time(value: str, stem: str) -> bool:
+    """`10:25 PM`, or `13:56` asked by "at what time": a time of day, not a number the verifier can check."""
+    if _CLOCK.search(value):
+        return True
+    return bool(re.fullmatch(r"\$*\s*\d{1,2}\s*:\s*\d{2}\s*\$*", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
+
+
+_FORM_ONLY = re.compile(
+    r"\b(?:simplest|lowest|simplified|reduced|standard|expanded|scientific)\s+(?:form|terms|notation)\s+(?:of|for)\b"
+    r"|^\s*(?:simplify|reduce)\b|\bwritten\s+in\s+(?:simplest|lowest)\b|最简|化简",
+    re.IGNORECASE,
+)
+
+
+# a single number written in some form: "3\\dfrac{8}{12}", "\\frac{6}{8}", "18/24", "\\sqrt{50}", "0.75"
+_NUMBER_FORM = re.compile(
+    r"^\s*-?\s*(?:\d+\s*)?(?:\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}|\d+\s*/\s*\d+)\s*$|^\s*\d*\s*\\sqrt\s*\{\s*\d+\s*\}\s*$"
+)
+
+
+def asks_for_a_form(stem: str) -> bool:
+    """"What is the simplest form of 3 8/12?", "Simplify 6/8.": a single number is given and a way of writing
+    it is asked; the verifier accepts every equal value, so the fill-in item would reward the input itself.
+    ("Simplify 25 × 4 + 3" asks for a computation and is not caught.)"""
+    qs = question_sentence(stem)
+    m = _FORM_ONLY.search(qs)
+    if not m:
+        return False
+    spans = re.findall(r"\$+([^$]+)\$+", qs[m.start():]) or re.findall(r"(\d+\s*/\s*\d+|\d+\s+\d+\s*/\s*\d+)", qs[m.start():])
+    return bool(spans) and bool(_NUMBER_FORM.match(spans[0].replace("~", " ")))

@@ -30,7 +30,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from curation.errors import ModelEndpointError
@@ -212,18 +212,30 @@ class SamplingClient:
         return _N_SUPPORT.get(self._endpoint, True)
 
     # -- public --------------------------------------------------------------------------------
-    async def sample(self, messages: list[dict], indexes: list[int]) -> list[Sample]:
+    async def sample(
+        self, messages: list[dict], indexes: list[int], *, on_received: Callable[[list[Sample]], None] | None = None
+    ) -> list[Sample]:
         """Samples for the given indexes (a failed one carries `error`); never raises for faults.
 
+        `on_received(samples)` is called with the samples of each response the moment it arrives
+        (before the other indexes are back), so a caller can persist them at once: with one request
+        per sample (servers that ignore `n`), an interruption then loses nothing already received.
         Raises ModelEndpointError only for errors no retry can fix (401/403/404).
         """
         if not indexes:
             return []
         out: dict[int, Sample] = {}
-        if len(indexes) > 1 and self.supports_n:
-            got, err, returned = await self._request(messages, indexes)
+
+        def received(got: list[Sample]) -> None:
             for s in got:
                 out[s.index] = s
+            ok = [s for s in got if s.ok]
+            if on_received is not None and ok:
+                on_received(ok)
+
+        if len(indexes) > 1 and self.supports_n:
+            got, err, returned = await self._request(messages, indexes)
+            received(got)
             missing = [i for i in indexes if i not in out]
             if missing and err is None and returned < len(indexes) and self.supports_n:
                 # fewer choices than n: remember, fetch the rest one by one
@@ -240,12 +252,15 @@ class SamplingClient:
         else:
             missing = list(indexes)
         if missing:
-            results = await asyncio.gather(*(self._request(messages, [i]) for i in missing))
-            for i, (got, err, _) in zip(missing, results):
+
+            async def single(i: int) -> None:
+                got, err, _ = await self._request(messages, [i])
                 if got:
-                    out[i] = got[0]
+                    received(got[:1])
                 else:
                     out[i] = Sample(index=i, text=None, error=err or "no choice returned", request_n=1)
+
+            await asyncio.gather(*(single(i) for i in missing))
         samples = [out[i] for i in indexes]
         for s in samples:
             if s.ok:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
+import socket
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -104,6 +106,10 @@ runs_table = Table(
     Column("prompt_tokens", Integer),
     Column("completion_tokens", Integer),
     Column("unscored_items", Integer),
+    # which process runs it: a run left `running` by a process that no longer exists (kill -9,
+    # power loss) is marked `interrupted` by the next run on the same host
+    Column("pid", Integer),
+    Column("host", String(200)),
 )
 
 
@@ -169,6 +175,7 @@ class ResponseStore:
         self.url = url
         self.engine = make_engine(url)
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine, runs_table)
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -296,8 +303,11 @@ class ResponseStore:
                   cache_hits: int) -> str:
         run_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
+            _mark_dead_runs(conn)
             conn.execute(
                 insert(runs_table).values(
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
                     run_id=run_id,
                     started_at=_now(),
                     status="running",
@@ -314,6 +324,38 @@ class ResponseStore:
     def end_run(self, run_id: str, *, status: str, **counts: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(finished_at=_now(), status=status, **counts))
+
+
+def _add_missing_columns(engine, table) -> None:
+    """Stores written by an older curate lack newer nullable columns: add them (SQLite and others)."""
+    from sqlalchemy import inspect
+
+    have = {c["name"] for c in inspect(engine).get_columns(table.name)}
+    missing = [c for c in table.columns if c.name not in have]
+    if missing:
+        with engine.begin() as conn:
+            for col in missing:
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {col.name} {col.type.compile(engine.dialect)}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _mark_dead_runs(conn) -> None:
+    host = socket.gethostname()
+    rows = conn.execute(
+        select(runs_table.c.run_id, runs_table.c.pid, runs_table.c.host).where(runs_table.c.status == "running")
+    ).all()
+    dead = [r.run_id for r in rows if r.pid is None or (r.host == host and not _pid_alive(r.pid))]
+    if dead:
+        conn.execute(update(runs_table).where(runs_table.c.run_id.in_(dead)).values(status="interrupted"))
 
 
 def store_stats(url: str, *, last_runs: int = 5) -> dict:

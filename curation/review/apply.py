@@ -86,10 +86,77 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
     if todo.height == 0:
         return 0
     evidence = evidence or {}
+    clusters = _conflict_clusters(df, todo)
     records = []
     for rec in todo.to_dicts():  # one DB row per record: inserting is inherently per row
-        records.append((rec, rec["review_reason"], build_evidence(rec, evidence.get(rec.get("id")))))
+        ev = build_evidence(rec, evidence.get(rec.get("id")))
+        if rec.get("conflicting_answers") and rec.get("cluster_id") in clusters:
+            ev.update(clusters[rec["cluster_id"]])
+        records.append((rec, rec["review_reason"], ev))
     return sum(1 for _id, new in queue.enqueue_many(records) if new)
+
+
+CLUSTER_DECISION = (
+    "A duplicate cluster whose members' answers differ. The decision applies to the cluster: accept "
+    "(or edit) the member to keep as the canonical one and the members still undecided are dropped as "
+    "its duplicates; to say 'not duplicates', accept every member (each one accepted is kept)."
+)
+
+
+def _conflict_clusters(df: pl.DataFrame, todo: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Evidence for each conflicting duplicate cluster in `todo`: `members` (every member with its
+    answer; the review page shows them side by side) and `cluster_decision` (what a decision does)."""
+    if "conflicting_answers" not in df.columns or "cluster_id" not in df.columns:
+        return {}
+    ids = todo.filter(pl.col("conflicting_answers").fill_null(False) & pl.col("cluster_id").is_not_null())["cluster_id"].unique()
+    if ids.len() == 0:
+        return {}
+    members = df.filter(pl.col("cluster_id").is_in(ids.to_list()))
+    out: dict[str, dict[str, Any]] = {}
+    for rec in members.select("cluster_id", "id", "source", "question", "answer", "drop_reason").to_dicts():
+        c = out.setdefault(rec["cluster_id"], {"cluster_decision": CLUSTER_DECISION, "members": []})
+        c["members"].append(
+            {"id": rec["id"], "source": rec["source"], "answer": rec["answer"], "question": (rec["question"] or "")[:400],
+             "dropped": rec["drop_reason"]}
+        )
+    return out
+
+
+# rows with the same normalized text: the best of them is `exact_dup_of` of the others
+_EXACT_GROUP = pl.coalesce(pl.col("exact_dup_of"), pl.col("id"))
+
+
+def _apply_cluster_decisions(out: pl.DataFrame, tmp: str) -> pl.DataFrame:
+    """A conflicting cluster settles as a whole: once a member is accepted or edited (the canonical
+    one: the first such member in row order), every member still undecided is dropped as its
+    duplicate (`exact_duplicate` when it has the canonical's normalized text, else `near_duplicate`) with
+    `duplicate_of` = the canonical id. Members the reviewer accepted are kept ("not duplicates");
+    rejected ones are dropped as any rejected row. Nothing changes while no member is accepted."""
+    needed = {"conflicting_answers", "cluster_id", "duplicate_of", "exact_dup_of"}
+    if not needed <= set(out.columns):
+        return out
+    conflict = pl.col("conflicting_answers").fill_null(False) & pl.col("cluster_id").is_not_null()
+    canon = (
+        out.filter(conflict & pl.col("review_status").is_in([ACCEPTED, EDITED]))
+        .group_by("cluster_id", maintain_order=True)
+        .agg(pl.col("id").first().alias(tmp + "canon"), _EXACT_GROUP.first().alias(tmp + "canon_group"))
+    )
+    if canon.height == 0:
+        return out
+    out = out.join(canon, on="cluster_id", how="left", maintain_order="left")
+    undecided = (
+        conflict
+        & pl.col(tmp + "canon").is_not_null()
+        & pl.col("drop_reason").is_null()
+        & (pl.col("review_status").is_null() | (pl.col("review_status") == "pending"))
+    )
+    return out.with_columns(
+        pl.when(undecided)
+        .then(pl.when(_EXACT_GROUP == pl.col(tmp + "canon_group")).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
+        .otherwise(pl.col("drop_reason"))
+        .alias("drop_reason"),
+        pl.when(undecided).then(pl.col(tmp + "canon")).otherwise(pl.col("duplicate_of")).alias("duplicate_of"),
+    ).drop(tmp + "canon", tmp + "canon_group")
 
 
 def _content_key_expr() -> pl.Expr:
@@ -108,6 +175,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
     rejected → `review_status="rejected"` and `drop_reason="review_rejected"` where still null;
     pending, claimed or skipped → `review_status="pending"` while the row still has a `review_reason`
     (a row no stage flags any more is not held back by a stale item). Rows without an item are unchanged.
+    A conflicting duplicate cluster is settled as a whole (see `_apply_cluster_decisions`).
     """
     if df.height == 0:
         return df
@@ -181,6 +249,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         .otherwise(pl.col("drop_reason"))
         .alias("drop_reason"),
     )
+    out = _apply_cluster_decisions(out, tmp)
     added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason") if c not in cols]
     if "review_reason" not in cols:
         out = out.drop("review_reason")

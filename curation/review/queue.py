@@ -596,6 +596,26 @@ class ReviewQueue:
             self._event(conn, item_id, "requeued", actor, _state(row), after, now)
             return self.get(item_id, conn=conn)
 
+    def undo_last(self, reviewer: str) -> ReviewItem:
+        """Take back `reviewer`'s most recent decision: the item is reopened (the decision stays in
+        the history) and claimed by the same reviewer, ready to be decided again."""
+        reviewer = _check_reviewer(reviewer)
+        with self._read() as conn:
+            last = conn.execute(
+                sa.select(decisions.c.item_id, decisions.c.decision)
+                .where(decisions.c.reviewer == reviewer)
+                .order_by(decisions.c.id.desc())
+                .limit(1)
+            ).first()
+        if last is None:
+            raise ReviewError(f"{reviewer} has no decision to undo")
+        item = self.get(last.item_id)
+        if item.status in (*FINAL, SKIPPED) and item.decided_by not in (None, reviewer):
+            raise ReviewError(f"review item {item.id} was decided again by {item.decided_by} since; not undone")
+        if item.status in (*FINAL, SKIPPED):
+            self.reopen(item.id, reviewer, note=f"undo of {last.decision}")
+        return self.claim(item.id, reviewer)
+
     # ----------------------------------------------------------------- reading
     def get(self, item_id: int, *, conn: sa.Connection | None = None, history: bool = False) -> ReviewItem:
         """One item (optionally with its audit events); ReviewError if unknown."""
@@ -611,18 +631,23 @@ class ReviewQueue:
         return item
 
     def list_items(
-        self, *, status: str | Iterable[str] | None = None, reason: str | None = None, limit: int | None = 100
+        self, *, status: str | Iterable[str] | None = None, reason: str | None = None, limit: int | None = 100,
+        source: str | None = None,
     ) -> list[ReviewItem]:
-        """Items in queue order, filtered by status(es) and reason."""
+        """Items in queue order, filtered by status(es), reason and the problem's source."""
         q = sa.select(items).order_by(items.c.queue_order, items.c.id)
         if status:
             q = q.where(items.c.status.in_([status] if isinstance(status, str) else list(status)))
         if reason:
             q = q.where(items.c.reason == reason)
-        if limit:
+        if limit and not source:
             q = q.limit(limit)
         with self._read() as conn:
-            return [_item_from_row(r) for r in conn.execute(q)]
+            found = [_item_from_row(r) for r in conn.execute(q)]
+        if source:  # the source lives in the snapshot (JSON): filtered here, portable across databases
+            found = [it for it in found if it.snapshot.get("source") == source]
+            found = found[:limit] if limit else found
+        return found
 
     def events(self, item_id: int | None = None, *, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
         """Audit events in order (all, or one item's)."""

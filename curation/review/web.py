@@ -122,24 +122,35 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
 
     async def body(request: Request) -> dict[str, Any]:
         if "application/json" not in request.headers.get("content-type", ""):
-            raise ReviewError("expected a JSON body (Content-Type: application/json)")
+            raise BadRequest("expected a JSON body (Content-Type: application/json)")
         try:
             data = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise ReviewError("request body is not valid JSON") from None
+            raise BadRequest("request body is not valid JSON") from None
         if not isinstance(data, dict):
-            raise ReviewError("request body must be a JSON object")
+            raise BadRequest("request body must be a JSON object")
         return data
+
+    def item_id_of(data: dict[str, Any]) -> int:
+        value = data.get("item_id")
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise BadRequest("item_id must be an integer")
+        try:
+            return int(value)
+        except ValueError:
+            raise BadRequest("item_id must be an integer") from None
 
     def reviewer_of(request: Request, data: dict[str, Any]) -> str:
         name = data.get("reviewer") or request.cookies.get(REVIEWER_COOKIE) or ""
         if not isinstance(name, str) or not name.strip():
-            raise ReviewError("set your reviewer name first (the name field at the top of the page)")
+            raise BadRequest("set your reviewer name first (the name field at the top of the page)")
         return name.strip()
 
     @app.exception_handler(ReviewError)
     async def review_error(_request: Request, exc: ReviewError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=409)
+        # a malformed request is the client's mistake (400); a refused operation (lost lease,
+        # item already decided) is a conflict with the queue's state (409)
+        return JSONResponse({"error": str(exc)}, status_code=400 if isinstance(exc, BadRequest) else 409)
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
@@ -169,15 +180,19 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         return queue.stats()
 
     @app.get("/api/item/{item_id}")
-    def item(item_id: int) -> dict[str, Any]:
-        return {"item": _item_json(queue.get(item_id, history=True)) | {"history": queue.events(item_id)}}
+    def item(item_id: int) -> Any:
+        try:
+            got = queue.get(item_id, history=True)
+        except ReviewError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return {"item": _item_json(got) | {"history": queue.events(item_id)}}
 
     @app.post("/api/reviewer")
     async def set_reviewer(request: Request) -> Response:
         data = await body(request)
         name = data.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise ReviewError("reviewer name must be 1-200 characters")
+            raise BadRequest("reviewer name must be 1-200 characters")
         resp = JSONResponse({"reviewer": name.strip()})
         resp.set_cookie(REVIEWER_COOKIE, name.strip(), httponly=False, samesite="strict", path="/", max_age=90 * 86400)
         return resp
@@ -196,22 +211,52 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
     async def decide(request: Request) -> dict[str, Any]:
         data = await body(request)
         reviewer = reviewer_of(request, data)
-        try:
-            item_id = int(data.get("item_id"))
-        except (TypeError, ValueError):
-            raise ReviewError("item_id must be an integer") from None
+        item_id = item_id_of(data)
         decision = str(data.get("decision") or "")
         kwargs: dict[str, Any] = {"note": data.get("note") or None}
         if decision in ("edit", "edited"):
             for key in ("question", "answer"):
                 value = data.get(key)
                 if value is not None and not isinstance(value, str):
-                    raise ReviewError(f"{key} must be a string")
+                    raise BadRequest(f"{key} must be a string")
                 kwargs[key] = value
         from starlette.concurrency import run_in_threadpool
 
         done = await run_in_threadpool(lambda: queue.decide(item_id, reviewer, decision, **kwargs))
         return {"item": _item_json(done)}
+
+    @app.get("/api/items")
+    def list_items(status: str | None = None, reason: str | None = None, source: str | None = None,
+                   limit: int = 200) -> dict[str, Any]:
+        if limit < 1 or limit > 5000:
+            raise BadRequest("limit must be between 1 and 5000")
+        statuses = [x for x in (status or "").split(",") if x] or None
+        found = queue.list_items(status=statuses, reason=reason or None, source=source or None, limit=limit)
+        rows = [
+            {"id": it.id, "problem_id": it.problem_id, "reason": it.reason, "status": it.status,
+             "source": it.snapshot.get("source"), "question": str(it.snapshot.get("question") or "")[:200],
+             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner}
+            for it in found
+        ]
+        return {"items": rows}
+
+    @app.post("/api/claim")
+    async def claim(request: Request) -> dict[str, Any]:
+        data = await body(request)
+        reviewer = reviewer_of(request, data)
+        from starlette.concurrency import run_in_threadpool
+
+        got = await run_in_threadpool(queue.claim, item_id_of(data), reviewer)
+        return {"item": _item_json(got)}
+
+    @app.post("/api/undo")
+    async def undo(request: Request) -> dict[str, Any]:
+        data = await body(request)
+        reviewer = reviewer_of(request, data)
+        from starlette.concurrency import run_in_threadpool
+
+        got = await run_in_threadpool(queue.undo_last, reviewer)
+        return {"item": _item_json(got)}
 
     @app.post("/api/release")
     async def release(request: Request) -> dict[str, Any]:
@@ -219,10 +264,14 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         reviewer = reviewer_of(request, data)
         from starlette.concurrency import run_in_threadpool
 
-        done = await run_in_threadpool(queue.release, int(data.get("item_id")), reviewer)
+        done = await run_in_threadpool(queue.release, item_id_of(data), reviewer)
         return {"item": _item_json(done)}
 
     return app
+
+
+class BadRequest(ReviewError):
+    """A malformed request to the review API (HTTP 400)."""
 
 
 def _attr(value: str) -> str:
@@ -252,12 +301,18 @@ table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2rem .5re
 #msg{min-height:1.4rem}.err{color:#b42318}.ok{color:#1a7f37}
 textarea{width:100%;min-height:6rem;font-family:ui-monospace,monospace}
 .hidden{display:none}
+mark{background:#fff08a;padding:0 .1rem}
+.ok-v{color:#1a7f37}.bad-v{color:#b42318}
+.kv td:first-child{font-weight:600;white-space:nowrap;vertical-align:top}
+#list-table tr[data-id]{cursor:pointer}#list-table tr[data-id]:hover{background:#eef3ff}
+.members td{vertical-align:top;max-width:28rem}
+.pos{font-weight:600}
 </style></head>
 <body>
 <header><strong>curate review</strong>
 <label>Reviewer <input id="reviewer" value="__REVIEWER__" maxlength="200" autocomplete="off"></label>
 <button id="save-name">Save name</button>
-<span id="stats"></span></header>
+<span id="stats"></span><span id="position" class="pos"></span></header>
 <main>
 <div id="msg"></div>
 <div class="card">
@@ -266,8 +321,17 @@ textarea{width:100%;min-height:6rem;font-family:ui-monospace,monospace}
 <button id="b-edit"><kbd>e</kbd> edit</button>
 <button id="b-reject"><kbd>r</kbd> reject</button>
 <button id="b-skip"><kbd>s</kbd> skip</button>
+<button id="b-undo"><kbd>u</kbd> undo last</button>
+<button id="b-list"><kbd>l</kbd> list</button>
 <label>Note <input id="note" size="50" maxlength="2000"></label>
 </div>
+<div id="list" class="card hidden"><h3>Items</h3>
+<label>Status <select id="f-status"><option value="pending,claimed,skipped">open</option><option value="">all</option>
+<option value="accepted">accepted</option><option value="edited">edited</option><option value="rejected">rejected</option>
+<option value="skipped">skipped</option></select></label>
+<label>Reason <select id="f-reason"><option value="">any</option></select></label>
+<label>Source <input id="f-source" size="16"></label> <button id="f-apply">Filter</button>
+<table id="list-table"></table></div>
 <div id="empty" class="card">Set your name, then press <kbd>n</kbd> to claim the next item.</div>
 <div id="item" class="hidden">
 <div class="card"><div>Item <span id="item-id"></span> · problem <code id="problem-id"></code> ·
@@ -279,11 +343,15 @@ textarea{width:100%;min-height:6rem;font-family:ui-monospace,monospace}
 <div class="card"><h3>Reference answer</h3><div class="rendered" id="ref-render"></div><pre id="ref-src"></pre></div>
 <div class="card"><h3>Model majority answer</h3><div id="maj-meta"></div><div class="rendered" id="maj-render"></div><pre id="maj-src"></pre></div>
 </div>
+<div id="members-card" class="card hidden"><h3>Cluster members</h3><div id="members"></div></div>
+<div id="solution-card" class="card hidden"><details open><summary><strong>Worked solution</strong></summary>
+<div class="rendered" id="sol-render"></div><details><summary>LaTeX source</summary><pre id="sol-src"></pre></details></details></div>
+<div id="samples-card" class="card hidden"><h3>Model samples</h3><div id="samples"></div></div>
 <div id="edit-box" class="card hidden"><h3>Edit (Ctrl+Enter saves, Esc cancels)</h3>
 <label>Question<textarea id="edit-q"></textarea></label>
 <label>Answer<textarea id="edit-a"></textarea></label>
 <button id="b-save">Save edit</button><button id="b-cancel">Cancel</button></div>
-<div class="card"><h3>Evidence</h3><div id="evidence"></div>
+<div class="card"><h3>Evidence</h3><table class="kv" id="evidence-kv"></table><div id="evidence"></div>
 <details><summary>All evidence (JSON)</summary><pre id="evidence-json"></pre></details>
 <details><summary>Full record (JSON)</summary><pre id="snapshot-json"></pre></details></div>
 </div>
@@ -318,6 +386,43 @@ function renderAnswer(prefix, text) {
   renderMath($(prefix + '-render'), !t ? '—' : (katex && !delimited ? '$' + t + '$' : t));
   $(prefix + '-src').textContent = t || '(none)';
 }
+function kvRows(obj) {
+  return Object.entries(obj).filter(([k, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => '<tr><td>' + esc(k.replace(/_/g, ' ')) + '</td><td>' + esc(v) + '</td></tr>').join('');
+}
+function highlight(text, needle) {
+  const t = String(text ?? ''), n = String(needle ?? '');
+  if (!n) return esc(t);
+  const at = t.lastIndexOf(n);
+  if (at < 0) return esc(t);
+  return esc(t.slice(0, at)) + '<mark>' + esc(n) + '</mark>' + esc(t.slice(at + n.length));
+}
+function showMembers(ev) {
+  const members = ev.members || (ev.stage && ev.stage.members) || (ev.duplicates && ev.duplicates.members);
+  if (!members || !members.length) { $('members-card').classList.add('hidden'); return; }
+  $('members-card').classList.remove('hidden');
+  const cols = ['id', 'source', 'question', 'answer'];
+  $('members').innerHTML = '<table class="members"><tr>' + cols.map(c => '<th>' + c + '</th>').join('') + '<th></th></tr>' +
+    members.map(m => '<tr>' + cols.map(c => '<td class="m-' + c + '">' + esc(m[c]) + '</td>').join('') +
+      '<td>' + esc(m.representative ? 'representative' : (m.role || '')) + '</td></tr>').join('') + '</table>';
+  for (const td of $('members').querySelectorAll('td.m-question')) renderMath(td, td.textContent);
+}
+function showSamples(ev) {
+  const st = ev.stage || {};
+  const samples = st.samples || [], responses = st.responses || [];
+  if (!samples.length && !responses.length) { $('samples-card').classList.add('hidden'); return; }
+  $('samples-card').classList.remove('hidden');
+  let h = '';
+  if (st.answers && st.answers.length) h += '<div>answers: ' + st.answers.map(a => esc(a.answer) + ' ×' + esc(a.count)).join(' · ') + '</div>';
+  const n = Math.max(samples.length, responses.length);
+  for (let i = 0; i < Math.min(n, 8); i++) {
+    const smp = samples[i] || {}, text = responses[i];
+    const cls = smp.verdict === 'equivalent' ? 'ok-v' : 'bad-v';
+    h += '<details><summary>sample ' + (i + 1) + ': <mark>' + esc(smp.answer ?? '(no answer)') + '</mark> <span class="' + cls + '">' + esc(smp.verdict ?? '') + '</span></summary>' +
+      (text !== undefined ? '<pre>' + highlight(text, smp.answer) + '</pre>' : '<div>(response text not kept)</div>') + '</details>';
+  }
+  $('samples').innerHTML = h;
+}
 async function api(path, data) {
   const opts = data === undefined ? {} : {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': CSRF}, body: JSON.stringify(data)};
   const r = await fetch(path, Object.assign({credentials: 'same-origin'}, opts));
@@ -343,14 +448,53 @@ function show(item) {
   $('maj-meta').textContent = ev.majority_answer !== undefined ? ('share ' + (ev.majority_share ?? '?') + ' · model ' + (ev.majority_model ?? '?') + ' · pass rate ' + (ev.pass_rate ?? '?')) : 'no model answers recorded';
   let h = '';
   if (ev.models) h += '<table><tr><th>model</th><th>k</th><th>correct</th><th>pass rate</th><th>majority</th><th>share</th><th>unparseable</th><th>status</th></tr>' + ev.models.map(d => '<tr><td>' + [d.model, d.k, d.correct, d.pass_rate, d.majority_answer, d.majority_share, d.unparseable, d.status].map(esc).join('</td><td>') + '</td></tr>').join('') + '</table>';
-  for (const key of ['duplicates', 'mcq', 'stage']) if (ev[key]) h += '<h4>' + key + '</h4><pre>' + esc(JSON.stringify(ev[key], null, 2)) + '</pre>';
+  // the flagging stages' details as readable tables (members and samples have their own cards;
+  // the raw JSON stays one click away below)
+  for (const key of ['duplicates', 'mcq']) if (ev[key]) h += '<h4>' + key + '</h4><table class="kv">' + kvRows(ev[key]) + '</table>';
   for (const key of ['contaminated_by', 'clean_flags']) if (ev[key]) h += '<div>' + key + ': ' + esc(ev[key].join(', ')) + '</div>';
-  $('evidence').innerHTML = h || '(no evidence beyond the reason)';
+  $('evidence').innerHTML = h;
+  $('evidence-kv').innerHTML = kvRows(Object.assign({}, ev, ev.stage || {})) || '<tr><td>(no evidence beyond the reason)</td></tr>';
+  if (s.solution) { $('solution-card').classList.remove('hidden'); renderMath($('sol-render'), s.solution); $('sol-src').textContent = s.solution; }
+  else $('solution-card').classList.add('hidden');
+  showMembers(ev); showSamples(ev);
   $('evidence-json').textContent = JSON.stringify(ev, null, 2);
   $('snapshot-json').textContent = JSON.stringify(s, null, 2);
 }
 async function refreshStats() {
-  try { const st = await api('/api/stats'); $('stats').textContent = 'open ' + st.open + ' · decided/h ' + st.decisions_per_hour.toFixed(1); } catch (e) {}
+  try {
+    const st = await api('/api/stats'), b = st.by_status || {};
+    $('stats').textContent = 'open ' + st.open + ' · decided/h ' + st.decisions_per_hour.toFixed(1);
+    const decided = (b.accepted || 0) + (b.edited || 0) + (b.rejected || 0);
+    const total = decided + st.open;
+    $('position').textContent = current ? ('item ' + Math.min(decided + 1, total) + ' of ' + total) : (decided + ' of ' + total + ' decided');
+    const sel = $('f-reason'), have = new Set([...sel.options].map(o => o.value));
+    for (const r of Object.keys(st.depth_by_reason || {})) if (!have.has(r)) { const o = document.createElement('option'); o.value = r; o.textContent = r; sel.appendChild(o); }
+  } catch (e) {}
+}
+async function undo() {
+  try { const j = await api('/api/undo', {reviewer: $('reviewer').value.trim()}); show(j.item); msg('undone: item ' + j.item.id + ' is yours again', 'ok'); }
+  catch (e) { msg(e.message, 'err'); }
+  refreshStats();
+}
+async function showList() {
+  const box = $('list');
+  if (!box.classList.contains('hidden')) { box.classList.add('hidden'); return; }
+  box.classList.remove('hidden'); await loadList();
+}
+async function loadList() {
+  const q = new URLSearchParams({status: $('f-status').value, reason: $('f-reason').value, source: $('f-source').value.trim()});
+  try {
+    const j = await api('/api/items?' + q.toString());
+    $('list-table').innerHTML = '<tr><th>id</th><th>status</th><th>reason</th><th>source</th><th>question</th><th>answer</th><th>by</th></tr>' +
+      j.items.map(it => '<tr data-id="' + esc(it.id) + '"><td>' + [it.id, it.status, it.reason, it.source, it.question, it.answer, it.decided_by || it.lease_owner || ''].map(esc).join('</td><td>') + '</td></tr>').join('');
+    for (const tr of $('list-table').querySelectorAll('tr[data-id]')) tr.onclick = () => openItem(Number(tr.dataset.id));
+    document.body.dataset.listRows = String(j.items.length);
+  } catch (e) { msg(e.message, 'err'); }
+}
+async function openItem(id) {
+  try { const j = await api('/api/claim', {item_id: id, reviewer: $('reviewer').value.trim()}); show(j.item); $('list').classList.add('hidden'); msg('claimed item ' + id, 'ok'); }
+  catch (e) { msg(e.message, 'err'); }
+  refreshStats();
 }
 async function saveName() {
   const name = $('reviewer').value.trim();
@@ -382,6 +526,7 @@ function saveEdit() {
 $('save-name').onclick = saveName; $('b-next').onclick = next;
 $('b-accept').onclick = () => decide('accepted'); $('b-reject').onclick = () => decide('rejected');
 $('b-skip').onclick = () => decide('skipped'); $('b-edit').onclick = startEdit;
+$('b-undo').onclick = undo; $('b-list').onclick = showList; $('f-apply').onclick = loadList;
 $('b-save').onclick = saveEdit; $('b-cancel').onclick = () => $('edit-box').classList.add('hidden');
 $('reviewer').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') saveName(); });
 document.addEventListener('keydown', (ev) => {
@@ -395,6 +540,7 @@ document.addEventListener('keydown', (ev) => {
   const k = ev.key.toLowerCase();
   if (k === 'n') next(); else if (k === 'a') decide('accepted'); else if (k === 'r') decide('rejected');
   else if (k === 's') decide('skipped'); else if (k === 'e') { ev.preventDefault(); startEdit(); }
+  else if (k === 'u') undo(); else if (k === 'l') showList();
 });
 document.body.dataset.ready = '1';
 refreshStats();

@@ -1,7 +1,10 @@
 """Child process of the sympy fallback (`fallback.py`): JSON lines on stdin -> JSON lines on stdout.
 
-Run as `python -m curation.verifier._sympy_worker`. Request: ["reference latex", "answer latex"];
-reply: ["equivalent" | "different" | "unparseable", "reason"]. The first line written is "ready".
+Run as `python -m curation.verifier._sympy_worker`. Request: ["reference latex", "answer latex",
+cpu_seconds]; reply: ["equivalent" | "different" | "unparseable", "reason"]. The first line written is
+"ready". Each request may use at most `cpu_seconds` of this process's CPU time (an interval timer on
+CPU time, so a busy machine does not shorten it); past that the reply is
+["unparseable", "budget exceeded: sympy CPU time"] and the caller restarts the worker.
 """
 
 from __future__ import annotations
@@ -10,6 +13,12 @@ import json
 import sys
 
 MEMORY_LIMIT = 2 * 1024**3
+CPU_BUDGET_REASON = "budget exceeded: sympy CPU time"
+
+
+class _CpuBudget(BaseException):
+    """Raised by the CPU-time timer inside a request (BaseException: sympy's `except Exception`
+    clauses must not swallow it)."""
 
 
 def _judge(parse, sympy, ref: str, ans: str) -> list[str]:
@@ -35,6 +44,11 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def _out_of_cpu(signum, frame):
+        raise _CpuBudget()
+
+    signal.signal(signal.SIGPROF, _out_of_cpu)
     try:
         import resource
 
@@ -55,8 +69,16 @@ def main() -> None:
     out.flush()
     for line in sys.stdin:
         try:
-            ref, ans = json.loads(line)
-            reply = _judge(parse, sympy, str(ref), str(ans))
+            request = json.loads(line)
+            ref, ans = request[0], request[1]
+            cpu = float(request[2]) if len(request) > 2 else 1.0
+            signal.setitimer(signal.ITIMER_PROF, max(cpu, 0.001))
+            try:
+                reply = _judge(parse, sympy, str(ref), str(ans))
+            finally:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+        except _CpuBudget:
+            reply = ["unparseable", CPU_BUDGET_REASON]
         except Exception as exc:  # noqa: BLE001 - never die on one bad request
             reply = ["unparseable", f"sympy fallback failed: {type(exc).__name__}"]
         out.write(json.dumps(reply) + "\n")

@@ -1,9 +1,12 @@
 """Time and size bounds that work from any thread or process.
 
 No signals: every expensive step is bounded *before* it runs (input length, token count, nesting
-depth, exponent/factorial magnitude estimates) and the evaluator checks a cooperative `Budget`
-(monotonic deadline) as it walks the tree. A violated bound raises `TooLarge` or `Timeout`, which the
-judge turns into an `unparseable` judgment with reason "too large: ..." / "timeout".
+depth, exponent/factorial magnitude estimates) and the evaluator counts its steps in a cooperative
+`Budget`. The verdict must not depend on how busy the machine is, so the bounds that normally apply
+are deterministic: sizes, and a count of evaluation steps (MAX_OPERATIONS). Time is only a safety net,
+measured as the judging thread's CPU time (not wall-clock time, which a loaded machine stretches).
+A violated bound raises `TooLarge` or `Timeout`, which the judge turns into an `unparseable` judgment
+with reason "too large: ..." / "budget exceeded: ..." — never into `equivalent` or `different`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ MAX_FACTORIAL = 10_000
 MAX_ITEMS = 200
 #: ± signs in one answer (each doubles the alternatives)
 MAX_PM = 4
+#: evaluation steps for one judgment (deterministic; ~0.1-0.5 CPU-seconds of work)
+MAX_OPERATIONS = 400_000
 
 
 class BoundExceeded(Exception):
@@ -39,29 +44,37 @@ class TooLarge(BoundExceeded):
         super().__init__(f"too large: {what}")
 
 
-class Timeout(BoundExceeded):
-    """The cooperative deadline passed."""
+BUDGET_EXCEEDED = "budget exceeded"
 
-    def __init__(self) -> None:
-        super().__init__("timeout")
+
+class Timeout(BoundExceeded):
+    """A work budget ran out (steps, CPU time, or the wall-clock safety net of the sympy worker)."""
+
+    def __init__(self, what: str = "time") -> None:
+        super().__init__(f"{BUDGET_EXCEEDED}: {what}")
 
 
 class Budget:
-    """A cooperative deadline; `tick()` is cheap and raises `Timeout` once time is up."""
+    """Counts evaluation steps: `tick()` is cheap and raises `Timeout` after `max_operations` steps
+    (deterministic) or once the calling thread has used `timeout` seconds of CPU time (a safety net
+    that a busy machine does not shorten)."""
 
-    __slots__ = ("deadline", "_n")
+    __slots__ = ("deadline", "_n", "max_operations")
 
-    def __init__(self, timeout: float | None):
-        self.deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+    def __init__(self, timeout: float | None, max_operations: int | None = MAX_OPERATIONS):
+        self.deadline = None if timeout is None else time.thread_time() + max(timeout, 0.0)
+        self.max_operations = max_operations
         self._n = 0
 
     def tick(self) -> None:
         self._n += 1
-        if self.deadline is not None and (self._n & 31) == 0 and time.monotonic() > self.deadline:
+        if self.max_operations is not None and self._n > self.max_operations:
+            raise Timeout(f"more than {self.max_operations} operations")
+        if self.deadline is not None and (self._n & 31) == 0 and time.thread_time() > self.deadline:
             raise Timeout()
 
     def check(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self.deadline is not None and time.thread_time() > self.deadline:
             raise Timeout()
 
 

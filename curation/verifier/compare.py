@@ -30,16 +30,26 @@ from curation.verifier.evaluate import (
     values_equal,
 )
 from curation.verifier.extract import extract_answer
+from curation.verifier.kinds import CLOCK_TIME, VALUE_KINDS, kind_name, tag_of
 from curation.verifier.normalize import EMPTY_WORDS
 from curation.verifier.parse import INF, PI, neg
 from curation.verifier.prepare import Prepared, is_expr, prepare
 from curation.verifier.types import Extraction, Judgment
 
 _POINTS_RNG = random.Random(20240601)
-#: deterministic "random" rational evaluation points (one row per trial, one column per symbol)
+#: deterministic "random" rational evaluation points (one row per trial, one column per symbol):
+#: positive non-integers first (where `\sqrt{x^2}`-style identities of positive quantities hold) ...
 _POINTS = [
     [Fraction(_POINTS_RNG.randint(101, 997), _POINTS_RNG.randint(101, 997)) + _POINTS_RNG.randint(0, 2) for _ in range(16)]
     for _ in range(8)
+]
+#: ... then points with negative values and integers: where both sides are real there, they must agree
+#: too, so `|y|` != `y`, `\sqrt{x^2}` != `x`, `\lceil x\rceil` != `\lfloor x\rfloor + 1`
+_CHECK_POINTS = [
+    [-(Fraction(_POINTS_RNG.randint(101, 997), _POINTS_RNG.randint(101, 997)) + _POINTS_RNG.randint(0, 2)) for _ in range(16)],
+    [Fraction(_POINTS_RNG.choice((-1, 1)) * _POINTS_RNG.randint(101, 997), _POINTS_RNG.randint(101, 997)) for _ in range(16)],
+    [Fraction(_POINTS_RNG.randint(-7, 7)) for _ in range(16)],
+    [Fraction(_POINTS_RNG.randint(2, 9)) for _ in range(16)],
 ]
 _TRIALS_NEEDED = 3
 
@@ -113,26 +123,43 @@ def expr_eq(a, b, c: _Ctx, da: int | None = None, db: int | None = None) -> bool
     return _identity(a, b, free, c)
 
 
+def _values_at(a, b, rows, free: list[str], c: _Ctx):
+    """(value of a, value of b) at each point of `rows` where both are defined."""
+    for row in rows:
+        env = dict(zip(free, row))
+        try:
+            yield _ev(a, c, env), _ev(b, c, env)
+        except (Undefined, ZeroDivisionError, ValueError):
+            continue
+
+
 def _identity(a, b, free: list[str], c: _Ctx) -> bool:
     if len(free) > len(_POINTS[0]):
         raise Undefined("too many variables")
     ok = 0
-    for row in _POINTS:
-        env = dict(zip(free, row))
-        try:
-            va, vb = _ev(a, c, env), _ev(b, c, env)
-        except (Undefined, ZeroDivisionError, ValueError):
-            continue
+    for va, vb in _values_at(a, b, _POINTS, free, c):
         if not values_equal(va, vb, rel=1e-30):
             return False
         ok += 1
         if ok >= _TRIALS_NEEDED:
-            c.how = "identity holds at random points"
-            return True
+            break
     if ok == 0:
         raise Undefined("expressions undefined at all test points")
+    # then points with negative values and integers, counted only where both sides are real (so
+    # `\ln(x^2)` vs `2\ln x` is not refuted by a complex branch at x < 0)
+    for va, vb in _values_at(a, b, _CHECK_POINTS, free, c):
+        if _is_real(va) and _is_real(vb) and not values_equal(va, vb, rel=1e-30):
+            return False
     c.how = "identity holds at random points"
     return True
+
+
+def _is_real(v) -> bool:
+    if isinstance(v, Fraction):
+        return True
+    cx = ctx()
+    im = cx.im(v)
+    return im == 0 or abs(im) <= 1e-30 * max(1, abs(cx.re(v)))
 
 
 def _proportional(f, g, c: _Ctx) -> bool:
@@ -179,8 +206,31 @@ def _mp(v):
 _INTERVALISH = ("interval", "union", "rel")
 
 
+def _is_label(node, part: bool = False) -> bool:
+    """A name for a quantity rather than a formula: `x`, `f(x)`, `AB` (a product of capital letters: a
+    segment), `|AB|`, `\\frac{NO}{BO}`, `V_1:V_2`. Sums, numbers, powers and products of small letters
+    are formulas (`x^2 = 4`, `xy = 6` are equations, never the label of 4 or 6)."""
+    tag = node[0]
+    if tag == "s":
+        return not part or node[1][:1].isupper() or "(" in node[1]
+    if tag == "*":
+        return all(_is_label(x, True) for x in node[1])
+    if tag == "^":
+        return node[2] == ("n", Fraction(-1)) and _is_label(node[1], True)
+    if tag == "f" and node[1] == "abs":
+        return _is_label(node[2][0], True)
+    if tag == "ratio":
+        return _is_label(node[1], True) and _is_label(node[2], True)
+    return False
+
+
+def _label_key(node) -> str:
+    return node[1] if node[0] == "s" else repr(node)
+
+
 def _assignment(v):
-    """`x = rhs` (or `rhs = x`) with x a bare symbol not occurring on the other side."""
+    """`x = rhs` (or `rhs = x`) with x a label (see `_is_label`) not occurring on the other side;
+    a label on the left needs a constant on the right unless it is a bare symbol (`y = 2x + 1`)."""
     if v[0] != "eq":
         return None
     lhs, rhs = v[1], v[2]
@@ -188,6 +238,30 @@ def _assignment(v):
         return lhs[1], rhs
     if rhs[0] == "s" and is_expr(lhs) and rhs[1] not in symbols(lhs) and not symbols(lhs):
         return rhs[1], lhs
+    if _is_label(lhs) and lhs[0] != "s" and not symbols(rhs) and not (symbols(lhs) & symbols(rhs)):
+        return _label_key(lhs), rhs
+    return None
+
+
+def _labelled_tuple(v):
+    """`(x, y) = (3, 5)`: ([names], rhs tuple) when the left side is a tuple of distinct symbols."""
+    if v[0] != "eq" or v[1][0] not in ("tuple", "pair") or v[2][0] not in ("tuple", "pair"):
+        return None
+    names, vals = v[1][1], v[2][1]
+    if len(names) != len(vals) or not all(x[0] == "s" for x in names) or len({x[1] for x in names}) != len(names):
+        return None
+    return [x[1] for x in names], v[2]
+
+
+def _as_assignments(v) -> dict | None:
+    """`x = 3, y = 5` or `(x, y) = (3, 5)` as {name: value}; None if not a system of assignments."""
+    lt = _labelled_tuple(v) if v[0] == "eq" else None
+    if lt is not None:
+        return dict(zip(lt[0], lt[1][1]))
+    if v[0] == "list":
+        pairs = [_assignment(x) for x in v[1]]
+        if pairs and all(pairs) and len({p[0] for p in pairs}) == len(pairs):
+            return dict(pairs)
     return None
 
 
@@ -225,6 +299,15 @@ def _as_intervals(v):
         vals, ops = v[1], v[2]
         if not all(is_expr(x) for x in vals):
             return None
+        absolute = _abs_relation(vals, ops)
+        if absolute is not None:
+            return absolute
+        if len(vals) == 2 and _negated_symbol(vals[0]) is not None:  # -x > -1  ->  x < 1
+            flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!=": "!="}
+            return _as_intervals(("rel", (_negated_symbol(vals[0]), neg(vals[1])), (flip[ops[0]],)))
+        if len(vals) == 2 and _negated_symbol(vals[1]) is not None:
+            flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!=": "!="}
+            return _as_intervals(("rel", (neg(vals[0]), _negated_symbol(vals[1])), (flip[ops[0]],)))
         var = [i for i, x in enumerate(vals) if x[0] == "s" and all(x[1] not in symbols(y) for j, y in enumerate(vals) if j != i)]
         if len(var) != 1:
             return None
@@ -252,6 +335,50 @@ def _as_intervals(v):
             if o1 in (">", ">=") and o2 in (">", ">="):
                 return [(vals[2], vals[0], o2 == ">=", o1 == ">=")]
         return None
+    return None
+
+
+def _negated_symbol(node):
+    if node[0] == "*" and len(node[1]) == 2 and node[1][0] == ("n", Fraction(-1)) and node[1][1][0] == "s":
+        return node[1][1]
+    return None
+
+
+def _abs_relation(vals, ops):
+    """`|x| < a`, `|x| >= a`, `a <= |x| <= b` in a symbol x with constant non-negative bounds
+    (checked exactly when rational) as intervals."""
+    def is_abs_sym(v):
+        return v[0] == "f" and v[1] == "abs" and v[2][0][0] == "s"
+
+    def bound(v):
+        if symbols(v) or not is_expr(v):
+            return None
+        try:
+            val = evaluate(v, {}, Budget(None))
+        except (BoundExceeded, Undefined, ZeroDivisionError, ValueError, FreeSymbol):
+            return None
+        return v if isinstance(val, Fraction) and val >= 0 else None
+
+    if len(vals) == 2:
+        if is_abs_sym(vals[0]):
+            op, a = ops[0], bound(vals[1])
+        elif is_abs_sym(vals[1]):
+            op, a = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(ops[0]), bound(vals[0])
+        else:
+            return None
+        if a is None or op is None:
+            return None
+        if op in ("<", "<="):
+            return [(neg(a), a, op == "<=", op == "<=")]
+        if op in (">", ">="):
+            return [(neg(INF), neg(a), False, op == ">="), (a, INF, op == ">=", False)]
+        return None
+    if len(vals) == 3 and is_abs_sym(vals[1]) and ops[0] in ("<", "<=") and ops[1] in ("<", "<="):
+        lo, hi = bound(vals[0]), bound(vals[2])
+        if lo is None or hi is None:
+            return None
+        lc, hc = ops[0] == "<=", ops[1] == "<="
+        return [(neg(hi), neg(lo), hc, lc), (lo, hi, lc, hc)]
     return None
 
 
@@ -305,8 +432,14 @@ def eqv(a, b, c: _Ctx) -> bool:
     ea, eb = is_expr(a), is_expr(b)
     if ea and eb:
         return expr_eq(a, b, c)
+    if ta == "based" or tb == "based":
+        return _based_cmp(a, b, c)
     if ta == "eq" or tb == "eq":
         return _eq_cmp(a, b, c)
+    if ta == "list" and tb == "list":
+        sa, sb = _as_assignments(a), _as_assignments(b)
+        if sa is not None and sb is not None:
+            return _eq_cmp(a, b, c)
     if ta == "ratio" or tb == "ratio":
         return _ratio_cmp(a, b, c)
     if ta in _INTERVALISH or tb in _INTERVALISH:
@@ -354,6 +487,21 @@ def eqv(a, b, c: _Ctx) -> bool:
     return False
 
 
+def _based_cmp(a, b, c: _Ctx) -> bool:
+    """A base-n numeral equals the same numeral in the same base; a base-10 one also equals its number."""
+    if a[0] == "based" and b[0] == "based":
+        ok = a[1:] == b[1:]
+    elif a[0] == "based" and is_expr(b) and a[2] == 10:
+        ok = expr_eq(("n", Fraction(a[1])), b, c)
+    elif b[0] == "based" and is_expr(a) and b[2] == 10:
+        ok = expr_eq(a, ("n", Fraction(b[1])), c)
+    else:
+        return False
+    if ok:
+        c.how = "same numeral and base"
+    return ok
+
+
 def _ratio_cmp(a, b, c: _Ctx) -> bool:
     """a:b equals c:d when ad = bc (6:4 = 3:2); a ratio equals the number a/b."""
     if a[0] == "ratio" and b[0] == "ratio":
@@ -370,6 +518,17 @@ def _ratio_cmp(a, b, c: _Ctx) -> bool:
 
 
 def _eq_cmp(a, b, c: _Ctx) -> bool:
+    sa, sb = _as_assignments(a), _as_assignments(b)
+    if sa is not None and sb is not None:
+        ok = sa.keys() == sb.keys() and all(eqv(sa[k], sb[k], c) for k in sa)
+        if ok:
+            c.how = "same assignments"
+        return ok
+    la, lb = (_labelled_tuple(a) if a[0] == "eq" else None), (_labelled_tuple(b) if b[0] == "eq" else None)
+    if la is not None:
+        return eqv(la[1], b, c)
+    if lb is not None:
+        return eqv(a, lb[1], c)
     aa = _assignment(a)
     bb = _assignment(b)
     if a[0] == "eq" and b[0] == "eq":
@@ -388,11 +547,7 @@ def _eq_cmp(a, b, c: _Ctx) -> bool:
 
 
 def _kind(v) -> str:
-    if v is None:
-        return "nothing"
-    if is_expr(v):
-        return "number" if not symbols(v) else "expression"
-    return {"eq": "equation", "rel": "inequality", "pair": "pair"}.get(v[0], v[0])
+    return kind_name(v)
 
 
 # ----------------------------------------------------------------------------- top level
@@ -426,6 +581,10 @@ def compare_prepared(R: Prepared, A: Prepared, budget: Budget) -> Judgment:
     if av is None:
         return Judgment("unparseable", f"answer unparseable: {A.error}", A.raw)
     c = _Ctx(budget, imag=not (ref_syms - {"i"}))
+    if R.clock is not None:  # a clock time is a time, never a ratio (12:00 != 1:00)
+        same = A.clock is not None and R.clock[:3] == A.clock[:3] and (
+            R.clock[3] is None or A.clock[3] is None or R.clock[3] == A.clock[3])
+        return Judgment("equivalent" if same else "different", "same clock time" if same else "different clock time", A.raw)
     # choice / text / boolean references
     if rv[0] == "choice":
         if A.choice is not None:
@@ -511,8 +670,8 @@ def _sympy_fallback(R: Prepared, A: Prepared, timeout: float | None) -> Judgment
 
     try:
         got = judge_with_sympy(_for_sympy(R), _for_sympy(A), 1.0 if timeout is None else timeout)
-    except Timeout:
-        return Judgment("unparseable", "timeout", A.raw)
+    except Timeout as exc:
+        return Judgment("unparseable", str(exc), A.raw)
     if got is None:
         return None
     return Judgment(got[0], got[1], A.raw)
@@ -520,13 +679,17 @@ def _sympy_fallback(R: Prepared, A: Prepared, timeout: float | None) -> Judgment
 
 def _judge_prepared(R: Prepared, answer: str, timeout: float | None, prep=prepare) -> Judgment:
     if R.error is not None or R.value is None:
-        if R.unsupported and isinstance(answer, str):
+        if isinstance(answer, str):
+            # identical strings are always equivalent, whatever our grammar makes of them
+            if answer.strip() and answer.strip() == R.raw.strip():
+                return Judgment("equivalent", "identical strings", answer)
             A = prep(answer)
             if A.key and A.key == R.key:
                 return Judgment("equivalent", "normalized strings equal", answer)
-            fb = _sympy_fallback(R, A, timeout)
-            if fb is not None:
-                return fb
+            if R.unsupported:
+                fb = _sympy_fallback(R, A, timeout)
+                if fb is not None:
+                    return fb
         return Judgment("unparseable", f"reference unparseable: {R.error}", answer if isinstance(answer, str) else None)
     A = prep(answer)
     if A.key and A.key == R.key:
@@ -557,12 +720,25 @@ def _with_extraction(j: Judgment, ex: Extraction) -> Judgment:
     return Judgment(j.outcome, j.reason, ex.text, ex.rule)
 
 
-def judge_response(reference: str, response: str, *, timeout: float = 1.0) -> Judgment:
-    """Extract the final answer from a model response, then judge it."""
-    ex = extract_answer(response)
+_MANY = ("list", "set", "tuple", "pair", "union")
+
+
+def _judge_extraction(verifier: "Verifier", reference: str, ex: Extraction) -> Judgment:
+    """Judge an extraction; a group of boxes counts as one answer when the reference has several parts."""
     if ex.text is None:
         return Judgment("unparseable", "no answer extracted", None, ex.rule)
-    return _with_extraction(judge(reference, ex.text, timeout=timeout), ex)
+    if ex.joined is not None:
+        R = verifier._ref(reference)
+        if R.value is not None and R.value[0] in _MANY:
+            j = verifier.judge(reference, ex.joined)
+            return Judgment(j.outcome, j.reason, ex.joined, "boxed_joined")
+    return _with_extraction(verifier.judge(reference, ex.text), ex)
+
+
+def judge_response(reference: str, response: str, *, timeout: float = 1.0) -> Judgment:
+    """Extract the final answer from a model response, then judge it."""
+    v = _DEFAULT if timeout == _DEFAULT.timeout else Verifier(timeout=timeout, cache_size=0)
+    return _judge_extraction(v, reference, extract_answer(response))
 
 
 class Verifier:
@@ -600,10 +776,7 @@ class Verifier:
         return _judge_prepared(self._ref(reference), answer, self.timeout)
 
     def judge_response(self, reference: str, response: str) -> Judgment:
-        ex = extract_answer(response)
-        if ex.text is None:
-            return Judgment("unparseable", "no answer extracted", None, ex.rule)
-        return _with_extraction(self.judge(reference, ex.text), ex)
+        return _judge_extraction(self, reference, extract_answer(response))
 
     def judge_many(
         self, pairs: Iterable[tuple[str, str]], *, responses: bool = False, processes: int = 0
@@ -662,6 +835,8 @@ def _key(v, c: _Ctx) -> str:
         return _key(("*", (v[1], ("^", v[2], ("n", Fraction(-1))))), c)
     if tag == "matrix":
         return "M[" + ";".join(",".join(_key(x, c) for x in row) for row in v[1]) + "]"
+    if tag == "based":
+        return f"based:{v[1]}_{v[2]}"
     return f"{tag}:{v[1]}"
 
 
@@ -672,6 +847,9 @@ def canonical_form(answer: str) -> str | None:
     significant digits); `judge` remains the authority.
     """
     p = prepare(answer)
+    if p.clock is not None:
+        h, m, sec, half = p.clock
+        return f"time:{h}:{m:02d}:{sec:02d}{half or ''}"
     if p.error is not None or p.value is None:
         return None
     v = p.value
@@ -686,9 +864,11 @@ def canonical_form(answer: str) -> str | None:
 
 def classify_answer_type(answer: str) -> str:
     """One of: integer, number, expression, equation, interval, set, tuple, matrix, text, boolean,
-    choice, unknown."""
+    choice, time (a clock time), unknown (see `kinds.py`)."""
     p = prepare(answer)
     v = p.value
+    if p.clock is not None:
+        return CLOCK_TIME.answer_type
     if p.error is not None or v is None:
         return "unknown"
     if is_expr(v):
@@ -699,12 +879,8 @@ def classify_answer_type(answer: str) -> str:
         except (BoundExceeded, Undefined, FreeSymbol, ZeroDivisionError, ValueError, OverflowError):
             return "number"
         return "integer" if isinstance(val, Fraction) and val.denominator == 1 else "number"
-    tag = v[0]
-    return {
-        "eq": "equation", "rel": "interval", "interval": "interval", "union": "interval", "set": "set",
-        "list": "set", "tuple": "tuple", "pair": "tuple", "matrix": "matrix", "text": "text",
-        "bool": "boolean", "choice": "choice", "ratio": "number",
-    }.get(tag, "unknown")
+    kind = VALUE_KINDS.get(tag_of(v))
+    return kind.answer_type if kind is not None and kind.answer_type else "unknown"
 
 
 def is_verifiable(answer: str) -> bool:

@@ -6,10 +6,12 @@ We checked its source: the only `parse_expr` call is for caller-supplied `variab
 none) and `sympify` is only applied to already-built sympy objects, so untrusted text is never
 `eval`-ed. Because sympy itself may run for a long time (`\\sum_{k=1}^{10^{10}}`, simplification),
 all sympy work happens in a separate worker *process* (`python -m curation.verifier._sympy_worker`,
-JSON lines over pipes — no multiprocessing, so the caller's `__main__` is never re-imported). The
-caller waits at most `timeout` seconds (via `select`, so it works from any thread), plus a one-off,
-separately bounded start-up, and kills the worker when it overruns. The worker also runs under an
-address-space limit.
+JSON lines over pipes — no multiprocessing, so the caller's `__main__` is never re-imported). Each
+request may use `timeout` seconds of the *worker's CPU time* (enforced inside the worker, so the
+verdict does not depend on machine load); the caller waits, via `select` from any thread, at most a
+generous wall-clock safety net (WALL_FACTOR x timeout + WALL_SLACK, plus a one-off, separately bounded
+start-up) and kills the worker when that overruns. Either bound gives `unparseable` with a
+"budget exceeded" reason, never a verdict. The worker also runs under an address-space limit.
 
 Disable with the environment variable CURATE_VERIFIER_SYMPY_FALLBACK=0.
 """
@@ -24,12 +26,19 @@ import sys
 import threading
 import time
 
-from curation.verifier.bounded import Timeout
+from curation.verifier.bounded import BUDGET_EXCEEDED, Timeout
 
 #: the worker must be up within this many seconds (it imports sympy once)
 STARTUP_TIMEOUT = 30.0
 #: strings longer than this are not sent to sympy at all
 MAX_FALLBACK_CHARS = 500
+#: the wall-clock safety net per request: WALL_FACTOR * cpu budget + WALL_SLACK seconds
+WALL_FACTOR = 4.0
+WALL_SLACK = 10.0
+
+
+def wall_limit(timeout: float) -> float:
+    return WALL_FACTOR * timeout + WALL_SLACK
 
 
 def enabled() -> bool:
@@ -96,22 +105,25 @@ class _Worker:
                     pass
 
     def call(self, ref: str, ans: str, timeout: float) -> tuple[str, str]:
-        if not self.lock.acquire(timeout=max(timeout, 0.01)):
-            raise Timeout()
+        # waiting for another thread's request is not this request's work: only the safety net applies
+        if not self.lock.acquire(timeout=wall_limit(timeout) * 4):
+            raise Timeout("waiting for the sympy worker")
         try:
             if self.pid != os.getpid():  # forked child: never share the parent's worker
                 self.proc, self.buf, self.pid = None, b"", os.getpid()
             if self.proc is None or self.proc.poll() is not None:
                 self._start()
             assert self.proc is not None and self.proc.stdin is not None
-            self.proc.stdin.write((json.dumps([ref, ans]) + "\n").encode())
+            self.proc.stdin.write((json.dumps([ref, ans, timeout]) + "\n").encode())
             self.proc.stdin.flush()
             try:
-                line = self._read_line(time.monotonic() + timeout)
+                line = self._read_line(time.monotonic() + wall_limit(timeout))
             except Timeout:
                 self._stop()
-                raise
+                raise Timeout("sympy wall-clock safety net") from None
             outcome, reason = json.loads(line)
+            if str(reason).startswith(BUDGET_EXCEEDED):
+                self._stop()  # interrupted mid-computation: start clean next time
             return str(outcome), str(reason)
         except (EOFError, OSError, ValueError):
             self._stop()

@@ -28,12 +28,21 @@ _NOISE = re.compile(
     r"|(?<!\\)\\[;: ]|~"
 )
 _THIN = re.compile(r"(?<!\\)\\[,!]")
+#: `11,\! 111` / `14{, }916`: a thousands separator typeset with a negative space or braces
+_TYPESET_THOUSANDS = re.compile(r"(?<=\d),\s{0,2}\\!\s{0,2}(?=\d{3})|(?<=\d)\s{0,2}\{\s{0,2},\s{0,2}\}\s{0,2}(?=\d{3})")
+#: `\\left(` written with a doubled backslash (an escaping slip): a command, not a line break
+_DOUBLED_CMD = re.compile(
+    r"(?<!\\)\\\\(?=(?:left|right|frac|dfrac|tfrac|sqrt|le|ge|leq|geq|lt|gt|neq|ne|pi|cdot|times|in|infty|"
+    r"boxed|text|mathrm|quad|pm|cup|cap|alpha|beta|theta|circ|prime)(?![a-zA-Z]))"
+)
+_GLUED_QUAD = re.compile(r"\\q?quad(?=[a-zA-Z])")
+_PRIME = re.compile(r"\^\s*\{\s*\\prime\s*\}|\^\s*\\prime(?![a-zA-Z])|\\prime(?![a-zA-Z])")
 _FRAC_ALIAS = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])")
 _BINOM_ALIAS = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 _DEGREE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\^\s*\{\s*o\s*\}$")
 _DEGREE_TAIL = re.compile(r"(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|\^\s*\{\s*o\s*\})\s*$")
 _PLAIN_NUMBER = re.compile(r"[-+]?\s*(?:\d+(?:\.\d*)?|\.\d+|\\frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\})")
-_PERCENT = re.compile(r"\\%|%|\\text\{ ?percent ?\}")
+_PERCENT = re.compile(r"\\%|%|\\text\{ ?percent(?:age)? ?\}|(?<=[\d\s])(?:percent(?:age)?|pct)\b")
 _CURRENCY = re.compile(r"\\\$|\\(?:euro|pounds)\b|[\u20ac\u00a3\u00a5]|\bUSD\b|\bRs\.?")
 
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -79,6 +88,11 @@ def clean(text: str) -> tuple[str, frozenset[str]]:
         flags.add("currency")
         s = _CURRENCY.sub(" ", s)
     s = s.replace("$", " ")
+    if "\\begin" not in s:
+        s = _DOUBLED_CMD.sub(lambda m: "\\", s)
+    s = _TYPESET_THOUSANDS.sub(",", s)
+    s = _GLUED_QUAD.sub(" ", s)
+    s = _PRIME.sub("'", s)
     s = _THIN.sub("", s)
     s = _NOISE.sub(" ", s)
     s = _FRAC_ALIAS.sub(r"\\frac", s)
@@ -99,6 +113,9 @@ def clean(text: str) -> tuple[str, frozenset[str]]:
     s = _WS.sub(" ", s).strip()
     while s.endswith((".", "。")) and not s.endswith(".."):
         s = s[:-1].rstrip()
+    # a trailing lone backslash (a line-break slip, `185\`) carries no meaning
+    while s.endswith("\\") and not s.endswith("\\\\"):
+        s = s[:-1].rstrip()
     if _THOUSANDS.fullmatch(s) or _THOUSANDS_SP.fullmatch(s):
         s = s.replace(",", "").replace(" ", "")
     else:
@@ -106,6 +123,13 @@ def clean(text: str) -> tuple[str, frozenset[str]]:
         if m:
             s = m.group(1) + m.group(2).replace(",", "")
     return s, frozenset(flags)
+
+
+def plain_thousands(s: str) -> str:
+    """`1,000.99` -> `1000.99` when the whole string is one number with thousands separators."""
+    if _THOUSANDS.fullmatch(s) or _THOUSANDS_SP.fullmatch(s):
+        return s.replace(",", "").replace(" ", "")
+    return s
 
 
 def fast_key(cleaned: str) -> str:
@@ -127,7 +151,7 @@ UNIT_WORDS = frozenset(
     people persons students ways times points cookies apples marbles
     """.split()
 )
-_UNIT_TEXT_CMDS = ("text", "mbox", "mathrm", "textrm", "textit", "textnormal", "operatorname", "mathit")
+_UNIT_TEXT_CMDS = ("text", "mbox", "mathrm", "textrm", "textit", "textbf", "textnormal", "operatorname", "mathit")
 _UNIT_CONTENT = re.compile(r"[A-Za-z][A-Za-z .\-/]{0,40}")
 _POWER_END = re.compile(r"\^\s?\{?\s?[23]\s?\}?$")
 
@@ -226,10 +250,27 @@ def choice_letter(cleaned: str) -> str | None:
         return None
     letter = m.group(1) or m.group(2) or m.group(3)
     rest = s[m.end(1) if m.group(1) else m.end(2) if m.group(2) else m.end(3):].strip(" )].:")
-    if m.group(2) and rest:  # "A x" is an expression, not a choice; only "(A) text" may carry text
-        return None
+    if m.group(2) and rest and s[m.end(2) : m.end(2) + 1] not in (")", ".", ":"):
+        return None  # "A x" is an expression, not a choice; "(A) text", "A) text", "A. text" may carry text
     return letter.upper()
 
 
 BOOLEANS = {"yes": True, "true": True, "no": False, "false": False}
 EMPTY_WORDS = frozenset({"no solution", "no solutions", "no real solutions", "no real solution", "none", "empty set"})
+
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s{0,3}(?:([ap])\.?\s?m\.?)?", re.IGNORECASE)
+
+
+def clock_time(cleaned: str) -> tuple[int, int, int, str | None] | None:
+    """`12:00`, `6:30 pm`, `10:30:15` -> (hours, minutes, seconds, "a"|"p"|None); None if not a clock time.
+
+    A time needs two-digit minutes (`6:30`), so a ratio like `3:2` is never read as a time.
+    """
+    m = _CLOCK.fullmatch(unwrap_text(cleaned).strip())
+    if not m:
+        return None
+    h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 24 or mi > 59 or sec > 59:
+        return None
+    return h, mi, sec, (m.group(4) or "").lower() or None

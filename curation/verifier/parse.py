@@ -30,6 +30,7 @@ import re
 from fractions import Fraction
 
 from curation.verifier.bounded import MAX_DEPTH, MAX_ITEMS, MAX_PM, MAX_TOKENS, TooLarge
+from curation.verifier.kinds import EXPRESSION_TAGS
 
 
 class ParseError(Exception):
@@ -45,7 +46,7 @@ class NotMath(ParseError):
     """The answer contains prose (a word or `\\text{...}` that is not math)."""
 
 
-EXPR_TAGS = frozenset({"n", "s", "c", "+", "*", "^", "f", "!", "C", "pm"})
+EXPR_TAGS = EXPRESSION_TAGS
 ONE = ("n", Fraction(1))
 NEG_ONE = ("n", Fraction(-1))
 PI = ("c", "pi")
@@ -65,7 +66,7 @@ _OP_CMDS = {
     "cdot": "*", "times": "*", "ast": "*", "div": "/", "le": "<=", "leq": "<=", "leqslant": "<=",
     "ge": ">=", "geq": ">=", "geqslant": ">=", "ne": "!=", "neq": "!=", "lt": "<", "gt": ">",
     "pm": "±", "mp": "∓", "cup": "cup", "cap": "cap", "in": "in", "to": "to", "rightarrow": "to",
-    "implies": "to", "Rightarrow": "to", "approx": "=", "equiv": "=", "colon": ":", "mid": ":",
+    "implies": "to", "Rightarrow": "to", "approx": "approx", "equiv": "=", "colon": ":", "mid": ":",
     "lor": "or", "vee": "or", "land": "and", "wedge": "and", "setminus": "setminus",
 }
 _OPEN_CMDS = {"{": "{s", "}": "}s", "langle": "<a", "rangle": ">a", "lbrace": "{s", "rbrace": "}s",
@@ -81,7 +82,7 @@ _TOKEN = re.compile(
     r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:\\overline\s*\{\d+\}|\\bar\s*\{\d+\}|\\dot\s*\{\d+\})?(?:[eE][+-]?\d+(?![\d.]))?)"
     r"|(?P<cmd>\\[a-zA-Z]+|\\.)"
     r"|(?P<alpha>[a-zA-Z]+)"
-    r"|(?P<op><=|>=|!=|=<|=>|[-+*/^_!=<>,;|&'(){}\[\]:])"
+    r"|(?P<op>\*\*|<=|>=|!=|=<|=>|[-+*/^_!=<>,;|&'(){}\[\]:])"
 )
 _NUM_PARTS = re.compile(
     r"(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:\\(?:overline|bar|dot)\s*\{(?P<rep>\d+)\})?(?:[eE](?P<exp>[+-]?\d+))?"
@@ -183,7 +184,7 @@ def tokenize(s: str) -> list[Tok]:
                 toks.append(Tok(k, v, sp))
                 sp = False
         elif kind == "op":
-            op = {"=<": "<=", "=>": ">="}.get(text, text)
+            op = {"=<": "<=", "=>": ">=", "**": "^"}.get(text, text)
             toks.append(Tok("op", op, sp))
         else:  # cmd
             name = text[1:]
@@ -276,6 +277,22 @@ def tokenize(s: str) -> list[Tok]:
 
 
 _REL_OPS = {"=", "<", ">", "<=", ">=", "!="}
+#: single letters that name functions by convention (h, p, ... are too often heights and probabilities)
+_CONVENTIONAL_FUNCTIONS = frozenset({"f", "g", "F", "G"})
+
+
+def _node_key(node) -> str:
+    """A deterministic text for an expression tree (names an opaque function value)."""
+    tag = node[0]
+    if tag in ("n", "s", "c"):
+        return str(node[1])
+    if tag in ("+", "*"):
+        return tag + "[" + ",".join(_node_key(x) for x in node[1]) + "]"
+    if tag == "f":
+        return str(node[1]) + "[" + ",".join(_node_key(x) for x in node[2]) + "]"
+    return tag + "[" + ",".join(_node_key(x) for x in node[1:]) + "]"  # ^ ! C pm: children are nodes
+
+
 _ATOM_START_OPS = {"(", "{", "{s", "<a", "lfloor", "lceil"}
 
 
@@ -317,6 +334,12 @@ class Parser:
 
     def __init__(self, toks: list[Tok]):
         self.toks = toks
+        # names applied to a number somewhere in this text (`I(0)`): functions everywhere in it
+        self.applied = {
+            a.val for a, b, c, d in zip(toks, toks[1:], toks[2:], toks[3:])
+            if a.kind == "id" and b.kind == "op" and b.val == "(" and not b.sp and c.kind == "num"
+            and d.kind == "op" and d.val == ")"
+        }
         self.i = 0
         self.depth = 0
         self.abs_depth = 0
@@ -369,22 +392,38 @@ class Parser:
             t = self.peek()
             if t.kind == "op" and t.val in (",", ";") or (t.kind == "op" and t.val in ("or", "and") and stop is None):
                 self.next()
+                if t.val in (",", ";") and self.at("op") and self.peek().val in ("or", "and"):
+                    self.next()  # "19, 46, and 82"
                 continue
             return out
 
+    def _skip_approximation(self) -> None:
+        """`X \\approx 0.577`: X is the answer; the rounded value after it is dropped."""
+        while self.at("op", "approx"):
+            self.next()
+            self.setexpr()
+
     def item(self):
         first = self.setexpr()
+        if self.at("op", "approx") and first[0] == "s":  # x \approx 11: the value of x
+            self.toks[self.i] = Tok("op", "=", self.peek().sp)
+        self._skip_approximation()
         vals = [first]
         ops = []
         while self.at("op") and self.peek().val in _REL_OPS:
             ops.append(self.next().val)
             vals.append(self.setexpr())
+            self._skip_approximation()
         if self.at("op", ":") and not ops and _is_expr(first):
             self.next()
             second = self.setexpr()
             if not _is_expr(second) or self.at("op", ":"):
                 raise ParseError("bad ratio")
-            return ("ratio", first, second)
+            ratio = ("ratio", first, second)
+            if self.at("op", "="):  # a labelled ratio: V_1:V_2 = 11:21
+                self.next()
+                return ("eq", ratio, self.item())
+            return ratio
         if self.at("op", "in") and not ops:
             self.next()
             rhs = self.setexpr()
@@ -553,7 +592,7 @@ class Parser:
         if t.kind == "num":
             self.next()
             text = t.val
-            if t.places is None and text.denominator == 1 and text >= 10 and not t.sp:
+            if t.places is None and text.denominator == 1 and text >= 10 and (not t.sp or text < 100):
                 digits = str(text.numerator)
                 first = Fraction(int(digits[0]))
                 rest = Tok("num", Fraction(int(digits[1:])), False, None)
@@ -584,11 +623,14 @@ class Parser:
         self.depth -= 1
         if len(items) == 1:
             return items[0]
-        return ("set", tuple(items))
+        # `{1,3}` without backslashes renders as "1,3": a plain comma list, not a set
+        return ("list", tuple(items))
 
     def atom(self):
         t = self.next()
         k, v = t.kind, t.val
+        if k == "num" and self.at("op", "_"):
+            return self.based(t)
         if k == "num":
             # mixed number: 3\frac{1}{2} or 3 1/2 (proper fractions of integer literals only)
             nt = self.peek()
@@ -641,6 +683,11 @@ class Parser:
                 else:
                     raise ParseError("bad subscript")
                 name = f"{name}_{sub}"
+            while self.at("op", "'"):  # f', y'' : a prime is part of the name (a derivative)
+                self.next()
+                name += "'"
+            if self.at("op", "(") and not self.peek().sp and self.is_function_name(name):
+                return self.application(name)
             return ("s", name)
         if k == "const":
             if v == "pi":
@@ -728,6 +775,42 @@ class Parser:
         if k == "end":
             raise ParseError("unexpected end of answer")
         raise ParseError(f"unexpected {v!r}")
+
+    def is_function_name(self, name: str) -> bool:
+        """A name applied to an argument is a function, not a product: by convention (f, g, F, G,
+        primed names) or by usage in the same text (the name is applied to a number somewhere, as in
+        `I(0)e^{-t/RC}` or `h(0) + h(t)`)."""
+        return name in _CONVENTIONAL_FUNCTIONS or name.endswith("'") or name in self.applied
+
+    def application(self, name: str):
+        """`f(0)`, `f(x)`, `I(0)`: an unknown function's value, kept as an opaque symbol named by the
+        function and its (parsed) argument, so `f(0)` = `f(0)` but `f(0)` != `g(0)` != `f(1)`."""
+        self.next()  # (
+        self.enter()
+        args = self.items(stop=(")",))
+        self.depth -= 1
+        self.expect_op(")")
+        if not args or not all(_is_expr(a) for a in args):
+            raise ParseError(f"bad argument of {name}")
+        return ("s", f"{name}({';'.join(_node_key(a) for a in args)})")
+
+    def based(self, t: Tok):
+        """`204_5`, `4210_{5}`: a numeral in base 2..36, kept with its base (see docs: a base-n answer
+        matches the same numeral in the same base, not its decimal value)."""
+        self.next()  # _
+        braced = self.at("op", "{")
+        if braced:
+            self.next()
+        b = self.next()
+        if braced:
+            self.expect_op("}")
+        if b.kind != "num" or b.val.denominator != 1 or not 2 <= b.val <= 36 or t.places is not None or t.val.denominator != 1:
+            raise ParseError("bad numeral base")
+        base = int(b.val)
+        digits = str(t.val.numerator)
+        if any(int(d) >= base for d in digits):
+            raise ParseError(f"digit out of range for base {base}")
+        return ("based", int(digits, base), base)
 
     def sqrt(self):
         idx = None

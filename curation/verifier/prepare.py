@@ -14,6 +14,8 @@ from curation.verifier.normalize import (
     BOOLEANS,
     choice_letter,
     clean,
+    clock_time,
+    plain_thousands,
     fast_key,
     strip_units,
     text_key,
@@ -39,6 +41,8 @@ class Prepared:
     syms: frozenset = frozenset()
     #: the parse failed only on LaTeX outside our grammar (the sympy fallback may handle it)
     unsupported: bool = False
+    #: (hours, minutes, seconds, "a"/"p"/None) when the answer is a clock time (`6:30`, `10:30 pm`)
+    clock: tuple | None = None
 
 
 def is_expr(v) -> bool:
@@ -141,6 +145,7 @@ def prepare(raw: str) -> Prepared:
         return p
     p.text = text_key(cleaned)
     p.choice = choice_letter(cleaned)
+    p.clock = clock_time(cleaned)
     if p.text in BOOLEANS:
         p.value = ("bool", BOOLEANS[p.text])
         return p
@@ -155,12 +160,15 @@ def prepare(raw: str) -> Prepared:
         p.unsupported = True
     except (ParseError, RecursionError, ValueError, ZeroDivisionError) as exc:
         p.error = str(exc) or type(exc).__name__
+    except (TypeError, AttributeError, IndexError, KeyError) as exc:  # a parser bug must not escape
+        p.error = f"cannot parse: {type(exc).__name__}"
     if p.choice is not None and (p.value is None or p.value[0] in ("text", "s")):
         p.value = ("choice", p.choice)
         p.error = None
     units = strip_units(cleaned)
     if units is not None:
         core, unit = units
+        core = plain_thousands(core)
         try:
             v, d = _parse(core)
             if is_expr(v) and not (symbols(v) - {"i"}):

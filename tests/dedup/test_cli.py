@@ -32,7 +32,10 @@ def test_dedup_command_marks_and_keeps_all_rows(tmp_path):
     assert res.exit_code == 0, res.output
     assert "1 clusters" in res.output and "conflicting clusters 1" in res.output
     df = pl.read_parquet(out)
-    assert df.height == 3 and df.filter(pl.col("id") == "b")["drop_reason"][0] == "exact_duplicate"
+    b = df.filter(pl.col("id") == "b").row(0, named=True)
+    # answers 1 and 2 conflict: the cluster waits for a reviewer instead of dropping b
+    assert df.height == 3 and b["exact_dup_of"] == "a" and b["drop_reason"] is None
+    assert b["review_reason"] == "conflicting_answers"
     assert (tmp_path / "idx" / "params.json").exists()
     # second batch against the index: the same problem again is a duplicate of the indexed row
     src2 = write_problems(frame([{"id": "z", "question": BASE}]), tmp_path / "in2.parquet")

@@ -56,7 +56,8 @@ def test_unscored_after_retries_is_not_dropped_nor_hard(store_url):
     scripts = [Script("down", faults=["500"] * 10), Script("fine", answers=["\\boxed{3}"])]
     with FakeServer(scripts) as srv:
         df = frame([{"id": "d", "question": "down q", "answer": "3"}, {"id": "ok", "question": "fine q", "answer": "4"}])
-        out, evidence = grade_difficulty(df, settings=make_settings(srv.base_url, max_retries=2), store_url=store_url)
+        settings = make_settings(srv.base_url, max_retries=2, max_unscored_share=0.5)  # 1 of 2 is tolerated
+        out, evidence = grade_difficulty(df, settings=settings, store_url=store_url)
         assert srv.count("down") == 3  # one try + two retries
     row, res = result(out, "d")
     assert res["status"] == "unscored"
@@ -99,7 +100,8 @@ def test_null_content_choice_is_a_failed_sample_not_a_crash(store_url):
     scripts = [Script("nullish", answers=["\\boxed{1}"], faults=["null_content", "null_content"])]
     with FakeServer(scripts) as srv:
         out, _ = grade_difficulty(frame([{"id": "n", "question": "nullish", "answer": "1"}]),
-                                  settings=make_settings(srv.base_url, k=2), store_url=store_url)
+                                  settings=make_settings(srv.base_url, k=2, max_unscored_share=1.0),
+                                  store_url=store_url)
         assert [h.action for h in srv.hits] == ["null_content", "null_content", "ok"]
     res = result(out, "n")[1]
     # one single request also came back without text: that sample is missing -> item unscored
@@ -135,8 +137,8 @@ def test_killed_run_resumes_without_repeating_requests(store_url):
     rows = [{"id": f"q{i}", "question": f"question {i}", "answer": "42"} for i in range(12)]
     # the server dies after 5 answers (every later request gets a 500), no retries
     with FakeServer(fail_after=5) as srv:
-        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, max_retries=0, concurrency=3),
-                                  store_url=store_url)
+        settings = make_settings(srv.base_url, max_retries=0, concurrency=3, max_unscored_share=1.0)
+        out, _ = grade_difficulty(frame(rows), settings=settings, store_url=store_url)
     statuses = [r[-1]["status"] for r in out["difficulty"].to_list()]
     assert statuses.count("scored") == 5 and statuses.count("unscored") == 7
     assert store_stats(store_url)["samples"] == 20
@@ -163,7 +165,7 @@ def test_cancelled_run_keeps_samples_and_resumes(store_url):
         asyncio.run(run_and_cancel(srv))
     stats = store_stats(store_url)
     stored = stats["samples"]
-    assert 0 < stored < 60 and stats["last_runs"][0]["status"] == "cancelled"
+    assert 0 < stored < 60 and stats["last_runs"][0]["status"] == "interrupted"
     with FakeServer(supports_n=False) as srv:
         out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, k=k), store_url=store_url)
         # no stored sample is asked for again: this server answers every request with one choice,
@@ -265,6 +267,8 @@ def test_sigkilled_cli_run_resumes_without_repeating_requests(tmp_path):
     with FakeServer() as srv:
         out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
         assert sum(h.n for h in srv.hits) == 80 - stored  # every sample asked for exactly once overall
+    # the killed run is not left `running` forever: the next run on this host marks it
+    assert [r["status"] for r in store_stats(store_url)["last_runs"]] == ["done", "interrupted"]
     assert all(r[-1]["status"] == "scored" for r in out["difficulty"].to_list())
 
 
@@ -285,3 +289,143 @@ def test_status_errors_keep_the_server_message_and_headers(store_url):
         errors = [r[0] for r in conn.execute(text("SELECT error FROM requests WHERE status != 'ok' ORDER BY attempt"))]
     engine.dispose()
     assert errors == ["429: HTTP 429: scripted 429:0", "503: HTTP 503: scripted 503"]
+
+
+def test_samples_are_stored_as_they_arrive_not_when_the_item_completes(tmp_path):
+    """A server that ignores `n` (one request per sample) and hangs on one of an item's k requests:
+    the samples already received are in the store while the item is still incomplete, and a kill -9
+    at that moment loses none of them (the rerun asks only for the one that never came)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from curation.io import write_problems
+
+    rows = [{"id": "slow", "question": "a question with one slow sample", "answer": "42"}]
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    store_url = f"sqlite:///{store}"
+    k = 4
+    # the first request (n=4) gets one choice, so the client falls back to single requests; the
+    # first of those hangs
+    scripts = [Script("one slow sample", answers=["\\boxed{42}"], faults=["ok", "hang"])]
+    with FakeServer(scripts, supports_n=False, hang_seconds=120) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+             "--base-url", srv.base_url, "--model", "m", "--k", str(k), "--timeout", "300",
+             "--store", str(store), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            deadline = time.monotonic() + 90
+            stored = 0
+            while time.monotonic() < deadline and proc.poll() is None:
+                if store.exists():
+                    try:
+                        stored = store_stats(store_url)["samples"]
+                    except Exception:  # the schema may not be there yet
+                        stored = 0
+                    if stored == k - 1:
+                        break
+                time.sleep(0.05)
+            assert proc.poll() is None, "the run ended although one request hangs"
+            assert stored == k - 1, f"{stored} of the {k - 1} received samples were stored while the item was incomplete"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(30)
+        assert srv.count(action="ok") == k - 1
+    assert store_stats(store_url)["samples"] == k - 1
+    with FakeServer(supports_n=False) as srv:
+        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=k), store_url=store_url)
+        assert len(srv.hits) == 1  # only the sample that never arrived
+    assert out["difficulty"].to_list()[0][-1]["status"] == "scored"
+
+
+def test_too_many_unscored_items_fail_the_stage_with_one_line(store_url):
+    """Past `max_unscored_share` the stage raises (the CLI exits non-zero) naming the count and the
+    cause; what did arrive is stored, so the rerun asks only for the rest."""
+    from curation.errors import UnscoredError
+
+    scripts = [Script("broken", faults=["503"] * 100), Script("fine", answers=["\\boxed{3}"])]
+    rows = [{"id": f"b{i}", "question": f"broken q{i}", "answer": "3"} for i in range(3)]
+    rows.append({"id": "ok", "question": "fine q", "answer": "3"})
+    with FakeServer(scripts) as srv:
+        with pytest.raises(UnscoredError, match=r"3 of 4 graded items are unscored .*503"):
+            grade_difficulty(frame(rows), settings=make_settings(srv.base_url, max_retries=1), store_url=store_url)
+    assert store_stats(store_url)["samples"] == 4  # the healthy item's k samples are kept
+    with FakeServer(scripts=[Script("q", answers=["\\boxed{3}"])]) as srv:
+        out, _ = grade_difficulty(frame(rows), settings=make_settings(srv.base_url), store_url=store_url)
+        assert srv.count("fine") == 0  # not asked again
+    assert all(r[-1]["status"] == "scored" for r in out["difficulty"].to_list())
+
+
+def test_refused_connection_stops_after_the_first_item(store_url):
+    """A dead endpoint: one item's retries, then one clear error; not every item's retries."""
+    import socket
+
+    from curation.errors import ModelEndpointError
+
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    rows = [{"id": f"q{i}", "question": f"question {i}", "answer": "1"} for i in range(50)]
+    settings = make_settings(f"http://127.0.0.1:{port}/v1", max_retries=1, concurrency=2)
+    with pytest.raises(ModelEndpointError, match=r"no connection to http://127\.0\.0\.1:\d+/v1"):
+        grade_difficulty(frame(rows), settings=settings, store_url=store_url)
+    stats = store_stats(store_url)
+    assert stats["requests"] <= 2 * settings.k  # the first item only (n=k, then singles at most)
+
+
+@pytest.mark.parametrize("url", ["ftp://host/v1", "localhost:8000", "http://", "file:///tmp/x"])
+def test_endpoint_url_is_validated_in_config(url):
+    from curation.config import ModelSettings
+
+    with pytest.raises(ValueError, match="http:// or https:// URL"):
+        ModelSettings(base_url=url)
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_marks_the_run_interrupted(tmp_path):
+    """`kill PID` (what schedulers send) flushes the samples received and records the run as
+    interrupted, exit 130; nothing received is asked for again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from curation.io import write_problems
+
+    rows = [{"id": f"t{i}", "question": f"terminated question {i}", "answer": "42"} for i in range(40)]
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    store_url = f"sqlite:///{store}"
+    with FakeServer(latency=0.05) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+             "--base-url", srv.base_url, "--model", "m", "--k", "2", "--concurrency", "2",
+             "--store", str(store), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while srv.ok_responses < 6 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            assert proc.poll() is None, "the run finished before it could be stopped"
+            os.kill(proc.pid, signal.SIGTERM)
+            assert proc.wait(60) == 130
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        sent = srv.ok_responses
+    stats = store_stats(store_url)
+    assert stats["last_runs"][0]["status"] == "interrupted"
+    assert 0 < stats["samples"] <= sent * 2
+    with FakeServer() as srv:  # what was flushed is not asked for again
+        grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=2), store_url=store_url)
+        assert sum(h.n for h in srv.hits) == 80 - stats["samples"]

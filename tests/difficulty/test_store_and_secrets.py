@@ -85,6 +85,7 @@ def test_api_key_never_written(tmp_path, monkeypatch, caplog):
         result = CliRunner().invoke(app, [
             "difficulty", str(inp), str(out), "--base-url", srv.base_url, "--model", "m",
             "--api-key-env", "CURATE_TEST_KEY", "--store", str(store), "--max-retries", "2", "--no-progress",
+            "--max-unscored-share", "0.5",  # item c stays unscored on purpose
         ])
         auth = {h.auth for h in srv.hits}
     assert result.exit_code == 0, result.output

@@ -14,9 +14,11 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return conform(pl.DataFrame(rows, schema_overrides={"choices": pl.List(pl.Utf8)}, strict=False))
 
 
-def flags(question: str, answer: str | None = "12", **kw) -> list[str]:
+def flags(question: str, answer: str | None = "12", settings: CleanSettings | None = None, **kw) -> list[str]:
     row = {"id": "x", "source": "t", "question": question, "answer": answer, **kw}
-    return flag_problems(frame([row]))["clean_flags"][0].to_list()
+    # answer_leak is off by default; the tables below exercise it switched on
+    settings = settings or CleanSettings(answer_leak=True)
+    return flag_problems(frame([row]), settings=settings)["clean_flags"][0].to_list()
 
 
 Q = "Find the value of the expression given below in the box"
@@ -36,14 +38,12 @@ Q = "Find the value of the expression given below in the box"
         ("Let $a, b > 0$. Demonstrate that $a + b \\ge 2\\sqrt{ab}$.", "true", "proof"),
         ("Consider the sequence defined by $a_1 = 1$ and $a_{n+1} = 2a_n$.", "QED", "proof"),
         ("In the figure below, find the area of the shaded region.", "12", "figure"),
-        ("Find $x$. [asy] draw((0,0)--(1,1)); [/asy]", "12", "figure"),
         ("Find the length of $AB$ ![triangle](tri.png)", "12", "figure"),
         ("Find the area <img src='a.jpg'> of the region.", "12", "figure"),
         ("Using the diagram shown above, compute the angle.", "12", "figure"),
         ("Let $f(x) = x^2$. (a) Find $f(2)$. (b) Find $f(3)$.", "4", "multi_part"),
         ("Consider a triangle. (i) Find its area. (ii) Find its perimeter.", "4", "multi_part"),
         ("Part 1: find the mean of the data. Part 2: find the median.", "4", "multi_part"),
-        ("Answer the following:\na) the sum of the roots\nb) the product of the roots", "4", "multi_part"),
         ("Is $91$ a prime number? Answer and explain.", "No", "yes_no"),
         ("Is $97$ a prime number? Answer and explain.", "$\\text{Yes}$", "yes_no"),
         ("Determine whether the statement is correct or not.", "False.", "yes_no"),
@@ -107,14 +107,20 @@ def test_puzzles_skip_cleaning():
 
 
 def test_each_reason_can_be_switched_off():
-    q = "Prove that (a) this (b) that, in the figure below."
-    on = flags(q, "yes")
-    assert {"proof", "figure", "multi_part", "yes_no"} <= set(on)
+    rows = [
+        ("Prove that the square of an odd integer is odd.", None),
+        ("Find the angle ABC in the figure below.", "40"),
+        ("(a) Find the mean of 1 and 3. (b) Find their product.", "2"),
+        ("Is the number 91 prime or not?", "yes"),
+    ]
+    df = frame([{"id": str(i), "source": "t", "question": q, "answer": a} for i, (q, a) in enumerate(rows)]
+               + [{"id": "y", "source": "t", "question": "", "answer": None}])
+    on = flag_problems(df)["clean_flags"].to_list()
+    assert "proof" in on[0] and "figure" in on[1] and "multi_part" in on[2] and "yes_no" in on[3]
     off = CleanSettings(proof=False, figure=False, multi_part=False, yes_no=False, answer_leak=False,
                         missing_answer=False, length=False, empty=False)
-    df = frame([{"id": "x", "source": "t", "question": q, "answer": "yes"}, {"id": "y", "source": "t", "question": "", "answer": None}])
-    assert flag_problems(df, settings=off)["clean_flags"].to_list() == [[], []]
-    assert flag_problems(df, settings=CleanSettings(enabled=False))["drop_reason"].to_list() == [None, None]
+    assert flag_problems(df, settings=off)["clean_flags"].to_list() == [[]] * 5
+    assert flag_problems(df, settings=CleanSettings(enabled=False))["drop_reason"].to_list() == [None] * 5
 
 
 def test_length_limits_follow_settings():
@@ -125,7 +131,8 @@ def test_length_limits_follow_settings():
 
 
 def test_reasons_are_all_documented():
-    import curation.clean as clean
+    from curation.clean import RULES, describe_rules
 
-    for reason in REASONS:
-        assert f"`{reason}`" in clean.__doc__
+    docs = describe_rules()
+    assert list(docs) == list(REASONS) == [r.name for r in RULES]
+    assert all(len(text) > 10 for text in docs.values())

@@ -120,7 +120,7 @@ def test_rl_shards_carry_schema_version_and_content(tmp_path):
     ])
     res = ingest_source(SourceConfig(name="x", path=str(p)))
     for comp in ("zstd", "lz4"):
-        out = export_dataset(split_outcomes(res.problems), out_dir=tmp_path / comp, settings=ExportSettings(compression=comp))
+        out = export_dataset(split_outcomes(res.problems), out_dir=tmp_path / comp, settings=ExportSettings(compression=comp, val_fraction=0))
         shard = next((out.dataset_dir / "rl").glob("*.parquet"))
         assert pl.read_parquet_metadata(shard)["curate_schema_version"] == SCHEMA_VERSION
         rl = pl.read_parquet(shard)

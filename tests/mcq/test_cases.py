@@ -38,11 +38,10 @@ def test_table_covers_every_reason_and_shape():
 
 
 def test_review_carries_a_proposal():
-    conv = convert_item("What is the distance between A and B?", ["700 meters", "1000 meters", "700 kilometers", "555 meters"], "B")
-    assert conv.status == "review" and conv.reason == "mixed_units"
-    assert conv.proposal == {"question": "What is the distance between A and B? Give your answer in meters.", "answer": "1000",
-                             "answer_unit": "meters",
-                             "answer_type": conv.proposal["answer_type"]}
+    conv = convert_item("What is the ratio of a circle's circumference to its diameter?", ["3.14", "3.1416", "2.72", "1.41"], "A")
+    assert conv.status == "review" and conv.reason == "approximate_values"
+    assert conv.proposal == {"question": "What is the ratio of a circle's circumference to its diameter?", "answer": "3.14",
+                             "answer_unit": None, "answer_type": conv.proposal["answer_type"]}
 
 
 def test_options_left_in_stem_goes_to_review():

@@ -26,7 +26,7 @@ ROWS = [
      "answer": "C", "answer_type": "choice"},
     {"question": "What is 1 + 2 + ... + 10?", "answer": "55", "answer_type": "integer"},
     {"question": "What is the ratio of a circle's circumference to its diameter?", "choices": ["3.14", "3.1416", "2.72", "1.41"],
-     "answer": "B", "answer_type": "choice"},
+     "answer": "A", "answer_type": "choice"},
     {"question": "What is 6 times 7? A) 36 B) 42 C) 48 D) 56", "answer": "B"},
     {"question": "Is 91 prime?", "choices": ["True", "False"], "answer": "B", "answer_type": "choice", "drop_reason": "too_easy"},
 ]
@@ -54,7 +54,7 @@ def test_outcomes_and_columns():
     # review: review_reason + proposal in metadata
     assert r[3]["mcq_status"] == "review" and r[3]["mcq_reason"] == "approximate_values"
     assert r[3]["review_reason"] == "mcq_ambiguous" and r[3]["drop_reason"] is None
-    assert json.loads(r[3]["metadata"])["mcq_proposal"]["answer"] == "3.1416"
+    assert json.loads(r[3]["metadata"])["mcq_proposal"]["answer"] == "3.14"
     # inline options only (no choices column value): converted, options removed from the question
     assert (r[4]["question"], r[4]["answer"], r[4]["mcq_status"]) == ("What is 6 times 7?", "42", "converted")
     assert r[4]["original_choices"] == ["36", "42", "48", "56"]

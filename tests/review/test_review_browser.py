@@ -65,3 +65,61 @@ def test_claim_and_accept_with_keyboard_in_chromium(tmp_path):
         assert sorted(status.values()) == ["accepted", "pending", "pending"]
     finally:
         q.close()
+
+
+def test_evidence_undo_position_and_list_view_in_chromium(tmp_path):
+    """What a reviewer needs on one screen: the worked solution, the cluster members with their
+    answers, a few model responses with the extracted answer highlighted, "item i of N", undo of
+    the last decision, and a list view filtered by reason and source."""
+    db = tmp_path / "review.sqlite"
+    df = make_df(3, solution=["We square twice: \\boxed{1}", "Doubling gives \\boxed{2}", None],
+                 source=["olympiad", "forum", "forum"])
+    members = [{"id": "p0", "source": "olympiad", "question": "Compute 2^0.", "answer": "1", "representative": True},
+               {"id": "q9", "source": "forum", "question": "Compute two to the zero.", "answer": "0"}]
+    stage = {"samples": [{"answer": "7", "verdict": "different"}, {"answer": "1", "verdict": "equivalent"}],
+             "responses": ["so the result is 7", "hence 1"], "members": members}
+    q = ReviewQueue(str(db))
+    assert queue_items(df, q, evidence={"p0": stage}) == 3
+    q.close()
+    proc, base, token = start_server(db)
+    browser = None
+    try:
+        browser = Browser()
+        browser.navigate(f"{base}/?token={token}")
+        browser.wait_for("document.body && document.body.dataset.ready === '1'")
+        browser.evaluate("document.getElementById('reviewer').value = 'dana'; document.getElementById('save-name').click()")
+        browser.wait_for("document.getElementById('msg').textContent.includes('reviewer set')")
+        browser.evaluate("document.activeElement && document.activeElement.blur()")
+        browser.press("n")
+        first = int(browser.wait_for("document.body.dataset.itemId"))
+        assert first == 1
+        browser.wait_for("document.getElementById('position').textContent === 'item 1 of 3'")
+        assert "We square twice" in browser.evaluate("document.getElementById('sol-src').textContent")
+        members_text = browser.evaluate("document.getElementById('members').innerText")
+        assert "Compute two to the zero." in members_text and "representative" in members_text
+        assert browser.evaluate("document.querySelectorAll('#samples details').length") == 2
+        assert browser.evaluate("document.querySelector('#samples details pre mark').textContent") == "7"
+        # decide, then undo: the same item comes back to dana, undecided
+        browser.press("r")
+        browser.wait_for(f"document.body.dataset.lastDecision === 'rejected:{first}'")
+        browser.wait_for(f"document.body.dataset.itemId && document.body.dataset.itemId !== '{first}'")
+        browser.wait_for("document.getElementById('position').textContent === 'item 2 of 3'")
+        browser.press("u")
+        browser.wait_for(f"document.body.dataset.itemId === '{first}'")
+        assert "undone" in browser.evaluate("document.getElementById('msg').textContent")
+        # list view, filtered by source
+        browser.press("l")
+        browser.wait_for("document.body.dataset.listRows === '3'")
+        browser.evaluate("document.getElementById('f-source').value = 'forum'; document.getElementById('f-apply').click()")
+        browser.wait_for("document.body.dataset.listRows === '2'")
+    finally:
+        if browser is not None:
+            browser.close()
+        stop_server(proc)
+    q = ReviewQueue(str(db))
+    try:
+        item = q.get(first)
+        assert (item.status, item.lease_owner) == ("claimed", "dana")
+        assert [e["event"] for e in q.events(first)] == ["queued", "claimed", "decided", "requeued", "claimed"]
+    finally:
+        q.close()

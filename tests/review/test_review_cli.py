@@ -52,3 +52,21 @@ def test_help_everywhere():
     for cmd in ("list", "next", "show", "claim", "accept", "edit", "reject", "skip", "release", "reopen", "stats", "export", "add", "serve"):
         out = runner.invoke(app, ["review", cmd, "--help"]).output
         assert "--db" in out or cmd == "serve" and "--port" in out, cmd
+
+
+def test_read_and_decide_commands_never_create_a_database(tmp_path):
+    """A mistyped --db is an error naming the path, not a new empty queue."""
+    typo = tmp_path / "reveiw.sqlite"
+    for args in (["list"], ["stats"], ["show", "1"], ["next", "--reviewer", "a"], ["accept", "1", "--reviewer", "a"],
+                 ["export", str(tmp_path / "d.jsonl")]):
+        result = runner.invoke(app, ["review", *args, "--db", str(typo)])
+        assert result.exit_code != 0, (args, result.output)
+        assert "no review queue at" in str(result.exception) and str(typo) in str(result.exception)
+    assert not typo.exists()
+    assert not list(tmp_path.glob("reveiw.sqlite*"))
+    # `add` is the one command that creates a queue
+    src = tmp_path / "in.parquet"
+    make_df(1).write_parquet(src)
+    run("add", str(src), "--db", str(typo))
+    assert typo.exists()
+    assert "pending" in run("list", "--db", f"sqlite:///{typo}").output

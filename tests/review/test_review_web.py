@@ -87,13 +87,24 @@ def test_lost_lease_over_http_is_a_clear_409(app, queue, clock):
     assert queue.get(item["id"]).lease_owner == "bob"
 
 
-def test_bad_requests(app):
+def test_bad_requests_are_4xx_with_a_message_never_500(app):
     client = TestClient(app)
     h = {"Authorization": f"Bearer {TOKEN}"}
-    assert client.post("/api/next", json={}, headers=h).status_code == 409  # no reviewer
-    assert client.post("/api/next", content=b"x", headers=h | {"Content-Type": "application/json"}).status_code == 409
-    assert client.post("/api/decide", json={"reviewer": "a", "item_id": "x", "decision": "accepted"}, headers=h).status_code == 409
-    assert client.get("/api/item/999", headers=h).status_code == 409
+    bad = [
+        client.post("/api/next", json={}, headers=h),  # no reviewer
+        client.post("/api/next", content=b"x", headers=h | {"Content-Type": "application/json"}),
+        client.post("/api/next", json=[1], headers=h),
+        client.post("/api/decide", json={"reviewer": "a", "item_id": "x", "decision": "accepted"}, headers=h),
+        client.post("/api/decide", json={"reviewer": "a", "decision": "accepted"}, headers=h),
+        client.post("/api/release", json={"reviewer": "a"}, headers=h),  # no item_id
+        client.post("/api/release", json={"reviewer": "a", "item_id": None}, headers=h),
+        client.post("/api/release", json={"reviewer": "a", "item_id": [1]}, headers=h),
+        client.post("/api/release", content=b"reviewer=a", headers=h | {"Content-Type": "text/plain"}),
+    ]
+    assert [r.status_code for r in bad] == [400] * len(bad)
+    assert all(r.json()["error"] for r in bad)
+    missing = client.get("/api/item/999", headers=h)
+    assert missing.status_code == 404 and "999" in missing.json()["error"]
 
 
 def test_create_app_needs_a_token(queue):
@@ -109,3 +120,33 @@ def test_page_without_katex_shows_source_only(queue):
     assert client.get("/static/katex.js", headers=h).status_code == 404
     page = client.get("/", headers=h).text
     assert '"0" === "1"' in page and 'id="q-src"' in page
+
+
+def test_list_claim_and_undo_over_http(app, queue):
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    rows = client.get("/api/items", headers=h).json()["items"]
+    assert [r["status"] for r in rows] == ["pending"] * 3
+    assert client.get("/api/items?source=nowhere", headers=h).json()["items"] == []
+    assert client.get("/api/items?limit=0", headers=h).status_code == 400
+    got = client.post("/api/claim", json={"reviewer": "ann", "item_id": rows[2]["id"]}, headers=h).json()["item"]
+    assert (got["id"], got["lease_owner"]) == (rows[2]["id"], "ann")
+    assert client.post("/api/undo", json={"reviewer": "ann"}, headers=h).status_code == 409  # nothing decided yet
+    client.post("/api/decide", json={"reviewer": "ann", "item_id": got["id"], "decision": "rejected"}, headers=h)
+    assert client.get("/api/items?status=rejected", headers=h).json()["items"][0]["id"] == got["id"]
+    back = client.post("/api/undo", json={"reviewer": "ann"}, headers=h).json()["item"]
+    assert (back["id"], back["status"], back["lease_owner"]) == (got["id"], "claimed", "ann")
+    assert queue.decision_history()[-1]["decision"] == "rejected"  # the history keeps what was undone
+
+
+def test_undo_does_not_take_back_someone_elses_later_decision(app, queue):
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    item = client.post("/api/next", json={"reviewer": "ann"}, headers=h).json()["item"]
+    client.post("/api/decide", json={"reviewer": "ann", "item_id": item["id"], "decision": "accepted"}, headers=h)
+    queue.reopen(item["id"], "bob")
+    queue.claim(item["id"], "bob")
+    queue.reject(item["id"], "bob")
+    r = client.post("/api/undo", json={"reviewer": "ann"}, headers=h)
+    assert r.status_code == 409 and "bob" in r.json()["error"]
+    assert queue.get(item["id"]).status == "rejected"

@@ -22,7 +22,7 @@ from curation.verifier import Extraction, extract_answer, judge_response
         ("Work...\nAnswer: 3/4\n", "3/4", "answer_colon"),
         ("Work...\n**Answer:** $x=2$", "x=2", "answer_colon"),
         ("we add 17 and 25 to get 42", "42", "trailing_number"),
-        ("so the total is $1,250$.", "1,250", "trailing_number"),
+        ("so the total is $1,250$.", "1,250", "statement"),
         ("<think>maybe \\boxed{3}</think>The answer is 4.", "4", "final_answer_phrase"),
         ("<think>I think 3 or 4</think>\n\\boxed{4}", "4", "boxed"),
         ("<think>long reasoning</think> x+1", "x+1", "after_think"),

@@ -1,0 +1,318 @@
+"""Scale benchmark: template-heavy corpora through dedup alone, `curate run`, and incremental batches.
+
+    python benchmarks/scale.py dedup -n 100000            # dedup alone + the quadratic baseline on a prefix
+    python benchmarks/scale.py dedup -n 1000000 --baseline-n 0
+    python benchmarks/scale.py run -n 1000000             # curate run end to end (difficulty off)
+    python benchmarks/scale.py incremental -n 10000000 --batch 1000000
+
+Cap memory from outside (`prlimit --as=12000000000 python benchmarks/scale.py ...`): the old
+quadratic candidate enumeration was OOM-killed at 24 GB on 1M of these rows.
+
+Corpus (`--corpus template`, default): `benchmarks/ingest_export.py`'s generator (templated problems,
+~400 bytes a row: the same sentence with other coefficients, so huge LSH buckets of *different*
+problems), plus planted re-formatted copies of `--copies` (2%) of the rows (whitespace and line
+breaks, LaTeX spacing, `\\dfrac`, `\\(...\\)` delimiters, "Find" -> "What is"): the ground truth.
+A planted copy is the same problem as its source; every other pair of rows with different
+normalized text is a different problem (each templated row carries its own numbers). `--corpus
+diverse`: the unrelated-problem generator of `benchmarks/dedup.py` (no ground truth printed here).
+
+dedup: ingest, then `mark_duplicates` in-process; prints rows per CPU-second, peak RSS, checked
+pairs per row, linking rounds, and pair precision / recall on the planted copies. Baseline in the
+same run (`--baseline-n` rows, default 20,000): the previous algorithm's candidate step (every pair
+of every LSH bucket up to `max_bucket` members, a star above, `minhash.candidate_pairs`, each pair Jaccard-checked) on the
+same prefix, against the linear linking on that prefix.
+
+run: `curate run` in-process (local engine) on a config with only this source, difficulty and
+puzzle generation off, no benchmarks; per-stage wall time and peak RSS (sampled every 20 ms).
+
+incremental: `n` rows in batches of `--batch`, generated batch by batch: each batch is deduplicated
+against the persisted index (`update_index` with the kept rows), the way a 10M-row pool is handled
+on one machine; later batches carry re-formatted copies of earlier rows, which must be caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from ingest_export import RssSampler, generate  # noqa: E402
+
+
+def gb(n: float) -> str:
+    return f"{n / 1e9:.2f} GB"
+
+
+def ru_peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ------------------------------------------------------------------------------------ corpus
+def _reformat(text: str, rnd: random.Random) -> str:
+    """A re-formatting that keeps the problem: only layout, LaTeX spelling and question phrasing."""
+    edits = [
+        lambda t: t.replace(" ", "  ", 3).replace(". ", ".\n", 1),
+        lambda t: t.replace(" + ", r"\,+\,").replace(" - ", r"\;-\;"),
+        lambda t: t.replace(r"\frac", r"\dfrac"),
+        lambda t: re.sub(r"\$([^$]*)\$", lambda m: "\\(" + m.group(1).replace(" ", "") + "\\)", t, count=1),
+        lambda t: t.replace("Find the sum", "What is the sum", 1),
+        lambda t: t.rstrip(".") + " ." if t.endswith(".") else t + " ",
+    ]
+    for edit in rnd.sample(edits, rnd.randint(1, 3)):
+        text = edit(text)
+    return text
+
+
+def make_corpus(path: Path, n: int, *, corpus: str, copies: float, seed: int = 0) -> int:
+    """Write `n` rows (JSONL) with planted copies among them; returns the number of copies."""
+    if corpus == "diverse":
+        from dedup import make_docs
+
+        texts, _ = make_docs(n, seed=seed)
+        with open(path, "w", encoding="utf-8") as fh:
+            for i, t in enumerate(texts):
+                fh.write(json.dumps({"id": f"div-{i}", "problem": t, "answer": "1"}) + "\n")
+        return 0
+    n_copies = int(n * copies)
+    generate(path, n - n_copies, malformed=0, seed=seed)
+    rnd = random.Random(seed + 1)
+    picks = sorted(rnd.sample(range(n - n_copies), n_copies))
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        want = iter(picks)
+        nxt = next(want, None)
+        for i, line in enumerate(fh):
+            if i == nxt:
+                rec = json.loads(line)
+                rec["id"] = f"{rec['id']}-copy"
+                rec["problem"] = _reformat(rec["problem"], rnd)
+                out.append(json.dumps(rec, ensure_ascii=False))
+                nxt = next(want, None)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n".join(out) + ("\n" if out else ""))
+    return n_copies
+
+
+def _ingest(path: Path) -> pl.DataFrame:
+    from curation.config import SourceConfig
+    from curation.ingest import ingest_source
+
+    return ingest_source(SourceConfig(name="synthetic", path=str(path))).problems
+
+
+def quality(out: pl.DataFrame) -> dict:
+    """Precision / recall of duplicate links against the planted copies (template corpus)."""
+    from curation.dedup import normalize_series
+
+    df = out.select("id", "cluster_id", "duplicate_of", "question", pl.col("source_id").alias("sid")).with_columns(
+        pl.col("sid").str.replace(r"-copy$", "").alias("problem"), normalize_series(out["question"]).alias("_n")
+    )
+    # predicted duplicate pairs: (member, its representative); ids are content hashes, so rows are
+    # matched through the representative row (cluster member without `duplicate_of`)
+    members = df.filter(pl.col("duplicate_of").is_not_null())
+    reps = df.filter(pl.col("cluster_id").is_not_null() & pl.col("duplicate_of").is_null())
+    rep_problem = reps.select(pl.col("cluster_id"), pl.col("problem").alias("rep_problem"), pl.col("_n").alias("rep_n")).unique("cluster_id")
+    pred = members.join(rep_problem, on="cluster_id", how="left")
+    identical = pred["_n"] == pred["rep_n"]
+    right = (pred["problem"] == pred["rep_problem"]) | identical
+    copies = df.filter(pl.col("sid").str.ends_with("-copy"))
+    src = df.filter(~pl.col("sid").str.ends_with("-copy")).select(pl.col("problem"), pl.col("cluster_id").alias("src_cluster"), pl.col("_n").alias("src_n"))
+    c = copies.join(src, on="problem", how="left")
+    found = (c["cluster_id"].is_not_null() & (c["cluster_id"] == c["src_cluster"])) | (c["_n"] == c["src_n"])
+    return {
+        "predicted_links": pred.height,
+        "wrong_links": int((~right).sum()),
+        "precision": float(right.mean()) if pred.height else 1.0,
+        "planted": copies.height,
+        "recall": float(found.mean()) if copies.height else 1.0,
+    }
+
+
+# -------------------------------------------------------------------------------------- modes
+def baseline_quadratic(df: pl.DataFrame) -> dict:
+    """The previous candidate step on `df`: every pair of every bucket, each Jaccard-checked."""
+    from curation.config import DedupSettings
+    from curation.dedup import minhash as mh, signature_texts
+
+    s = DedupSettings()
+    c0, w0 = time.process_time(), time.perf_counter()
+    texts = signature_texts(df).unique(maintain_order=True)
+    bands, nonempty = mh.band_hashes(texts, num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size, bands=s.bands, rows=s.rows)
+    pairs = mh.candidate_pairs(bands, active=nonempty, max_bucket=s.max_bucket)
+    sims = np.concatenate([mh.jaccard_pairs(texts, pairs[i : i + 2_000_000]) for i in range(0, len(pairs), 2_000_000)]) if len(pairs) else np.zeros(0)
+    return {"cpu": time.process_time() - c0, "wall": time.perf_counter() - w0, "candidates": len(pairs),
+            "verified": int((sims >= s.threshold).sum())}
+
+
+def run_dedup(path: Path, baseline_n: int) -> None:
+    from curation.dedup import mark_duplicates
+
+    sampler = RssSampler()
+    sampler.set("ingest")
+    df = _ingest(path)
+    n = df.height
+    sampler.set("dedup")
+    stats: dict = {}
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = mark_duplicates(df, stats=stats)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    peaks = sampler.stop()
+    print(f"dedup: {n:,} rows in {wall:.1f}s wall, {cpu:.1f} CPU-s = {n / cpu:,.0f} rows per CPU-second; "
+          f"peak RSS {gb(peaks.get('dedup', 0))} (after ingest {gb(peaks.get('ingest', 0))})")
+    print("  phases (CPU-s): " + ", ".join(f"{k} {v:.1f}" for k, v in stats.get("phases", {}).items()))
+    print(f"  checked pairs {stats.get('candidates', 0):,} ({stats.get('candidates', 0) / n:.2f} per row), "
+          f"near edges {stats.get('verified_pairs', 0):,}, rejected as other problems {stats.get('rejected_not_same_problem', 0):,}, "
+          f"linking rounds {stats.get('link_rounds', 0)}, members left by the work cap {stats.get('capped_members', 0):,}")
+    sizes = out.filter(pl.col("cluster_id").is_not_null()).group_by("cluster_id").len()["len"]
+    print(f"  marked: " + ", ".join(f"{r}={c:,}" for r, c in out["drop_reason"].value_counts().sort("drop_reason").iter_rows() if r)
+          + f"; clusters {sizes.len():,} (largest {int(sizes.max()) if sizes.len() else 0}); "
+          f"template groups {out['template_group'].drop_nulls().n_unique():,}")
+    if out["source_id"].str.ends_with("-copy").any():
+        q = quality(out)
+        print(f"  ground truth: {q['planted']:,} planted re-formatted copies, recall {q['recall']:.4f}; "
+              f"{q['predicted_links']:,} duplicate links, precision {q['precision']:.4f} ({q['wrong_links']:,} wrong)")
+    if baseline_n:
+        prefix = df.head(baseline_n)
+        st: dict = {}
+        c0 = time.process_time()
+        mark_duplicates(prefix, stats=st)
+        new_cpu = time.process_time() - c0
+        base = baseline_quadratic(prefix)
+        print(f"baseline on the first {prefix.height:,} rows: all pairs of every bucket: {base['candidates']:,} candidate "
+              f"pairs ({base['candidates'] / prefix.height:,.1f} per row), {base['verified']:,} with Jaccard >= 0.8, "
+              f"{base['cpu']:.1f} CPU-s for the candidate step alone")
+        print(f"  linear linking, whole dedup stage on the same rows: {st.get('candidates', 0):,} checked pairs "
+              f"({st.get('candidates', 0) / prefix.height:.2f} per row), {new_cpu:.1f} CPU-s; "
+              f"{base['cpu'] / max(new_cpu, 1e-9):.0f}x less CPU than the old candidate step alone")
+    print(f"process peak RSS {gb(ru_peak())}")
+
+
+def run_end_to_end(path: Path, work: Path) -> None:
+    from curation.config import load_config
+    from curation.pipeline import STAGES, run_pipeline
+
+    cfg_path = work / "scale.toml"
+    cfg_path.write_text(
+        f'output_dir = "{work / "out"}"\n\n[[sources]]\nname = "synthetic"\npath = "{path}"\n\n'
+        "[difficulty]\nenabled = false\n\n[generate]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(cfg_path)
+    sampler = RssSampler()
+    order = list(STAGES)
+    sampler.set(order[0])
+    rows: list[tuple] = []
+
+    last_cpu = [time.process_time()]
+
+    def on_stage(count) -> None:
+        now = time.process_time()
+        cpu, last_cpu[0] = now - last_cpu[0], now
+        rows.append((count.stage, count.rows, count.seconds, cpu, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
+        i = order.index(count.stage) if count.stage in order else -1
+        sampler.set(order[i + 1] if 0 <= i < len(order) - 1 else "split+export")
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    run_pipeline(cfg, on_stage=on_stage)
+    total, total_cpu = time.perf_counter() - w0, time.process_time() - c0
+    peaks = sampler.stop()
+    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, {total_cpu:.1f} CPU-s (all threads), "
+          f"process peak RSS {gb(ru_peak())}; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  {'stage':<14} {'rows':>9} {'wall s':>8} {'CPU s':>8} {'dropped':>8} {'review':>7}  peak RSS")
+    for stage, n, sec, cpu, dropped, review, skipped in rows:
+        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {cpu:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
+    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {total_cpu - sum(r[3] for r in rows):>8.1f} "
+          f"{'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
+
+
+def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
+    """`n` template-heavy rows in batches of `batch`, each generated on the fly (so the corpus never
+    sits in memory or on disk whole), deduplicated against the persisted index, whose kept rows are
+    then appended to it. Every batch after the first also carries re-formatted copies of 0.5% of the
+    previous batch's rows: they must be caught against the index."""
+    from curation.dedup import mark_duplicates, update_index
+
+    index_dir = work / "index"
+    total_rows = total_dropped = caught = planted_x = 0
+    w0, c0 = time.perf_counter(), time.process_time()
+    rnd = random.Random(7)
+    previous: list[str] = []
+    for k, start in enumerate(range(0, n, batch)):
+        part = work / f"batch-{k}.jsonl"
+        make_corpus(part, min(batch, n - start), corpus="template", copies=copies, seed=100 + k)
+        lines = part.read_text(encoding="utf-8").splitlines()
+        if previous:
+            extra = []
+            for line in rnd.sample(previous, len(previous) // 200):
+                rec = json.loads(line)
+                rec["id"] = f"{rec['id']}-b{k}-xcopy"
+                rec["problem"] = _reformat(rec["problem"], rnd)
+                extra.append(json.dumps(rec, ensure_ascii=False))
+            with open(part, "a", encoding="utf-8") as fh:
+                fh.write("\n".join(extra) + "\n")
+            planted_x += len(extra)
+        previous = [ln for ln in lines if "-copy" not in ln]
+        df = _ingest(part)
+        part.unlink()
+        b0, bc0 = time.perf_counter(), time.process_time()
+        out = mark_duplicates(df, index_dir=index_dir)
+        kept = out.filter(pl.col("drop_reason").is_null())
+        update_index(kept, index_dir)
+        x = out.filter(pl.col("source_id").str.ends_with("-xcopy"))
+        caught += int(x["duplicate_of"].is_not_null().sum())
+        total_rows += df.height
+        total_dropped += out.height - kept.height
+        print(f"  batch {k}: {df.height:,} rows, {out.height - kept.height:,} dropped "
+              f"({x['duplicate_of'].is_not_null().sum():,} of {x.height:,} copies of the previous batch caught against the index), "
+              f"dedup+index {time.perf_counter() - b0:.0f}s wall / {time.process_time() - bc0:.0f} CPU-s, "
+              f"index {sum(p.stat().st_size for p in index_dir.glob('part-*.parquet')) / 1e9:.2f} GB on disk, "
+              f"process peak RSS so far {gb(ru_peak())}", flush=True)
+        del df, out, kept, x
+    print(f"incremental: {total_rows:,} rows in {time.perf_counter() - w0:.0f}s wall ({time.process_time() - c0:.0f} CPU-s incl. "
+          f"generating the batches), {total_dropped:,} dropped, {caught:,} of {planted_x:,} cross-batch copies caught; "
+          f"process peak RSS {gb(ru_peak())}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["dedup", "run", "incremental"])
+    ap.add_argument("-n", "--rows", type=int, default=100_000)
+    ap.add_argument("--corpus", choices=["template", "diverse"], default="template")
+    ap.add_argument("--copies", type=float, default=0.02, help="share of planted re-formatted copies (template corpus)")
+    ap.add_argument("--baseline-n", type=int, default=20_000, help="rows for the quadratic baseline (0: skip)")
+    ap.add_argument("--batch", type=int, default=1_000_000, help="rows per incremental batch")
+    ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
+    args = ap.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.mode == "incremental":
+        run_incremental(work, args.rows, args.batch, args.copies)
+        return
+    path = work / f"{args.corpus}-{args.rows}.jsonl"
+    if not path.exists():
+        t = time.perf_counter()
+        planted = make_corpus(path, args.rows, corpus=args.corpus, copies=args.copies)
+        print(f"corpus: {args.rows:,} {args.corpus} rows ({planted:,} planted copies), {path.stat().st_size / 1e6:,.0f} MB, "
+              f"generated in {time.perf_counter() - t:.0f}s", flush=True)
+    if args.mode == "dedup":
+        run_dedup(path, args.baseline_n)
+    else:
+        run_end_to_end(path, work)
+
+
+if __name__ == "__main__":
+    main()
