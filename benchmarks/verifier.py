@@ -9,6 +9,9 @@ Part 1 (quality, one run, beside Math-Verify):
 Both sides of a suite case are read the way `curate verify --mode auto` reads an answer (a whole
 response is run through extraction; a short answer is judged as given).
 
+Optional: `--judge-model NAME --judge-base-url URL` measures a model judge's agreement (precision,
+recall, false positives) with the same labelled suites (the model is asked about every case).
+
 Part 2 (speed):
 
 Generates 1,200 mixed (reference, answer) pairs with known ground truth (60% equivalent):
@@ -225,6 +228,90 @@ def real_pairs() -> list[tuple[str, str, str]]:
     return out
 
 
+#: common ways a model ends a response (Minerva/Qwen, boxed, "Answer:", reasoning models, Chinese)
+ENDINGS = (
+    "We compute step by step and simplify.\n\nFinal Answer: The final answer is ${r}$. I hope it is correct.",
+    "Putting everything together, the answer is $\\boxed{{{r}}}$.",
+    "Let me double-check: $\\boxed{{0}}$ was wrong. Recomputing gives\n\n**Answer:** ${r}$",
+    "<think>try 0, then recompute</think>\n\nThe final answer is $\\boxed{{{r}}}$",
+    "经过计算，所以答案是 ${r}$。",
+)
+
+
+def round_trip_references() -> list[tuple[str, str]]:
+    """(set, reference) from ../shared/corpora: every real reference answer, for the round trip."""
+    import json
+
+    out: list[tuple[str, str]] = []
+    train = CORPORA / "real" / "math_train.json"
+    if train.exists():
+        out += [("math_train", str(r["answer"])) for r in json.loads(train.read_text(encoding="utf-8")) if r.get("answer")]
+    for name, path, field in (("gaokao2023en", CORPORA / "gaokao2023en.jsonl", "answer"),
+                              ("amc23", CORPORA / "real" / "amc23.jsonl", "answer")):
+        if path.exists():
+            out += [(name, str(r[field]).strip("$ ")) for r in _jsonl(path)]
+    olymp = CORPORA / "olympiadbench.jsonl"
+    if olymp.exists():
+        from curation.text import parse_literal
+
+        for r in _jsonl(olymp):
+            got = parse_literal(r["final_answer"]) if isinstance(r["final_answer"], str) else r["final_answer"]
+            if isinstance(got, list) and len(got) == 1:
+                out.append(("olympiadbench", str(got[0]).strip("$ ")))
+    return [(n, r) for n, r in out if r.strip() and "\n" not in r]
+
+
+def round_trip(verbose: bool) -> None:
+    """Every real reference, written into common response endings, must be read back as equivalent
+    (a check on shapes no suite above was tuned on: extraction and parsing of real answers)."""
+    from curation.verifier import Verifier
+
+    refs = round_trip_references()
+    if not refs:
+        print(f"round trip of real references: skipped ({CORPORA} not found)")
+        return
+    v = Verifier(timeout=1.0)
+    by_set: dict[str, list[str]] = {}
+    for name, ref in refs:
+        by_set.setdefault(name, []).append(ref)
+    for name, items in by_set.items():
+        misses = []
+        total = 0
+        for ref in items:
+            for ending in ENDINGS:
+                total += 1
+                j = v.judge_response(ref, ending.format(r=ref))
+                if j.outcome != "equivalent":
+                    misses.append((ref, ending[:30], j))
+        print(f"round trip {name:14s} references={len(items):5d} responses={total:6d}  read back equivalent "
+              f"{1 - len(misses) / total:7.2%} ({len(misses)} misses, {sum(j.outcome == 'different' for *_, j in misses)} different)")
+        if verbose:
+            for ref, ending, j in misses[:40]:
+                print(f"   miss {j.outcome:11s} ref={ref[:50]!r} ending={ending!r} extracted={str(j.extracted)[:50]!r} rule={j.rule} reason={j.reason[:50]}")
+
+
+def judge_agreement(model: str, base_url: str, api_key_env: str | None, reasoning: bool) -> None:
+    """Agreement of a model judge with the labelled suites: the model is asked about *every* case
+    (not only those the rules leave undecided), so its precision and recall are measured directly."""
+    from curation.verifier import Judgment
+    from curation.verifier.judge_model import JudgeConfig, ModelJudge
+
+    cases = [c for c in _jsonl(QUALITY / "math_verify_cases.jsonl") if c["clear"]]
+    cases += _jsonl(QUALITY / "peer_math_equal_cases.jsonl") + _jsonl(QUALITY / "must_not_match.jsonl")
+    config = JudgeConfig(base_url=base_url, model=model, api_key_env=api_key_env, reasoning=reasoning)
+    mj = ModelJudge(config)
+    undecided = Judgment("unparseable", "asked for the agreement benchmark")
+    got = mj.review([(c.get("question", ""), c["gold"], c["pred"], undecided) for c in cases])
+    tp = sum(1 for c, j in zip(cases, got) if c["expected"] and j.outcome == "equivalent")
+    fp = sum(1 for c, j in zip(cases, got) if not c["expected"] and j.outcome == "equivalent")
+    fn = sum(1 for c, j in zip(cases, got) if c["expected"] and j.outcome != "equivalent")
+    none = sum(1 for j in got if j.judged_by != "model")
+    agree = sum(1 for c, j in zip(cases, got) if (j.outcome == "equivalent") == bool(c["expected"]))
+    print(f"== model judge {model} ({'reasoning' if reasoning else 'YES/NO'}) on {len(cases)} labelled cases: "
+          f"agreement {agree / len(cases):.2%}, precision {tp / max(tp + fp, 1):.2%}, recall {tp / max(tp + fn, 1):.2%}, "
+          f"{fp} false positives, {none} without a verdict, {mj.requests} requests")
+
+
 def quality(verbose: bool) -> None:
     from curation.verifier import Verifier
 
@@ -290,9 +377,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="generator seed")
     ap.add_argument("--verbose", action="store_true", help="list every miss of the quality suites")
     ap.add_argument("--skip-quality", action="store_true", help="only the speed comparison")
+    ap.add_argument("--judge-model", help="also measure this model judge's agreement with the labelled suites")
+    ap.add_argument("--judge-base-url", help="OpenAI-compatible endpoint of the judge model")
+    ap.add_argument("--judge-api-key-env", help="environment variable holding the judge's API key")
+    ap.add_argument("--judge-reasoning", action="store_true", help="the judge explains before its verdict")
     args = ap.parse_args()
+    if args.judge_model:
+        if not args.judge_base_url:
+            ap.error("--judge-model needs --judge-base-url")
+        judge_agreement(args.judge_model, args.judge_base_url, args.judge_api_key_env, args.judge_reasoning)
     if not args.skip_quality:
         quality(args.verbose)
+        round_trip(args.verbose)
     print("== speed (generated pairs)")
     pairs = make_pairs(args.pairs, args.seed)
     truth = [p[4] for p in pairs]

@@ -145,9 +145,14 @@ class DecontaminateSettings(_Section):
     min_score: float = Field(
         0.5, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
     )
+    min_other_cover: float = Field(0.4, description="Coverage the less-covered side needs too.")
     min_span: int = Field(8, description="Longest common token span a hit needs (or the whole shorter text).")
+    tail_tokens: int = Field(4, description="Last tokens of the better-covered side (the asked part) that must recur as one run.")
     min_number_agreement: float = Field(
-        1.0, description="Share of the better-covered side's numbers (multiset) found in the other side."
+        0.9, description="Share of the better-covered side's numbers (multiset) found in the other side."
+    )
+    min_other_number_agreement: float = Field(
+        0.0, description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side (0 = off)."
     )
     benchmark_common_items: int = Field(
         3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."
@@ -160,8 +165,8 @@ class DecontaminateSettings(_Section):
         0.01, description="A word in at most max(rare_word_rows, this x documents) rows+items is rare (content)."
     )
     rare_word_rows: int = 5
-    max_missing_rare_words: int = Field(
-        0, description="Rare words of the item (or of a smaller row) a hit may lack in the other side."
+    max_missing_rare_share: float = Field(
+        0.25, description="Share of the better-covered side's rare words a hit may lack in the other side."
     )
     drop_contaminated: bool = True
     digit_masked: bool = Field(
@@ -302,12 +307,15 @@ class ExportSettings(_Section):
         "\n\nPut your final answer within \\boxed{}.", description="Appended to the question in the RL prompt."
     )
     rl_system_prompt: Optional[str] = Field(None, description="System message of the RL prompt (none by default).")
+    rl_code_instruction: str = Field(
+        "\n\nPut your final code in one fenced code block.", description="The {instruction} of code problems' RL prompts."
+    )
     card_review_limit: int = Field(50, description="Pending review items listed in the dataset card.")
     prompt_template: str = Field(
         "{question}{options}{instruction}",
         description="RL prompt text. Placeholders: {question}, {options} (\"\\n\\nA) ...\" lines when the row has "
-        "options not already in the question), {instruction} (rl_instruction, left empty when the question already "
-        "asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
+        "options not already in the question), {instruction} (rl_instruction; rl_code_instruction for code problems; left empty when the "
+        "question already asks for a \\boxed{} answer, as puzzle questions do). Write {{ and }} for literal braces.",
     )
     val_fraction: float = Field(
         0.05, ge=0.0, lt=1.0,

@@ -25,7 +25,7 @@ a row never moves between splits while its content is unchanged) or its source i
 RL rows (`rl_frame`): `data_source` = `curate/<source>`, `prompt` (chat messages from
 `prompt_template`; one answer instruction), `ability`, `reward_model` {style, ground_truth},
 `extra_info` (what `curation.rewards.score` needs: kind, answer, answer type, options, puzzle spec,
-id, split, index, ...) and `answer` (the gold answer as a flat string, for TRL and OpenRLHF).
+code spec, id, split, index, ...) and `answer` (the gold answer as a flat string, for TRL and OpenRLHF).
 
 Parquet: the configured codec and level (`export.compression`, `export.compression_level`); column
 statistics are null counts only (min/max of long texts cost CPU and prune nothing). All shards go
@@ -245,6 +245,20 @@ def _puzzle_specs(df: pl.DataFrame) -> pl.Series:
     return out
 
 
+def _code_specs(df: pl.DataFrame) -> pl.Series:
+    """The judging spec (JSON) of code rows (`curation.code.check.code_spec`); null elsewhere."""
+    out = pl.Series("code_spec", [None] * df.height, dtype=pl.Utf8)
+    is_code = (df["kind"] == "code").fill_null(False)
+    if is_code.any() and "code_tests" in df.columns:
+        from curation.code.check import code_spec
+
+        idx = is_code.arg_true()
+        fields = [c for c in df.columns if c == "kind" or c.startswith("code_")]
+        specs = [code_spec(r) for r in df.select(fields).gather(idx).iter_rows(named=True)]
+        out = out.scatter(idx, pl.Series(specs, dtype=pl.Utf8))
+    return out
+
+
 def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | None = None) -> pl.DataFrame:
     """RL rows: verl's columns (data_source, prompt, ability, reward_model, extra_info) and `answer`.
 
@@ -254,8 +268,11 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
     if split is None:
         split = pl.Series("split", ["train"] * df.height, dtype=pl.Utf8)
     # one answer instruction per prompt: a question that already asks for \boxed{} (puzzles) gets none
-    instruction = pl.when(pl.col("question").str.contains("\\boxed", literal=True).fill_null(False)).then(
-        pl.lit("")).otherwise(pl.lit(settings.rl_instruction))
+    instruction = (
+        pl.when(pl.col("kind") == "code").then(pl.lit(settings.rl_code_instruction))
+        .when(pl.col("question").str.contains("\\boxed", literal=True).fill_null(False)).then(pl.lit(""))
+        .otherwise(pl.lit(settings.rl_instruction))
+    )
     pieces = {"question": pl.col("question").fill_null(""), "options": pl.col("_opts"), "instruction": instruction}
     parts: list[pl.Expr] = []
     for literal, name in _template_parts(settings.prompt_template):
@@ -269,8 +286,9 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
         prompt = pl.concat_list([system, user])
     else:
         prompt = pl.concat_list([user])
-    answer = pl.col("answer").fill_null("")
-    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df))
+    # a code problem's reference is its tests: the spec is its ground truth (verl's convention for code)
+    answer = pl.when(pl.col("kind") == "code").then(pl.col("_code_spec")).otherwise(pl.col("answer")).fill_null("")
+    df = df.with_columns(_split=split.alias("_split"), _spec=_puzzle_specs(df), _code_spec=_code_specs(df))
     return df.with_columns(_index=pl.int_range(pl.len()).over("_split")).select(
         pl.concat_str([pl.lit("curate/"), pl.col("source")]).alias("data_source"),
         prompt.alias("prompt"),
@@ -287,6 +305,7 @@ def rl_frame(kept: pl.DataFrame, settings: ExportSettings, split: pl.Series | No
             answer_unit=pl.col("answer_unit"),
             choices=pl.col("choices"),
             puzzle_spec=pl.col("_spec"),
+            code_spec=pl.col("_code_spec"),
             subject=pl.col("subject"),
             difficulty_label=pl.col("difficulty_label"),
             level=pl.col("level"),

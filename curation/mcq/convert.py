@@ -147,9 +147,6 @@ def convert_item(
     if plain and all(all(w in _TRUE_FALSE for w in re.split(r"[,;/]", p) if w) for p in plain):
         return not_converted("answer_guessable", **base)
 
-    if problem is not None:  # a bare blank, named after the option checks (statements say more)
-        return not_converted(problem, **base)
-
     value, unit = cleaned[idx]
     if not value:
         return not_converted("answer_not_verifiable", **base)
@@ -163,6 +160,8 @@ def convert_item(
             return not_converted("options_are_statements", **base)
         if not settings.text_answers:
             return not_converted("text_answer", **base)
+    if problem is not None:  # a bare blank, named after the statement and text checks (they say more)
+        return not_converted(problem, **base)
     if R.is_unevaluated_arithmetic(value):
         return not_converted("stem_depends_on_options", **base)
     if value in LETTERS[: len(options)] or R.looks_malformed(value) or R.is_quantity_name(value) \

@@ -155,7 +155,7 @@ def stem_problem(stem: str) -> str | None:
     `approximate_options` when the question sentence asks for an approximation (the options fix the
     precision); `stem_depends_on_options` for "which of the following", "EXCEPT", "could be", ...
     """
-    stem = _sub_tail(_FROM_FOLLOWING, strip_instructions(squeeze_cjk(strip_lead_ins(stem)[0]))[0])
+    stem = _sub_tail(_FROM_FOLLOWING, strip_instructions(drop_trailing_breaks(squeeze_cjk(strip_lead_ins(stem)[0])))[0])
     qs = question_sentence(stem)
     if _APPROX.search(qs) and not re.search(r"\bto\s+the\s+nearest\s+(?:whole|integer|tenth|hundredth|thousandth|"
                                              r"hundred|thousand|ten|cent|dollar|degree|percent|unit|meter|foot|"
@@ -228,7 +228,8 @@ _CN_QUANTITY = re.compile(
     r"多少|几|大小|值|数|速度|速率|加速度|时间|长度|距离|位移|路程|高度|深度|质量|重量|面积|体积|周期|频率|波长|比|倍|概率|"
     r"半径|直径|角|度|温度|压强|压力|功率|功|能|动量|冲量|电流|电压|电动势|电阻|电荷|电量|电容|力|张力|系数|常数|密度|浓度|匝|"
     r"单位|数量级|余数|平均|坐标|周长|边长|价|钱|费用|年龄|人数|分数|面值|利润|成本|方程|解析式|表达式|最大|最小|范围|"
-    r"种|个数|次数|天数|条数|项|和|积|差|商|焦距|振幅|亮度|效率|热量|内能|功率|强度|通量|磁感应|摩尔|物质的量|pH|产率|转化率"
+    r"种|个数|次数|天数|条数|项|和|积|差|商|焦距|振幅|亮度|效率|热量|内能|功率|强度|通量|磁感应|摩尔|物质的量|pH|产率|转化率|"
+    r"率|选法|方法数|交集|并集|补集|解集|通项|模长|体积|表面积|距|高|长|宽|边|半径"
 )
 # asks about an arrangement, a judgement or an identity: the options define the answer space
 _CN_NOT_QUANTITY = re.compile(r"关系|顺序|排列|位置|情况|变化|方向|性质|形状|图象|图像|结论|说法|判断|选项|哪|规律|特点|原因|作用|区别")
@@ -273,8 +274,17 @@ def lost_blank(stem: str) -> str | None:
 
 
 def _cjk_share(text: str) -> float:
-    letters = re.findall(rf"[A-Za-z{_CJK}]", text)
+    """Share of Chinese characters among letters outside math (`$\\log_{13} 8$` says nothing about the language)."""
+    letters = re.findall(rf"[A-Za-z{_CJK}]", _MATH_SPAN.sub(" ", text)[-200:])  # math out first: a cut span flips $…$
     return (sum(1 for c in letters if "\u4e00" <= c <= "\u9fff") / len(letters)) if letters else 0.0
+
+
+_TRAILING_BREAK = re.compile(r"(?:\s*(?:\\\\|\\newline\b|\\par\b))+\s*$")
+
+
+def drop_trailing_breaks(text: str) -> str:
+    """`… 则 ($\\qquad$)\\\\` → `… 则 ($\\qquad$)`: a LaTeX line break after the stem is layout, not content."""
+    return _TRAILING_BREAK.sub("", text)
 
 
 def asks_nothing(stem: str) -> bool:
@@ -285,28 +295,30 @@ def asks_nothing(stem: str) -> bool:
     stem ending in 则 / 是 / 为 / 的 / a blank asks nothing by itself. English: the stem must hold a
     question mark, a blank, an instruction (find, compute, what, how, ...) or end open ("... is").
     """
-    text = squeeze_cjk(stem).strip()
+    text = drop_trailing_breaks(squeeze_cjk(stem).strip())
     if not text:
         return True
     body = _END_BLANK.sub("", text).rstrip(" .。．,，:：;；")
-    if _cjk_share(text[-200:]) >= 0.3:
+    if _cjk_share(text) >= 0.3:
         if re.search(r"[?？]\s*$", body):
             return False
         ask = re.split(r"[，,。；;：:！!]", body)[-1].strip()
         ask = re.sub(r"[(（][^()（）]*[)）]\s*$", "", ask).strip()  # trailing remark "(不计空气阻力)"
         if not ask:
             return True
-        if re.search(r"多少|几|求|计算|估算|是否", ask):
+        if re.search(r"多少|几|求|计算|估算|是否|共有|至少|至多|最少|最多|=\s*\$?$", ask):  # "则 $a_5=$（ ）" asks a value
             return False
-        if _CN_NOT_QUANTITY.search(ask):
-            return True
         if re.search(r"(?:一定有|必有|则|那么|因此|所以|故|可知|可得)$", ask):
             return True
+        # what is asked is the noun right before the verb ("…交点的横坐标之和等于": 之和), not nouns earlier
         verb = re.search(r"(?:等于|约为|应为|变为|分别为|分别是|分别|是|为|有)$", ask)
-        if verb:  # "…的速度为", "$\\sqrt{16}$ 等于": the subject names a quantity or is an expression
-            subject = ask[: verb.start()]
-            return not (_CN_QUANTITY.search(subject) or re.search(r"\$|\d|[=+\-*/^]", subject))
-        return not _CN_QUANTITY.search(ask)  # "它的周长（ ）" names a quantity; "满足条件的点在（ ）" does not
+        subject = ask[: verb.start()] if verb else ask
+        head = re.sub(r"\$[^$]*\$", "X", subject)[-6:]
+        if _CN_NOT_QUANTITY.search(head[-4:]):
+            return True  # "…的大小关系是", "…的图象是": an arrangement or an identity among the options
+        if _CN_QUANTITY.search(head) or (verb and re.search(r"\$|\d|[=+\-*/^]", subject[-12:])):
+            return False  # "…的速度为", "$\\sqrt{16}$ 等于"
+        return True  # "满足条件的点在（ ）", "组合体运行的": nothing named
     last = _sentences(body)[-1] if _sentences(body) else body
     if _EN_BARE_TAIL.search(last) and _END_BLANK.search(text) and not re.search(r"=\s*\$*\s*$", last):
         return True
@@ -335,6 +347,8 @@ def open_which(stem: str, answer: str) -> bool:
     a "which/what <thing>" question whose answer is a form (an expression, equation, calculation) is an
     identification among the options: other forms can be just as right without them."""
     qs = question_sentence(squeeze_cjk(stem))
+    if re.search(r"\bwhich\b", qs, re.IGNORECASE) and re.fullmatch(r"\s*\\?[A-Za-z](?:_\{?\w+\}?)?\s*|\s*\\(?:ell|alpha|beta|gamma|theta|lambda|mu|pi|rho|sigma)\s*", answer):
+        return True  # "which of the factors would change?" → "K": the options name the candidates
     if not _WHICH_NOUN.search(qs):
         return False
     value = re.sub(r"\\(?:sqrt|frac|dfrac|pi|left|right|times|cdot|div|circ|text|mathrm)\b", " ", answer)
@@ -365,7 +379,7 @@ _FROM_FOLLOWING = re.compile(
     r"(?:\s+(?:options|choices|values|numbers|answers|alternatives))?(?=\s*[?.:]?\s*$)",
     re.IGNORECASE,
 )
-_PAREN_BLANK = re.compile(r"[(（\[]\s*(?:\\q?quad|\\,|\\;|\\ |~|\\text\{\s*\}|\s|　|\$(?=\s*\$?\s*[)）\]]))*[)）\]]\$?")
+_PAREN_BLANK = re.compile(r"[(（\[]\s*(?:\\q?quad|\\,|\\;|\\ |~|\\text\{\s*\}|\s|　|\$)*[)）\]]\$?")
 _UNDERLINE_BLANK = re.compile(r"\\underline\{\s*(?:\\q?quad|\\hspace\{[^}]*\}|~|\\ |\s)*\}|(?:\\_){2,}|_{2,}")
 _COLON_LEAD = re.compile(
     r"^(?P<subj>(?:the|its|his|her|their)\s+.+?)\s+(?P<verb>is|are|was|were)\s*(?:equal\s+to\s*)?[:：]\s*$",
@@ -414,7 +428,7 @@ def rewrite_stem(stem: str) -> tuple[str, str | None]:
     `\\underline{\\qquad}`, `___` → `____`; "The value of x is:" → "What is the value of x?"; a stem
     that stops mid-sentence ("... is", "... =", "... secreted by the") gets ` ____.`.
     """
-    lead, had_lead = strip_lead_ins(squeeze_cjk(stem))
+    lead, had_lead = strip_lead_ins(drop_trailing_breaks(squeeze_cjk(stem)))
     text, rules = strip_instructions(lead)
     if had_lead:
         rules = ["lead_in"] + rules
@@ -454,7 +468,7 @@ def rewrite_stem(stem: str) -> tuple[str, str | None]:
         return f"{text.rstrip()} ____.", "+".join(rules + ["completion_blank"])
     if _ENDS_BROKEN.search(unstopped):  # "... is．", "... divisible by．": no sentence ends so, the blank was lost
         return f"{unstopped.rstrip()} ____.", "+".join(rules + ["completion_blank"])
-    if re.search(r"(?:为|是|等于|有)\s*[.。．]?\s*$", text) and _cjk_share(text[-200:]) >= 0.3:
+    if re.search(r"(?:为|是|等于|有)\s*[.。．]?\s*$", text) and _cjk_share(text) >= 0.3:
         return re.sub(r"\s*[.。．]?\s*$", "", text) + "____。", "+".join(rules + ["completion_blank"])
     if not re.search(r"[.?!。？！)\]}$]\s*$", text):
         asks = re.match(r"^\s*(?:what|which|how|who|whom|whose|when|where|why|is|are|does|do|can|find\s+out\s+how)\b", last, re.IGNORECASE)
@@ -649,14 +663,14 @@ def _latex_unit(tex: str) -> str | None:
     u = u.replace("\\cdot", "·").replace("\\mu", "μ").replace("\\Omega", "Ω").replace("\\circ", "°").replace("\\,", "")
     u = re.sub(r"\^\{\s*([-\d]+)\s*\}", r"^\1", u)
     u = re.sub(r"[\s~]+", "", u)
-    if not u or not re.fullmatch(r"[A-Za-zμΩ°][A-Za-zμΩ°·/^\-\d]*", u) or len(u) > 16:
-        return None
+    if not u or not re.fullmatch(r"[A-Za-zμΩ°][A-Za-zμΩ°·/^\-\d]*", u) or len(u) > 16 or u in ("i", "e"):
+        return None  # the imaginary unit and e are numbers, not units
     return u
 
 def _strip_math_delims(t: str) -> str:
     for pat in (r"^\$\$(.*)\$\$$", r"^\$(.*)\$$", r"^\\\((.*)\\\)$", r"^\\\[(.*)\\\]$"):
         m = re.match(pat, t, re.DOTALL)
-        if m and "$" not in m.group(1):
+        if m and "$" not in m.group(1).replace("\\$", ""):  # "$\\$ 150$": an escaped dollar inside is fine
             return m.group(1).strip()
     return t
 
@@ -746,7 +760,8 @@ def clean_option(text: str) -> tuple[str, str | None]:
         if unit:
             return _clean_number(m.group("num")), unit
     m = _VALUE_THEN_LATEX_UNIT.match(t)
-    if m and re.search(r"\d", m.group("value")):  # "5 \sqrt{2} \mathrm{~V}" → ("5 \sqrt{2}", "V")
+    # "5 \sqrt{2} \mathrm{~V}" → ("5 \sqrt{2}", "V"); not "1-2 \mathrm{i}" (a unit belongs to one quantity)
+    if m and re.search(r"\d", m.group("value")) and not re.search(r"(?<=.)[-+]", m.group("value").strip()):
         unit = _latex_unit(m.group("unit"))
         if unit:
             return m.group("value").strip(), unit
@@ -932,7 +947,7 @@ def asked_unit_conflict(stem: str, unit: str | None) -> bool:
         and not any(unit_key(x) == u for x in _UNIT_NAMES.get(a, ()))
 
 
-_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$?\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
+_CLOCK = re.compile(r"\b\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?\s*\$*\s*(?:[AaPp]\.?\s*[Mm]\b\.?|o'?clock)")
 _ASKS_TIME = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+time\b|\bwhen\b|几点|时刻", re.IGNORECASE)
 
 
@@ -940,7 +955,7 @@ def is_clock_time(value: str, stem: str) -> bool:
     """`10:25 PM`, or `13:56` asked by "at what time": a time of day, not a number the verifier can check."""
     if _CLOCK.search(value):
         return True
-    return bool(re.fullmatch(r"\$?\s*\d{1,2}\s*:\s*\d{2}\s*\$?", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
+    return bool(re.fullmatch(r"\$*\s*\d{1,2}\s*:\s*\d{2}\s*\$*", value.strip())) and bool(_ASKS_TIME.search(question_sentence(stem)))
 
 
 _FORM_ONLY = re.compile(

@@ -403,8 +403,9 @@ function showMembers(ev) {
   $('members-card').classList.remove('hidden');
   const cols = ['id', 'source', 'question', 'answer'];
   $('members').innerHTML = '<table class="members"><tr>' + cols.map(c => '<th>' + c + '</th>').join('') + '<th></th></tr>' +
-    members.map(m => '<tr>' + cols.map(c => '<td>' + esc(m[c]) + '</td>').join('') +
+    members.map(m => '<tr>' + cols.map(c => '<td class="m-' + c + '">' + esc(m[c]) + '</td>').join('') +
       '<td>' + esc(m.representative ? 'representative' : (m.role || '')) + '</td></tr>').join('') + '</table>';
+  for (const td of $('members').querySelectorAll('td.m-question')) renderMath(td, td.textContent);
 }
 function showSamples(ev) {
   const st = ev.stage || {};
@@ -447,7 +448,9 @@ function show(item) {
   $('maj-meta').textContent = ev.majority_answer !== undefined ? ('share ' + (ev.majority_share ?? '?') + ' · model ' + (ev.majority_model ?? '?') + ' · pass rate ' + (ev.pass_rate ?? '?')) : 'no model answers recorded';
   let h = '';
   if (ev.models) h += '<table><tr><th>model</th><th>k</th><th>correct</th><th>pass rate</th><th>majority</th><th>share</th><th>unparseable</th><th>status</th></tr>' + ev.models.map(d => '<tr><td>' + [d.model, d.k, d.correct, d.pass_rate, d.majority_answer, d.majority_share, d.unparseable, d.status].map(esc).join('</td><td>') + '</td></tr>').join('') + '</table>';
-  for (const key of ['duplicates', 'mcq', 'stage']) if (ev[key]) h += '<h4>' + key + '</h4><pre>' + esc(JSON.stringify(ev[key], null, 2)) + '</pre>';
+  // the flagging stages' details as readable tables (members and samples have their own cards;
+  // the raw JSON stays one click away below)
+  for (const key of ['duplicates', 'mcq']) if (ev[key]) h += '<h4>' + key + '</h4><table class="kv">' + kvRows(ev[key]) + '</table>';
   for (const key of ['contaminated_by', 'clean_flags']) if (ev[key]) h += '<div>' + key + ': ' + esc(ev[key].join(', ')) + '</div>';
   $('evidence').innerHTML = h;
   $('evidence-kv').innerHTML = kvRows(Object.assign({}, ev, ev.stage || {})) || '<tr><td>(no evidence beyond the reason)</td></tr>';

@@ -13,7 +13,7 @@ import re
 from typing import Any, Mapping
 
 from curation.rewards.scorer import DEFAULT_TIMEOUT, Verdict
-from curation.verifier import Verifier, extract_answer
+from curation.verifier import Verifier
 
 #: one verifier per process: prepared references are cached (one reference, many rollouts)
 _VERIFIER = Verifier(timeout=DEFAULT_TIMEOUT, cache_size=20_000)
@@ -48,11 +48,12 @@ def _letter_index(text: str, n: int) -> int | None:
 
 
 def score_math(response: str, ground_truth: str, extra_info: Mapping[str, Any]) -> Verdict:
-    ex = extract_answer(response)
-    if ex.text is None:
+    # the verifier's own response path: extraction (incl. a boxed list joined when the reference is
+    # a list) and judgment in one call
+    j = _VERIFIER.judge_response(ground_truth, response)
+    if j.extracted is None:
         return Verdict(0.0, "no final answer found in the response", None, answered=False)
-    answer = ex.text
-    j = _VERIFIER.judge(ground_truth, answer)
+    answer = j.extracted
     if j.outcome == "equivalent":
         return Verdict(1.0, j.reason, answer)
     if j.outcome == "unparseable" and j.reason.startswith("reference unparseable") and _squash(answer) == _squash(ground_truth):

@@ -86,6 +86,14 @@ MAX_JOINED_BOXES = 16
 _JOIN_WINDOW = 4_000
 
 
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def _prose(s: str) -> str:
+    """`s` without math segments and LaTeX command names: the words a reader sees as prose."""
+    return _COMMAND.sub(" ", _MATH.sub(" ", s))
+
+
 def _first_math(s: str) -> str | None:
     m = _MATH.search(s)
     if m is None:
@@ -165,7 +173,7 @@ def _value_of_statement(raw: str) -> str | None:
         return None
     if _MATH.match(s) and _MATH.match(s).end() >= len(s.rstrip(" .。,，")):
         return _strip_wrappers(s)
-    if _WORD.search(_MATH.sub(" ", s)) or re.search(r"[\u4e00-\u9fff]", _MATH.sub(" ", s)):
+    if _WORD.search(_prose(s)) or re.search(r"[\u4e00-\u9fff]", _prose(s)):
         rest = _after_last_verb(s)
         if rest is not None and len(rest) < len(s):
             valueless = not _MATH.search(rest) and not _NUMBER_IN_PROSE.search(rest)
@@ -174,7 +182,7 @@ def _value_of_statement(raw: str) -> str | None:
                 return next(g for g in maths[0] if g).strip()
             s = _cut_sentence(rest)
     value = _strip_wrappers(s)
-    prose = _MATH.sub(" ", value)
+    prose = _prose(value)
     if _WORD.search(prose) or re.search(r"[\u4e00-\u9fff]", prose):
         maths = [next(g for g in m.groups() if g is not None) for m in _MATH.finditer(value)]
         if len(maths) == 1:
@@ -190,7 +198,7 @@ def _plausible(value: str | None) -> bool:
         return False
     if _NOT_AN_ANSWER.match(value):
         return False
-    return len(_WORD.findall(_MATH.sub(" ", value))) <= 8
+    return len(_WORD.findall(_prose(value))) <= 8
 
 
 def _last_statement(text: str) -> tuple[int, str, str] | None:

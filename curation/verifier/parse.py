@@ -284,15 +284,15 @@ _CONVENTIONAL_FUNCTIONS = frozenset({"f", "g", "F", "G"})
 def _node_key(node) -> str:
     """A deterministic text for an expression tree (names an opaque function value)."""
     tag = node[0]
-    if tag == "n":
+    if tag in ("n", "s", "c"):
         return str(node[1])
-    if tag in ("s", "c"):
-        return str(node[1])
-    parts = [_node_key(x) if isinstance(x, tuple) else str(x) for x in node[1:] if not isinstance(x, tuple) or x]
-    if tag in ("+", "*", "f"):
-        inner = node[2] if tag == "f" else node[1]
-        parts = ([str(node[1])] if tag == "f" else []) + [_node_key(x) for x in inner]
-    return tag + "[" + ",".join(parts) + "]"
+    if tag in ("+", "*"):
+        return tag + "[" + ",".join(_node_key(x) for x in node[1]) + "]"
+    if tag == "f":
+        return str(node[1]) + "[" + ",".join(_node_key(x) for x in node[2]) + "]"
+    return tag + "[" + ",".join(_node_key(x) for x in node[1:]) + "]"  # ^ ! C pm: children are nodes
+
+
 _ATOM_START_OPS = {"(", "{", "{s", "<a", "lfloor", "lceil"}
 
 

@@ -160,6 +160,8 @@ def prepare(raw: str) -> Prepared:
         p.unsupported = True
     except (ParseError, RecursionError, ValueError, ZeroDivisionError) as exc:
         p.error = str(exc) or type(exc).__name__
+    except (TypeError, AttributeError, IndexError, KeyError) as exc:  # a parser bug must not escape
+        p.error = f"cannot parse: {type(exc).__name__}"
     if p.choice is not None and (p.value is None or p.value[0] in ("text", "s")):
         p.value = ("choice", p.choice)
         p.error = None

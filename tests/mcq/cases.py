@@ -480,3 +480,24 @@ CASES += [
     case("inline_glued", "How many faces does a cube have?(A)4(B)6(C)8(D)12", None, "B", C, "options_removed",
          "How many faces does a cube have?", "6"),
 ]
+
+# ---- exam typesetting seen on unseen gaokao / SAT sets ----------------------------------------------------
+CASES += [
+    # a LaTeX line break after the blank is layout: the bare "则 (\qquad)" is still caught, a named ask converts
+    case("zh_bare_then_linebreak", "设 $u=\\log_{2}3$, $v=\\log_{3}2$, $w=1$, 则 ($\\qquad$)\\\\ ",
+         ["$u>w>v$", "$v>w>u$", "$w>u>v$", "$u>v>w$"], "A", N, "bare_blank"),
+    case("zh_value_linebreak", "若 $2x+1=7$, 则 $x=(\\qquad)$\\\\ ", ["1", "2", "3", "4"], "C", C, "options_removed+blank",
+         "若 $2x+1=7$, 则 $x=____.", "3"),
+    case("zh_noun_before_verb", "函数 $y=x^{2}$ 的图象与直线 $y=4$ 的所有交点的横坐标之和等于 ($\\qquad$)", ["0", "2", "4", "-4"], "A", C,
+         "options_removed+blank", "函数 $y=x^{2}$ 的图象与直线 $y=4$ 的所有交点的横坐标之和等于 ____.", "0"),
+    case("zh_at_least", "每人每天能完成 40 份订单, 为完成 400 份订单, 则至少需要志愿者（ ）", ["8 名", "10 名", "12 名", "40 名"], "B", C,
+         "options_removed+blank", "每人每天能完成 40 份订单, 为完成 400 份订单, 则至少需要志愿者____.", "10", "名"),
+    case("imaginary_unit_not_a_unit", "What is $(1+i)^2 - 2i + 1 - 2i$?", ["$1-2 \\mathrm{i}$", "$1+2 \\mathrm{i}$", "$2$", "$-2i$"], "A", C,
+         "options_removed", "What is $(1+i)^2 - 2i + 1 - 2i$?", "1-2 i"),
+    case("escaped_dollar_amount", "Tickets cost $\\$ 25$ each. What do 6 tickets cost?", ["$\\$ 125$", "$\\$ 150$", "$\\$ 175$", "$\\$ 200$"],
+         "B", C, "options_removed", "Tickets cost $\\$ 25$ each. What do 6 tickets cost?", "150", "USD"),
+    case("which_names_a_variable", "The cost is $C = nKh\\ell$. If a pricier paint is used, which of the factors in the expression "
+         "would change?", ["$h$", "$\\ell$", "$K$", "$n$"], "C", N, "stem_depends_on_options"),
+    case("clock_time_in_math", "It is 1:15 P.M. and the clock stopped 3 hours ago. When did it stop?",
+         ["$$10:15$$ A.M.", "$$11:15$$ A.M.", "$$9:15$$ A.M.", "$$4:15$$ P.M."], "A", N, "answer_not_verifiable"),
+]

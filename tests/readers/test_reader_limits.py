@@ -100,3 +100,4 @@ def test_no_limit_reads_big_rows(tmp_path):
 def test_max_row_bytes_must_be_positive():
     with pytest.raises(ValueError):
         SourceConfig(path="x.jsonl", max_row_bytes=0)
+

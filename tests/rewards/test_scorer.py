@@ -155,15 +155,16 @@ def scorers():
 
 
 def test_a_kind_is_added_in_one_line(scorers, caplog):
+    assert "code" in SCORERS  # the code problems' scorer is routed by the table
     with caplog.at_level(logging.WARNING, logger="curation.rewards"):
-        assert score("print(1)", "tests", {"kind": "code"}) == 0.0
-    assert "no scorer registered for kind 'code'" in caplog.text
-    register_scorer("code", lambda response, truth, info: Verdict(0.5, "1 of 2 tests passed"))
-    assert score_detail("print(1)", "tests", {"kind": "code"}) .value == 0.5
-    register_scorer("code", "tests.rewards.test_scorer:_lazy_code_scorer")  # imported on first use
-    assert score("ok", "tests", {"kind": "code"}) == 1.0
+        assert score("theorem foo", "spec", {"kind": "lean"}) == 0.0
+    assert "no scorer registered for kind 'lean'" in caplog.text
+    register_scorer("lean", lambda response, truth, info: Verdict(0.5, "1 of 2 goals closed"))
+    assert score_detail("theorem foo", "spec", {"kind": "lean"}).value == 0.5
+    register_scorer("lean", "tests.rewards.test_scorer:_lazy_code_scorer")  # imported on first use
+    assert score("ok", "spec", {"kind": "lean"}) == 1.0
     with pytest.raises(ValueError):
-        register_scorer("code", "not a path")
+        register_scorer("lean", "not a path")
 
 
 def _lazy_code_scorer(response, truth, info):
@@ -174,11 +175,11 @@ def test_a_failing_scorer_gives_zero_and_a_reason(scorers, caplog):
     def boom(response, truth, info):
         raise RuntimeError("sandbox on fire")
 
-    register_scorer("code", boom)
+    register_scorer("lean", boom)
     register_scorer("broken", "no_such_module_xyz:score")
     register_scorer("too_much", lambda r, t, i: Verdict(2.0, "bonus"))
     with caplog.at_level(logging.WARNING, logger="curation.rewards"):
-        assert score("x", "y", {"kind": "code"}) == 0.0
+        assert score("x", "y", {"kind": "lean"}) == 0.0
         assert score("x", "y", {"kind": "broken"}) == 0.0
         assert score("x", "y", {"kind": "too_much"}) == 0.0
     assert "sandbox on fire" in caplog.text and "failed to load" in caplog.text and "outside [0, 1]" in caplog.text

@@ -87,7 +87,8 @@ MUST_NOT_MATCH = {
     "sign_branch": [("|y|", "y"), ("\\sqrt{x^2}", "x"), ("|x-1|", "x-1"), ("\\frac{|a|}{a}", "1"),
                     ("\\lfloor x \\rfloor", "x"), ("\\lceil x \\rceil", "\\lfloor x \\rfloor + 1")],
     "base_n": [("204_5", "204"), ("204_5", "54"), ("10_2", "10")],
-    "labelled": [("(x,y)=(3,5)", "x=5, y=3"), ("(x, y) = (3, 5)", "(5, 3)")],
+    "labelled": [("(x,y)=(3,5)", "x=5, y=3"), ("(x, y) = (3, 5)", "(5, 3)"), ("xy = 6", "6"), ("|x| = 2", "2"),
+                 ("x^2 = 4", "4"), ("x + y = 5", "5")],
     "interval": [("|x|>3", "(-3, 3)"), ("|x| \\ge 3", "(-\\infty, -3) \\cup (3, \\infty)")],
     "prime": [("f'(x)", "f(x)"), ("a'", "a")],
 }
@@ -129,3 +130,35 @@ def test_identical_strings_are_equivalent_even_outside_the_grammar(text):
 @given(st.text(min_size=1, max_size=60).filter(lambda s: s.strip()))
 def test_identical_strings_always_equivalent(text):
     assert Verifier(cache_size=0).judge(text, text).outcome == "equivalent"
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "outcome"),
+    [
+        ("f(x+1)", "f(1+x)", "different"),  # opaque: only the same argument tree matches (never a false match)
+        ("f(x^2+1)", "f(x^2+1)", "equivalent"),
+        ("2f(\\frac{1}{2})", "f(\\frac12)\\cdot 2", "equivalent"),
+        ("g(\\sin x)", "g(\\cos x)", "different"),
+        ("f(3!)", "f(6)", "different"),
+    ],
+)
+def test_function_values_with_compound_arguments(reference, answer, outcome):
+    assert judge(reference, answer).outcome == outcome
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["f", "g", "I", "(", ")", "x", "0", "1", "+", "^", "{", "}", "\\frac", "\\sqrt",
+                                 "!", "'", "_", "5", ",", ":", "=", "|", "\\approx", " "]), min_size=1, max_size=14))
+def test_prepare_never_raises_on_function_shapes(tokens):
+    from curation.verifier.prepare import prepare
+
+    prepare("".join(tokens))
+    judge("".join(tokens), "f(0)")
+
+
+def test_latex_command_names_are_not_prose():
+    """A long LaTeX answer (many `\\left`, `\\frac` ...) is still an answer, not a sentence of words."""
+    ref = "\\left( -\\frac{9}{2} , -2 \\right) \\cup \\left( \\frac{1 - \\sqrt{5}}{2}, \\frac{1 + \\sqrt{5}}{2} \\right)"
+    for response in (f"Final Answer: The final answer is ${ref}$. I hope it is correct.", f"所以答案是 ${ref}$。"):
+        assert extract_answer(response).text == ref
+        assert judge_response(ref, response).outcome == "equivalent"
