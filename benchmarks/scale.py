@@ -25,14 +25,16 @@ same prefix, against the linear linking on that prefix.
 run: `curate run` in-process (local engine) on a config with only this source, difficulty and
 puzzle generation off, no benchmarks; per-stage wall time and peak RSS (sampled every 20 ms).
 
-incremental: `n` rows in batches of `--batch`: each batch is deduplicated against the persisted
-index (`update_index` with the kept rows), the way a 10M-row pool is handled on one machine.
+incremental: `n` rows in batches of `--batch`, generated batch by batch: each batch is deduplicated
+against the persisted index (`update_index` with the kept rows), the way a 10M-row pool is handled
+on one machine; later batches carry re-formatted copies of earlier rows, which must be caught.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -215,50 +217,74 @@ def run_end_to_end(path: Path, work: Path) -> None:
     sampler.set(order[0])
     rows: list[tuple] = []
 
+    last_cpu = [time.process_time()]
+
     def on_stage(count) -> None:
-        rows.append((count.stage, count.rows, count.seconds, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
+        now = time.process_time()
+        cpu, last_cpu[0] = now - last_cpu[0], now
+        rows.append((count.stage, count.rows, count.seconds, cpu, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
         i = order.index(count.stage) if count.stage in order else -1
         sampler.set(order[i + 1] if 0 <= i < len(order) - 1 else "split+export")
 
-    w0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     run_pipeline(cfg, on_stage=on_stage)
-    total = time.perf_counter() - w0
+    total, total_cpu = time.perf_counter() - w0, time.process_time() - c0
     peaks = sampler.stop()
-    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, process peak RSS {gb(ru_peak())}")
-    print(f"  {'stage':<14} {'rows':>9} {'seconds':>8} {'dropped':>8} {'review':>7}  peak RSS")
-    for stage, n, sec, dropped, review, skipped in rows:
-        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
-    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
+    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, {total_cpu:.1f} CPU-s (all threads), "
+          f"process peak RSS {gb(ru_peak())}; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  {'stage':<14} {'rows':>9} {'wall s':>8} {'CPU s':>8} {'dropped':>8} {'review':>7}  peak RSS")
+    for stage, n, sec, cpu, dropped, review, skipped in rows:
+        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {cpu:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
+    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {total_cpu - sum(r[3] for r in rows):>8.1f} "
+          f"{'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
 
 
-def run_incremental(path: Path, work: Path, batch: int) -> None:
+def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
+    """`n` template-heavy rows in batches of `batch`, each generated on the fly (so the corpus never
+    sits in memory or on disk whole), deduplicated against the persisted index, whose kept rows are
+    then appended to it. Every batch after the first also carries re-formatted copies of 0.5% of the
+    previous batch's rows: they must be caught against the index."""
     from curation.dedup import mark_duplicates, update_index
 
     index_dir = work / "index"
-    sampler = RssSampler()
-    total_rows = total_dropped = 0
+    total_rows = total_dropped = caught = planted_x = 0
     w0, c0 = time.perf_counter(), time.process_time()
-    reader = pl.read_ndjson(path, infer_schema_length=10_000).lazy()
-    n = reader.select(pl.len()).collect().item()
-
+    rnd = random.Random(7)
+    previous: list[str] = []
     for k, start in enumerate(range(0, n, batch)):
-        sampler.set(f"batch{k}")
-        part = path.parent / f"batch-{k}.jsonl"
-        reader.slice(start, batch).collect().write_ndjson(part)
+        part = work / f"batch-{k}.jsonl"
+        make_corpus(part, min(batch, n - start), corpus="template", copies=copies, seed=100 + k)
+        lines = part.read_text(encoding="utf-8").splitlines()
+        if previous:
+            extra = []
+            for line in rnd.sample(previous, len(previous) // 200):
+                rec = json.loads(line)
+                rec["id"] = f"{rec['id']}-b{k}-xcopy"
+                rec["problem"] = _reformat(rec["problem"], rnd)
+                extra.append(json.dumps(rec, ensure_ascii=False))
+            with open(part, "a", encoding="utf-8") as fh:
+                fh.write("\n".join(extra) + "\n")
+            planted_x += len(extra)
+        previous = [ln for ln in lines if "-copy" not in ln]
         df = _ingest(part)
         part.unlink()
-        b0 = time.perf_counter()
+        b0, bc0 = time.perf_counter(), time.process_time()
         out = mark_duplicates(df, index_dir=index_dir)
         kept = out.filter(pl.col("drop_reason").is_null())
         update_index(kept, index_dir)
+        x = out.filter(pl.col("source_id").str.ends_with("-xcopy"))
+        caught += int(x["duplicate_of"].is_not_null().sum())
         total_rows += df.height
         total_dropped += out.height - kept.height
-        print(f"  batch {k}: {df.height:,} rows, {out.height - kept.height:,} dropped, {time.perf_counter() - b0:.1f}s, "
+        print(f"  batch {k}: {df.height:,} rows, {out.height - kept.height:,} dropped "
+              f"({x['duplicate_of'].is_not_null().sum():,} of {x.height:,} copies of the previous batch caught against the index), "
+              f"dedup+index {time.perf_counter() - b0:.0f}s wall / {time.process_time() - bc0:.0f} CPU-s, "
               f"index {sum(p.stat().st_size for p in index_dir.glob('part-*.parquet')) / 1e9:.2f} GB on disk, "
-              f"peak RSS so far {gb(ru_peak())}", flush=True)
-    print(f"incremental: {total_rows:,} rows in {time.perf_counter() - w0:.0f}s wall ({time.process_time() - c0:.0f} CPU-s), "
-          f"{total_dropped:,} dropped; process peak RSS {gb(ru_peak())}")
-    sampler.stop()
+              f"process peak RSS so far {gb(ru_peak())}", flush=True)
+        del df, out, kept, x
+    print(f"incremental: {total_rows:,} rows in {time.perf_counter() - w0:.0f}s wall ({time.process_time() - c0:.0f} CPU-s incl. "
+          f"generating the batches), {total_dropped:,} dropped, {caught:,} of {planted_x:,} cross-batch copies caught; "
+          f"process peak RSS {gb(ru_peak())}")
 
 
 def main() -> None:
@@ -273,6 +299,9 @@ def main() -> None:
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.mode == "incremental":
+        run_incremental(work, args.rows, args.batch, args.copies)
+        return
     path = work / f"{args.corpus}-{args.rows}.jsonl"
     if not path.exists():
         t = time.perf_counter()
@@ -281,10 +310,8 @@ def main() -> None:
               f"generated in {time.perf_counter() - t:.0f}s", flush=True)
     if args.mode == "dedup":
         run_dedup(path, args.baseline_n)
-    elif args.mode == "run":
-        run_end_to_end(path, work)
     else:
-        run_incremental(path, work, args.batch)
+        run_end_to_end(path, work)
 
 
 if __name__ == "__main__":

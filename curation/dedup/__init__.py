@@ -30,13 +30,16 @@ command and a following non-letter, removed (so spacing inside math and around p
 not matter). Digits are kept: problems that differ
 only in their numbers are *different* exact keys; `template_group` reports them instead.
 
-Near duplicates: character `shingle_size`-grams of the normalized question, MinHash (`num_perm`,
-`seed`, datasketch-identical, see `curation.dedup.minhash`), LSH with `bands` x `rows`, then every
-candidate pair is checked with the exact Jaccard similarity of the shingle sets; pairs with
-Jaccard >= `threshold` are edges. Note: with character 5-grams a long problem whose only change is
-one number can still reach Jaccard >= 0.8, so near-dup clustering *can* merge such problems (the
-"differ only in numbers" rule is enforced for exact dedup and surfaced via `template_group`; raise
-`threshold` to be stricter).
+Near duplicates are the *same problem* written otherwise. Character `shingle_size`-grams of the
+`shingle_text` (the normalized question without `$` and braces), MinHash (`num_perm`, `seed`,
+datasketch-identical, see `curation.dedup.minhash`), LSH with `bands` x `rows`, where each band key
+also folds in the row's number multiset (`curation.dedup.content.number_keys`: texts with other
+numbers never share a bucket). Buckets are linked in linear time (`curation.dedup.lsh`: a pivot per
+bucket per round, never all pairs; work cap `max_pivots` rounds, `max_bucket`). A checked pair is an
+edge when its exact Jaccard is >= `threshold` *and*, with `require_same_problem` (default), the
+same-problem rule holds (`curation.dedup.content.same_problem`: the significant tokens - every math
+token, numbers, content words - agree in order, up to typos). Pairs that fail it are template
+variants: kept (`template_group` marks the digit-only ones).
 
 Clusters are the connected components of exact and near edges (transitive: A~B and B~C give one
 cluster even when A and C are not similar). `cluster_id` is the representative's id and is set on
@@ -58,18 +61,22 @@ member (same rule) with the identical normalized text, when that is another row.
 `drop_duplicates`, `drop_reason` = "exact_duplicate" (row has `exact_dup_of`) or "near_duplicate",
 only where it is null.
 
-Conflicting answers: members' answers are normalized (same normalization, `$` and whitespace
-removed); when a cluster has more than one distinct non-null answer (and, if
-`curation.verifier.judge` is importable, some answer is not judged "equivalent" to the
-representative's), every member gets `conflicting_answers=True` and the representative (if in
-this batch) `review_reason="conflicting_answers"` where null.
+Conflicting answers: when the live members of a cluster (not dropped by an earlier stage) carry
+answers that `curation.verifier.judge` does not find equivalent ("1/2" and "0.5" agree), every
+member gets `conflicting_answers=True`, and every live member in this batch gets
+`review_reason="conflicting_answers"` where null and *no* duplicate `drop_reason`: the whole cluster
+waits for a reviewer, with every member and its answer as evidence, and the decision settles the
+cluster (`curation.review.apply`: the accepted member is kept, the undecided others are dropped as
+its duplicates; accepting every member means "not duplicates").
 
 Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
 rows, seed, normalization and hash versions — a run with other values is refused with
 `DedupIndexError`; the threshold may differ) and `part-NNNNN.parquet` files with one row per indexed
 problem: `id, source, norm` (normalized question), `ans` (normalized answer), `has_solution`,
-`verified`, `tmpl` (stable xxh3 hash of the digit-masked text) and the band keys `b0..b{bands-1}`
-(uint64). Existing rows take part when they share a normalized text or an LSH band key with a batch
+`verified`, `tmpl` (stable xxh3 hash of the digit-masked text), `nums` (number-multiset key),
+`nhash` / `nlen` (hash and length of `norm`) and the band keys `b0..b{bands-1}` (uint64). The index
+is loaded without `norm` (`LoadedIndex`); the texts of the rows a batch touches are read back by
+position. Existing rows take part when they share a normalized text or an LSH bucket with a batch
 row (their shingles are recomputed from `norm` for the exact check); they rank before every batch
 row, so a batch row duplicating an existing row gets `duplicate_of` = the existing id. Existing rows
 are not in the output and are never modified (a conflict with an existing row flags the batch
@@ -78,9 +85,8 @@ members only). `update_index(df_kept, index_dir, settings)` appends a part file.
 
 from __future__ import annotations
 
-
 from curation.dedup.clusters import engine
-from curation.dedup.index import DedupIndexError, INDEX_FORMAT, PARAMS_FILE, load_index, update_index
+from curation.dedup.index import DedupIndexError, INDEX_FORMAT, PARAMS_FILE, LoadedIndex, load_index, update_index
 from curation.dedup.minhash import minhash_signatures, window_hashes
 from curation.dedup.normalize import (
     NORMALIZATION_VERSION,
@@ -106,6 +112,7 @@ from curation.dedup.stage import (
 __all__ = [
     "DedupIndexError",
     "INDEX_FORMAT",
+    "LoadedIndex",
     "NORMALIZATION_VERSION",
     "PARAMS_FILE",
     "dedup_card_section",

@@ -12,9 +12,9 @@ import polars as pl
 from curation.config import DedupSettings
 from curation.dedup import minhash as mh
 from curation.dedup.content import number_keys
-from curation.dedup.index import band_cols, check_settings, load_index
+from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
 from curation.dedup.lsh import link_near_duplicates
-from curation.dedup.normalize import shingle_text
+from curation.dedup.normalize import shingle_text, stable_hashes
 from curation.dedup.nodes import prepare_nodes, rank_nodes
 from schemas import conform
 
@@ -75,7 +75,7 @@ def engine(
     norm: Optional[pl.Series] = None,
     signatures: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
-    """`index_dir` may be a folder (loaded here) or an already loaded index frame (or None).
+    """`index_dir` may be a folder (loaded here) or an already loaded `LoadedIndex` (or None).
 
     `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`."""
     check_settings(settings)
@@ -88,7 +88,7 @@ def engine(
     clock = _Clock(stats)
     clock("prepare")
 
-    if isinstance(index_dir, pl.DataFrame):
+    if isinstance(index_dir, LoadedIndex):
         index = index_dir
     else:
         index = load_index(Path(index_dir), settings) if index_dir is not None else None
@@ -104,8 +104,12 @@ def engine(
     uniq_shingled = shingle_text(uniq_texts)
     idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
     if index is not None and index.height:
-        exact_hit = index.with_row_index("_ipos").join(uniq.select("_norm").rename({"_norm": "norm"}), on="norm", how="semi")
-        idx_pos = exact_hit["_ipos"].to_numpy().astype(np.int64)
+        # identical texts: by 64-bit hash, confirmed on the few texts read back from disk
+        hashes = pl.DataFrame({"nhash": pl.Series(stable_hashes(uniq_texts.to_list()), dtype=pl.UInt64), "_norm": uniq_texts})
+        hit = index.frame.select("nhash").with_row_index("_ipos").join(hashes, on="nhash", how="inner")
+        if hit.height:
+            same = index.texts(hit["_ipos"].to_numpy()) == hit["_norm"]
+            idx_pos = hit.filter(same)["_ipos"].to_numpy().astype(np.int64)
     if near and len(uniq_texts):
         if signatures is not None:  # precomputed per row (e.g. in chunks on several workers by flows/)
             if signatures.shape != (n, settings.num_perm):
@@ -122,16 +126,25 @@ def engine(
         u = len(uniq_texts)
         numkeys_b = number_keys(uniq_texts)
         if index is not None and index.height:
-            bands_e = index.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
-            matrix = np.vstack([bands_b, bands_e])
-            active = np.r_[nonempty_b, index["norm"].str.len_bytes().to_numpy() > 0]
+            bands_e = index.frame.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
+            matrix = (bands_b, bands_e)  # stacked one band at a time, never as a whole
+            active = np.r_[nonempty_b, index.frame["nlen"].to_numpy() > 0]
             query = np.r_[np.ones(u, bool), np.zeros(index.height, bool)]
-            group = np.r_[numkeys_b, index["nums"].to_numpy().astype(np.uint64)]
-            texts = pl.concat([uniq_texts, index["norm"].alias("_norm")], rechunk=False)
+            group = np.r_[numkeys_b, index.frame["nums"].to_numpy().astype(np.uint64)]
+
+            def texts(pos: np.ndarray) -> pl.Series:  # batch texts, then indexed texts read from disk
+                pos = np.asarray(pos, dtype=np.int64)
+                out = pl.Series("_norm", [None] * len(pos), dtype=pl.Utf8)
+                mine = pos < u
+                if mine.any():
+                    out = out.scatter(np.flatnonzero(mine), uniq_texts.gather(pos[mine]))
+                if (~mine).any():
+                    out = out.scatter(np.flatnonzero(~mine), index.texts(pos[~mine] - u))
+                return out
         else:
             matrix, active, query, group, texts = bands_b, nonempty_b, None, numkeys_b, uniq_texts
         linked = link_near_duplicates(
-            matrix, shingle_text(texts), problem_texts=texts, group=group if settings.require_same_problem else None, active=active, query=query,
+            matrix, texts, group=group if settings.require_same_problem else None, active=active, query=query,
             shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
             max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
         )
@@ -150,7 +163,7 @@ def engine(
                 # rows) or index ids (existing rows), with their exact Jaccard
                 names = uniq["id"].to_list()
                 if index is not None and index.height:
-                    names = names + index["id"].to_list()
+                    names = names + index.frame["id"].to_list()
                 stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs.tolist(), near_sims.tolist())]
                 stats["rejected_pairs"] = [(names[i], names[j]) for i, j in linked.rejected_content.tolist()]
 
@@ -158,7 +171,7 @@ def engine(
     n_nodes = n
     if len(idx_pos):
         idx_pos = np.unique(idx_pos)
-        ex = index[idx_pos]
+        ex = index.frame[idx_pos].with_columns(index.texts(idx_pos).alias("norm"))
         prio = source_priority or {}
         extra.append(
             ex.select(

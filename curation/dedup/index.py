@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+import numpy as np
 
 import polars as pl
 
@@ -18,7 +21,7 @@ from curation.dedup.normalize import NORMALIZATION_VERSION, shingle_text, stable
 from curation.errors import CurateError
 from schemas import conform
 
-INDEX_FORMAT = 2  # 2: `nums` column (number-multiset key, see curation.dedup.content)
+INDEX_FORMAT = 3  # 2: `nums` (number-multiset key, curation.dedup.content); 3: `nhash`, `nlen`
 PARAMS_FILE = "params.json"
 
 
@@ -76,8 +79,44 @@ def _require_same_params(index_dir: Path, stored: dict, settings: DedupSettings)
         )
 
 
-def load_index(index_dir: Path, settings: DedupSettings) -> Optional[pl.DataFrame]:
-    """The persisted index rows (None when `index_dir` has no index). Refuses other parameters."""
+@dataclass
+class LoadedIndex:
+    """The persisted index in memory *without* its texts (10M indexed rows would hold GBs of text):
+    `frame` has every column but `norm`, plus `nhash` / `nlen` to match and filter texts by;
+    `texts(positions)` reads the normalized texts of just those rows from the part files."""
+
+    frame: pl.DataFrame
+    parts: list[Path]
+    part_rows: list[int]
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    def texts(self, positions: np.ndarray) -> pl.Series:
+        """Normalized texts of the rows at `positions` (any order, repeats allowed), in that order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not len(positions):
+            return pl.Series("norm", [], dtype=pl.Utf8)
+        want = np.unique(positions)
+        starts = np.cumsum([0] + self.part_rows)
+        got: list[pl.Series] = []
+        for k, part in enumerate(self.parts):
+            local = want[(want >= starts[k]) & (want < starts[k + 1])] - starts[k]
+            if len(local):
+                rows = (
+                    pl.scan_parquet(part).select("norm").with_row_index("_r")
+                    .filter(pl.col("_r").is_in(pl.Series(local, dtype=pl.UInt32).implode()))
+                    .collect()
+                )
+                got.append(rows["norm"])
+        texts = pl.concat(got) if got else pl.Series("norm", [], dtype=pl.Utf8)
+        return texts.gather(np.searchsorted(want, positions))
+
+
+def load_index(index_dir: Path, settings: DedupSettings) -> Optional[LoadedIndex]:
+    """The persisted index (None when `index_dir` has no index), texts left on disk. Refuses other
+    parameters or another index format."""
     index_dir = Path(index_dir)
     stored = _read_params(index_dir)
     if stored is None:
@@ -87,9 +126,10 @@ def load_index(index_dir: Path, settings: DedupSettings) -> Optional[pl.DataFram
     if not parts:
         return None
     try:
-        return pl.concat([pl.read_parquet(p) for p in parts], how="vertical")
+        frames = [pl.scan_parquet(p).drop("norm").collect() for p in parts]
     except Exception as exc:  # corrupt part file
         raise DedupIndexError(f"{index_dir}: cannot read dedup index: {exc}") from None
+    return LoadedIndex(frame=pl.concat(frames, how="vertical"), parts=parts, part_rows=[f.height for f in frames])
 
 
 def _index_rows(df: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
@@ -106,6 +146,8 @@ def _index_rows(df: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
     ).with_columns(
         pl.Series("tmpl", stable_hashes(tmpl), dtype=pl.UInt64),
         pl.Series("nums", number_keys(prep["_norm"]), dtype=pl.UInt64),
+        pl.Series("nhash", stable_hashes(prep["_norm"].to_list()), dtype=pl.UInt64),
+        prep["_norm"].str.len_bytes().alias("nlen"),
     )
     return out.with_columns([pl.Series(c, bands[:, j], dtype=pl.UInt64) for j, c in enumerate(band_cols(settings.bands))])
 
@@ -130,7 +172,7 @@ def update_index(df_kept: pl.DataFrame, index_dir: Path | str, settings: DedupSe
         return 0
     existing = load_index(index_dir, settings)
     if existing is not None:
-        df = df.join(existing.select("id"), on="id", how="anti")
+        df = df.join(existing.frame.select("id"), on="id", how="anti")
     if df.height == 0:
         return 0
     rows = _index_rows(df, settings)

@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+import polars as pl
 
 from curation.dedup import minhash as mh
 from curation.dedup.content import same_problem_pairs
+from curation.dedup.normalize import shingle_text
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -80,6 +82,15 @@ def _buckets(keys: np.ndarray, docs: np.ndarray, query: Optional[np.ndarray]) ->
     return _Band(members=members.astype(np.int64), bucket=bucket, starts=new_starts, sizes=sizes)
 
 
+def _fetcher(texts):
+    if callable(texts):
+        return lambda pos: texts(pos)
+    if isinstance(texts, pl.Series):
+        s = texts.cast(pl.Utf8)
+        return lambda pos: s.gather(pos)
+    return lambda pos: pl.Series("t", [texts[int(i)] for i in pos], dtype=pl.Utf8)
+
+
 def _pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
@@ -93,7 +104,6 @@ def link_near_duplicates(
     bands_matrix: np.ndarray,
     texts,
     *,
-    problem_texts=None,
     group: Optional[np.ndarray] = None,
     active: Optional[np.ndarray] = None,
     query: Optional[np.ndarray] = None,
@@ -105,20 +115,24 @@ def link_near_duplicates(
 ) -> LinkResult:
     """Verified near-duplicate edges among the rows of `bands_matrix` (n, bands) (see module doc).
 
-    `texts`: the text of each row (Series or list) whose shingles the Jaccard check compares;
-    `problem_texts` (default `texts`): the normalized text the same-problem check reads. `group`: uint64
+    `bands_matrix`: (n, bands) uint64, or a tuple of such blocks (rows stacked in order; a band is
+    stacked at a time). `texts`: the normalized text of each row, as a Series / list or a function
+    from row positions to texts (texts are read only for the pairs checked); Jaccard compares their
+    `shingle_text`, the same-problem check the texts themselves. `group`: uint64
     per row folded into every band key (rows in different groups are never compared). `active`
     restricts the rows; `query` (incremental mode) keeps only pairs with at least one query row.
     """
-    n, n_bands = bands_matrix.shape
+    mats = bands_matrix if isinstance(bands_matrix, tuple) else (bands_matrix,)
+    n, n_bands = sum(m.shape[0] for m in mats), mats[0].shape[1]
     docs = np.arange(n, dtype=np.int64) if active is None else np.flatnonzero(active).astype(np.int64)
+    fetch = _fetcher(texts)
     empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
     if len(docs) < 2:
         return empty
     salt = None if group is None else (np.asarray(group, dtype=np.uint64)[docs] * _GOLDEN)
     bands: list[_Band] = []
     for j in range(n_bands):
-        keys = bands_matrix[docs, j]
+        keys = (mats[0][:, j] if len(mats) == 1 else np.concatenate([m[:, j] for m in mats]))[docs]
         if salt is not None:
             keys = mh._fmix64(keys ^ salt)
         b = _buckets(keys, docs, query)
@@ -171,11 +185,14 @@ def link_near_duplicates(
         if not len(keys):  # every pair already checked (in another band): next pivots may differ
             continue
         pairs = _unkey(keys)
-        sims = mh.jaccard_pairs(texts, pairs, shingle_size=shingle_size)
+        involved = np.unique(pairs)
+        local = np.searchsorted(involved, pairs)
+        problem = fetch(involved)  # only the texts this round checks
+        sims = mh.jaccard_pairs(shingle_text(problem), local, shingle_size=shingle_size)
         ok = sims >= threshold
         if require_same_problem and ok.any():
             idx = np.flatnonzero(ok)
-            same = same_problem_pairs(texts if problem_texts is None else problem_texts, pairs[idx])
+            same = same_problem_pairs(problem, local[idx])
             ok[idx[~same]] = False
             rejected.append(pairs[idx[~same]])
         done_keys = np.union1d(done_keys, keys)

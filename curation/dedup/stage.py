@@ -11,7 +11,7 @@ import polars as pl
 
 from curation.config import DedupSettings
 from curation.dedup.clusters import engine
-from curation.dedup.index import check_settings, load_index
+from curation.dedup.index import LoadedIndex, check_settings, load_index
 from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes, template_expr
 from curation.frames import apply_to_subset
 from schemas import conform
@@ -40,7 +40,7 @@ def mark_template_groups(df: pl.DataFrame, *, index_dir: Optional[Path] = None, 
     return _template_groups(df, normalize_series(df["question"]), index)
 
 
-def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[pl.DataFrame]) -> pl.DataFrame:
+def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[LoadedIndex]) -> pl.DataFrame:
     t = pl.DataFrame({"_norm": norm}).with_columns(template_expr(pl.col("_norm")).alias("_tmpl"))
     t = t.with_columns(
         ((pl.col("_norm").n_unique().over("_tmpl") > 1) & (pl.col("_norm").str.len_bytes() > 0)).alias("_shared")
@@ -57,10 +57,15 @@ def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[pl.DataF
     t = t.join(hmap, on="_tmpl", how="left", maintain_order="left")
     shared = pl.col("_shared")
     if with_index:
-        ex = index.select(pl.col("tmpl").alias("_h"), pl.col("norm").alias("_enorm"))
+        # per template: how many different texts the index holds, and one of them (a join of rows
+        # with rows would be quadratic in a template family of a million members)
+        ex = index.frame.group_by("tmpl").agg(
+            pl.col("nhash").n_unique().alias("_texts"), pl.col("nhash").first().alias("_one")
+        ).rename({"tmpl": "_h"})
+        hits = t.select("_h", "_norm").unique().join(ex, on="_h", how="inner")
+        hits = hits.with_columns(pl.Series("_nhash", stable_hashes(hits["_norm"].to_list()), dtype=pl.UInt64))
         other = (
-            t.select("_h", "_norm").unique().join(ex, on="_h", how="inner")
-            .filter(pl.col("_enorm") != pl.col("_norm"))
+            hits.filter((pl.col("_texts") > 1) | (pl.col("_one") != pl.col("_nhash")))  # an indexed row with another text
             .select("_h", "_norm").unique()
             .with_columns(pl.lit(True).alias("_ext"))
         )

@@ -206,20 +206,21 @@ def _mp(v):
 _INTERVALISH = ("interval", "union", "rel")
 
 
-def _is_label(node) -> bool:
-    """A name for a quantity rather than a formula: `x`, `f(x)`, `AB` (a product of letters),
-    `|AB|`, `\\frac{NO}{BO}`, `V_1:V_2`. Sums, numbers and powers are formulas (`x^2 = 4` is an equation)."""
+def _is_label(node, part: bool = False) -> bool:
+    """A name for a quantity rather than a formula: `x`, `f(x)`, `AB` (a product of capital letters: a
+    segment), `|AB|`, `\\frac{NO}{BO}`, `V_1:V_2`. Sums, numbers, powers and products of small letters
+    are formulas (`x^2 = 4`, `xy = 6` are equations, never the label of 4 or 6)."""
     tag = node[0]
     if tag == "s":
-        return True
+        return not part or node[1][:1].isupper() or "(" in node[1]
     if tag == "*":
-        return all(_is_label(x) for x in node[1])
+        return all(_is_label(x, True) for x in node[1])
     if tag == "^":
-        return node[2] == ("n", Fraction(-1)) and _is_label(node[1])
+        return node[2] == ("n", Fraction(-1)) and _is_label(node[1], True)
     if tag == "f" and node[1] == "abs":
-        return _is_label(node[2][0])
+        return _is_label(node[2][0], True)
     if tag == "ratio":
-        return _is_label(node[1]) and _is_label(node[2])
+        return _is_label(node[1], True) and _is_label(node[2], True)
     return False
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -422,3 +424,16 @@ def test_puzzles_from_one_template_are_not_near_duplicates_but_identical_puzzles
     assert mark_duplicates(df, signatures=sig).equals(out)
     kept = mark_duplicates(df, settings=DedupSettings(drop_duplicates=False))
     assert kept["drop_reason"].null_count() == kept.height
+
+
+def test_loaded_index_keeps_texts_on_disk_and_reads_them_by_position(tmp_path):
+    from curation.dedup import load_index
+
+    a, b = _batches()
+    update_index(a.head(2), tmp_path)
+    update_index(a.tail(2), tmp_path)  # two part files
+    idx = load_index(tmp_path, DedupSettings())
+    assert "norm" not in idx.frame.columns and idx.height == 4 and idx.part_rows == [2, 2]
+    got = idx.texts(np.array([3, 0, 3]))
+    want = normalize_series(a["question"]).to_list()
+    assert got.to_list() == [want[3], want[0], want[3]]
