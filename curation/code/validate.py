@@ -108,10 +108,17 @@ def validate_code_tests(df: pl.DataFrame, *, settings, cache_url: str | None = N
     )
 
 
+_COMPLETED = {"ok", "wrong_answer"}  # the program ran to the end: its output is evidence
+
+
 def _differs_on_rerun(runner: CodeRunner, job: Job, first, runs: int) -> bool:
+    """True when a rerun of the reference printed something else on a test that both runs
+    completed. A run cut short by a limit (a busy machine can push a program over the wall clock)
+    is no evidence either way."""
     for _ in range(runs):
         again = runner.harness.run(job.code, job.spec, language=job.language, limits=job.limits,
                                    float_tolerance=job.float_tolerance)
-        if again.outputs != first.outputs or again.verdicts != first.verdicts:
+        pairs = zip(first.verdicts, again.verdicts, first.outputs, again.outputs)
+        if any(v1 in _COMPLETED and v2 in _COMPLETED and (o1 != o2 or v1 != v2) for v1, v2, o1, o2 in pairs):
             return True
     return False
