@@ -136,9 +136,14 @@ class DecontaminateSettings(_Section):
     min_score: float = Field(
         0.5, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
     )
+    min_other_cover: float = Field(0.4, description="Coverage the less-covered side needs too.")
     min_span: int = Field(8, description="Longest common token span a hit needs (or the whole shorter text).")
+    tail_tokens: int = Field(4, description="Last tokens of the better-covered side (the asked part) that must recur as one run.")
     min_number_agreement: float = Field(
-        1.0, description="Share of the better-covered side's numbers (multiset) found in the other side."
+        0.9, description="Share of the better-covered side's numbers (multiset) found in the other side."
+    )
+    min_other_number_agreement: float = Field(
+        0.0, description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side (0 = off)."
     )
     benchmark_common_items: int = Field(
         3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."
@@ -151,8 +156,8 @@ class DecontaminateSettings(_Section):
         0.01, description="A word in at most max(rare_word_rows, this x documents) rows+items is rare (content)."
     )
     rare_word_rows: int = 5
-    max_missing_rare_words: int = Field(
-        0, description="Rare words of the item (or of a smaller row) a hit may lack in the other side."
+    max_missing_rare_share: float = Field(
+        0.25, description="Share of the better-covered side's rare words a hit may lack in the other side."
     )
     drop_contaminated: bool = True
     digit_masked: bool = Field(
