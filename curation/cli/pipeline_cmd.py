@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
+        allow_empty_in_file = cfg.export.allow_empty
         if allow_empty:
             cfg.export.allow_empty = True
         if strict:
@@ -97,6 +98,12 @@ def register(app: typer.Typer) -> None:
                 ("difficulty.model.base_url", "bold"), " to a real OpenAI-compatible endpoint.",
             ))
         use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
+        if use_prefect and allow_empty and not allow_empty_in_file:
+            from curation.errors import ConfigError
+
+            # the Prefect flow reads the config file itself: a CLI override would be silently lost
+            raise ConfigError("--allow-empty applies to the local engine; with the Prefect engine set "
+                              "[export] allow_empty = true in the config")
         if use_prefect:
             from flows.pipeline import run_with_prefect
 
