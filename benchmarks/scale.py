@@ -205,7 +205,7 @@ def run_dedup(path: Path, baseline_n: int) -> None:
 
 def run_end_to_end(path: Path, work: Path) -> None:
     from curation.config import load_config
-    from curation.pipeline import STAGES, run_pipeline
+    from curation.pipeline import run_pipeline, stage_names
 
     cfg_path = work / "scale.toml"
     cfg_path.write_text(
@@ -215,7 +215,7 @@ def run_end_to_end(path: Path, work: Path) -> None:
     )
     cfg = load_config(cfg_path)
     sampler = RssSampler()
-    order = list(STAGES)
+    order = list(stage_names())
     sampler.set(order[0])
     rows: list[tuple] = []
 

@@ -113,6 +113,17 @@ _RESULT_MARKER = r"(?i)(?:=|(?-u:\b)is|(?-u:\b)equals?|(?-u:\b)be|(?-u:\b)to|(?-
 _INLINE_OPTIONS = r"\(\s*A\s*\)[\s\S]*\(\s*B\s*\)|\\textbf\{\s*\(?A\)?|(?m)^\s*A[.)]\s[\s\S]*^\s*B[.)]\s"
 
 
+def _any_word(*words: str) -> str:
+    """A case-tolerant literal alternation ("Word", "word", "WORD") without `(?i)`: Rust regex turns
+    a case-sensitive literal alternation into a SIMD search, which a prefilter over every row needs."""
+    import re
+
+    alts = []
+    for w in words:
+        alts += sorted({re.escape(w), re.escape(w[:1].upper() + w[1:]), re.escape(w.upper())})
+    return "|".join(alts)
+
+
 # ----------------------------------------------------------------------------------- the registry
 
 
@@ -120,8 +131,9 @@ _INLINE_OPTIONS = r"\(\s*A\s*\)[\s\S]*\(\s*B\s*\)|\\textbf\{\s*\(?A\)?|(?m)^\s*A
 class Rule:
     """One cleaning rule. `expr(settings)` is a boolean polars expression over the input columns
     and the helper columns `flag_problems` adds (`_qlen`, `_has_figure_code`); `prefilter` is a
-    cheap regex over the question that must match whenever the rule can fire; `python` marks rules
-    whose expression is computed per row in Python (only on prefiltered rows)."""
+    cheap regex over the question that must match whenever the rule can fire. `python` is a per-row
+    check on the question, OR-ed with `expr`, run only on prefiltered rows where `expr` did not fire
+    and `python_when(settings)` holds (keep that set small: Python costs ~50 us a row)."""
 
     name: str
     switch: str
@@ -129,6 +141,7 @@ class Rule:
     expr: Callable[[CleanSettings], pl.Expr] | None = None
     prefilter: str | None = None
     python: Callable[[str], bool] | None = None
+    python_when: Callable[[CleanSettings], pl.Expr] | None = None
 
 
 def _figure_expr(settings: CleanSettings) -> pl.Expr:
@@ -182,10 +195,21 @@ def _count_asks(question: str) -> int:
 
 
 def _multi_part_row(question: str) -> bool:
+    """The whole rule in Python (tests and callers that hold one text)."""
     import re
 
     if re.search(_SUBQ, question) or re.search(_SUBQ_EQ, question):
         return True
+    return _count_asks(question) >= 2
+
+
+def _multi_part_labelled(settings: CleanSettings) -> pl.Expr:
+    """The labelled sub-question patterns, vectorized (the same regexes run in Rust)."""
+    q = pl.col("question")
+    return q.str.contains(_SUBQ) | q.str.contains(_SUBQ_EQ)
+
+
+def _two_asks(question: str) -> bool:
     return _count_asks(question) >= 2
 
 
@@ -228,7 +252,8 @@ RULES: tuple[Rule, ...] = (
         "Asks for a proof: prove/disprove/proof that; or show/verify/demonstrate/deduce that, explain why, "
         "justify when nothing else is asked (a relative 'in which' is not an ask); or the answer is 'proof'/QED.",
         _proof_expr,
-        prefilter=r"(?i)prov|proof|show|demonstrat|verif|deduc|explain|justif|∎|q\.?e\.?d|square",
+        prefilter=_any_word("prov", "proof", "show", "demonstrat", "verif", "deduc", "explain", "justif", "square", "qed", "q.e.d")
+        + "|∎",
     ),
     Rule(
         "figure", "figure",
@@ -237,15 +262,22 @@ RULES: tuple[Rule, ...] = (
         "'shown below' with nothing after it. Not: figure code in the text (see `figure_code`), geometric "
         "'image of', pictures as story objects, tables or rows laid out inline.",
         _figure_expr,
-        prefilter=r"(?i)asy\]|tikz|chemfig|picture\}|psset|includegraphics|!\[|<img|\.png|\.jp|\.gif|\.svg|\.bmp|insert|fig|diagram|shown|picture|drawing|illustration|circuit|graph|chart|network|image",
+        prefilter=_any_word(
+            "asy]", "tikz", "chemfig", "psset", "includegraphics", "![", "<img", ".png", ".jp", ".gif", ".svg", ".bmp",
+            "insert", "fig", "diagram", "shown", "picture", "drawing", "illustration", "circuit", "graph", "chart",
+            "network", "image",
+        ),
     ),
     Rule(
         "multi_part", "multi_part",
         "Two or more separately asked questions: labelled sub-questions that each ask ('1If ... 2If ...', "
         "'(a) Find ... (b) Find ...'), or two interrogative sentences outside quotes (an answer-form "
         "follow-up such as 'written as m/n ... What is m+n?' is the same ask). Not enumerated givens or options.",
-        prefilter=r"\?|\(1\)|\(a\)|\(i\)|(?:^|[\s.?!:])[1ai][.):]?\s*[A-Za-z]",
-        python=_multi_part_row,
+        _multi_part_labelled,
+        # fires only with a second labelled ask, "(1) ... =", or two question marks
+        prefilter=rf"\?[\s\S]*\?|\(1\)|(?i)(?:^|[\s.?!:])(?:part\s*)?\(?(?:2|b|ii)\)?[.):]?\s*(?:{_ASKQ}|{_ASKI})(?-u:\b)",
+        python=_two_asks,
+        python_when=lambda s: pl.col("question").str.count_matches(r"\?") >= 2,  # two asks need two "?"
     ),
     Rule("yes_no", "yes_no", "The answer is yes/no/true/false.", lambda s: pl.col("answer").str.contains(_YES_NO)),
     Rule(
@@ -277,13 +309,26 @@ def has_figure_code(question: pl.Expr) -> pl.Expr:
     return question.str.contains(FIGURE_CODE).fill_null(False)
 
 
-def _rule_mask(df: pl.DataFrame, rule: Rule, settings: CleanSettings) -> pl.Series:
-    """One rule over the frame: the prefilter over every row, the full check only where it matched."""
+_RULE_INPUTS = ("question", "answer", "answer_type", "choices", "image", "_has_figure_code", "_qlen")
+
+
+def _prefilter_expr(rule: Rule, settings: CleanSettings) -> pl.Expr:
+    """Where the rule can fire at all: its cheap prefilter (or its whole expression when it has none)."""
+    if rule.prefilter is None:
+        return rule.expr(settings).fill_null(False)
+    return pl.col("question").str.contains(rule.prefilter).fill_null(False)
+
+
+def _rule_mask(df: pl.DataFrame, rule: Rule, settings: CleanSettings, pre: pl.Series | None = None) -> pl.Series:
+    """One rule over the frame: the prefilter over every row (or `pre`, computed with the other
+    rules' prefilters in one parallel select), the full check only where it matched."""
     if rule.name == "answer_leak":
         return _leak_mask(df, settings)
+    if pre is None:
+        pre = df.select(_prefilter_expr(rule, settings).alias(rule.name)).to_series()
     if rule.prefilter is None:
-        return df.select(rule.expr(settings).fill_null(False).alias(rule.name)).to_series()
-    mask = df.select(pl.col("question").str.contains(rule.prefilter).fill_null(False).alias(rule.name)).to_series()
+        return pre.alias(rule.name)
+    mask = pre.alias(rule.name)
     if rule.name == "proof":  # the answer part of the proof rule does not depend on the question
         mask = mask | df.select(pl.col("answer").str.contains(_PROOF_ANSWER).fill_null(False)).to_series()
     if rule.name == "figure":  # figure code (policy "drop") and image fields do not show in the question
@@ -293,11 +338,20 @@ def _rule_mask(df: pl.DataFrame, rule: Rule, settings: CleanSettings) -> pl.Seri
     if not mask.any():
         return mask.alias(rule.name)
     idx = mask.arg_true()
-    sub = df[idx]
-    if rule.python is not None:
-        values = pl.Series([bool(rule.python(q)) if q else False for q in sub["question"].to_list()], dtype=pl.Boolean)
-    else:
+    # only the columns rules read (gathering every column, long solutions included, costs more than the checks)
+    sub = df.select([c for c in _RULE_INPUTS if c in df.columns])[idx]
+    if rule.expr is not None:
         values = sub.select(rule.expr(settings).fill_null(False)).to_series()
+    else:
+        values = pl.Series([False] * sub.height, dtype=pl.Boolean)
+    if rule.python is not None:
+        when = ~values
+        if rule.python_when is not None:
+            when = when & sub.select(rule.python_when(settings).fill_null(False)).to_series()
+        if when.any():
+            rows = when.arg_true()
+            texts = sub["question"].gather(rows).to_list()
+            values = values.scatter(rows, pl.Series([bool(t) and bool(rule.python(t)) for t in texts], dtype=pl.Boolean))
     return mask.scatter(idx, values).alias(rule.name)
 
 
@@ -338,7 +392,12 @@ def flag_problems(df: pl.DataFrame, *, settings: CleanSettings = CleanSettings()
         _has_figure_code=pl.col("has_figure_code"),
     )
     not_puzzle = work.select((pl.col("kind") != "puzzle").fill_null(True)).to_series()
-    masks = {r.name: (_rule_mask(work, r, settings) & not_puzzle).alias(f"_f_{r.name}") for r in rules}
+    # every rule's prefilter in one select: polars evaluates the expressions in parallel
+    pre = work.select(**{r.name: _prefilter_expr(r, settings) for r in rules if r.name != "answer_leak"})
+    masks = {
+        r.name: (_rule_mask(work, r, settings, pre[r.name] if r.name in pre.columns else None) & not_puzzle).alias(f"_f_{r.name}")
+        for r in rules
+    }
     work = work.with_columns(list(masks.values()))
     names = list(masks)
     fired = [pl.col(f"_f_{name}") for name in names]

@@ -1,36 +1,44 @@
-"""Decontamination: flag (and by default drop) training rows that are the same problem as a benchmark item.
+r"""Decontamination: flag (and by default drop) training rows that are the same problem as a benchmark item.
 
 `load_benchmarks(settings.benchmarks, base_dir=...)` reads each configured benchmark exactly like a
-source (`curation.ingest.ingest_source`: mapping, format, split, context field), and
-`mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings(...))` marks the rows.
+source (`curation.ingest.ingest_source`: mapping, format, split, context field; a curate Parquet is
+read as is), and `mark_contamination(df, benchmarks={name: frame}, settings=DecontaminateSettings())`
+marks the rows. Figures: benchmarks/quality/contamination/README.md and `benchmarks/decontaminate.py`.
 
-What counts as "the same problem" (benchmarks/quality/contamination/README.md has the measured figures):
-1. Both sides become token sequences: NFKC, lowercase, LaTeX layout commands (`\\left`, `\\displaystyle`,
-   `\\text`, ...) dropped, `\\dfrac`/`\\tfrac` → `frac`, thousands separators removed, numbers
-   normalised (`0.50` → `0.5`), then words and numbers as separate tokens (`\\frac12` → frac 1 2).
-2. Word n-grams (`ngram` tokens; a text shorter than that is one gram, its whole sequence) are
-   *informative* unless they are boilerplate: found in at least `benchmark_common_items` items of
-   one benchmark, or in at least max(`corpus_common_rows`, `corpus_common_share` x rows) rows of the
-   training frame ("where m and n are relatively prime positive integers. find m+n", "express your
-   answer as a common fraction").
-3. For every (row, benchmark item) sharing an informative n-gram: coverage of the item = shared / the
-   item's informative n-grams, coverage of the row = shared / the row's informative n-grams;
-   `score` = the larger. A hit needs `score >= min_score`, a longest common token span of at least
-   `min_span` tokens (or the whole shorter text), and the numbers to agree: at least
-   `min_number_agreement` of the numbers (multiset) of the better-covered side occur in the other.
-4. The same with numbers masked (`#`) gives the weaker template flag: same wording, other numbers
-   (`masked score >= template_min_score`). It does not drop unless `drop_templates`.
+What counts as "the same problem" (every threshold is a `DecontaminateSettings` field):
+1. Tokens: NFKC, lowercase, `[asy]` figure code dropped (two problems on one figure share all of
+   it), LaTeX layout commands dropped (`\left`, `\text`, `\displaystyle`, ...), `\dfrac` → `frac`,
+   `\frac12` → frac 1 2, thousands separators removed, numbers normalised (`0.50` → `0.5`); words
+   and numbers are separate tokens.
+2. Boilerplate: a token n-gram (`ngram`, default 5) is boilerplate when it occurs in at least
+   `benchmark_common_items` items of one benchmark, or in at least max(`corpus_common_rows`,
+   `corpus_common_share` x rows) training rows (counted for every n-gram with a count-min sketch;
+   above 200,000 rows on a seeded sample). "where m and n are relatively prime positive integers.
+   find m+n", "express your answer as a common fraction", an instruction many rows carry: none of
+   these count as evidence, and none is required.
+3. Candidates: (row, item) pairs sharing informative n-grams; coverage of the item = shared / the
+   item's informative n-grams, of the row likewise; `score` = the larger, at least `min_score`.
+   A benchmark item shorter than `ngram` tokens is found as a token run inside the row.
+4. Judged per pair: a longest common token span of at least `min_span` tokens (or the whole shorter
+   text); both sides covered on their clean n-grams (no boilerplate token inside) at least
+   `min_other_cover`; and the better-covered side found in the other: its numbers (multiset,
+   >= `min_number_agreement`), its rare words (at most `max_missing_rare_share` missing; a word in at
+   most max(`rare_word_rows`, `rare_word_share` x documents) rows and items is rare) and its last
+   `tail_tokens` tokens before trailing boilerplate as one run (the asked quantity sits at the end:
+   "find c" and "find d" on one figure are two problems).
+5. The same with numbers masked (`#`, n-grams of mostly numbers left out) gives the weaker template
+   flag: the item's wording with other numbers (`template_min_score` of the item covered). It does
+   not drop unless `drop_templates`; `digit_masked = false` turns it off.
 
 Output columns: `contam_<name>` (id of the matched item of benchmark `name`, null when none),
-`contam_template_<name>` (same for template matches, only rows without a hit on that benchmark),
+`contam_template_<name>` (template matches, only rows without a hit on that benchmark),
 `contaminated_by` (benchmark names with a hit appended, unique), `contamination` (evidence: one
-struct per (benchmark, kind) with `benchmark`, `item_id`, `kind` = problem | template, `score`,
+struct per benchmark and kind with `benchmark`, `item_id`, `kind` = problem | template, `score`,
 `span` = the longest common token span) and, with `drop_contaminated`, `drop_reason = "contaminated"`
 where null. The item id is the benchmark's own id (`source_id`), else curate's `id`, else its row.
 
-Vectorized: tokens via polars `str.extract_all` + `explode`, n-gram hashes via numpy (hashes are
-compared only within one process), candidate pairs via polars joins; only candidate pairs above the
-coverage threshold get the Python span/number check.
+Vectorized where it matters: tokens via polars, n-gram hashes via numpy (hashes are compared only
+within one process), candidates via polars joins; only candidate pairs get the Python checks.
 """
 
 from __future__ import annotations
@@ -52,12 +60,14 @@ _TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
 _K = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial n-gram hash
 _CHUNK_ROWS = 200_000  # training rows tokenized at once (bounds memory at ~1 GB for long texts)
+_SAMPLE_ROWS = 200_000  # rows whose n-grams estimate corpus frequencies when there are more
 # LaTeX commands that only change layout; copies of a problem differ in them freely
 _LAYOUT = [
     "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
     "text", "mathrm", "mbox", "textbf", "mathbf", "textit", "mathit", "quad", "qquad", "hspace", "mathbb",
+    "operatorname", "mid", "begin", "end", "align", "aligned",
 ]
-_ALIAS = {"dfrac": "frac", "tfrac": "frac", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
+_ALIAS = {"dfrac": "frac", "tfrac": "frac", "ldots": "dots", "cdots": "dots", "dotsm": "dots", "dotsb": "dots", "dotsc": "dots", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
 KINDS = ("problem", "template")
 
 
@@ -119,9 +129,9 @@ def _normalize(texts: pl.Series) -> pl.Series:
     s = s.str.to_lowercase()
     # figure code is drawing instructions, not the problem: two problems on one figure share all of it
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
-    s = s.str.replace_all(r"\\[dt]?frac\s*(\d)\s*(\d)", r"\frac{$1}{$2}")  # \frac12 is \frac{1}{2}
+    s = s.str.replace_all(r"\\[dt]?frac\s*([a-z0-9])\s*([a-z0-9])(?:\b|$)", r"\frac{$1}{$2}")  # \frac12, \frac mn
     for _ in range(2):  # 1,234,567 needs two passes (matches may not overlap)
-        s = s.str.replace_all(r"(\d)(?:,|\{,\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
+        s = s.str.replace_all(r"(\d)(?:,|\{\s*,\s*\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
     return s
 
 
@@ -157,9 +167,11 @@ def _word_hash(tok: pl.Series) -> pl.Series:
     return tok.hash(seed=_SEED)
 
 
-def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(doc, hash) of every window of `n` consecutive words inside one document; a document shorter
-    than `n` (but not empty) gives one hash of its whole sequence."""
+def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int, is_word: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, hash) of every window of `n` consecutive tokens inside one document; a document shorter
+    than `n` (but not empty) gives one hash of its whole sequence. With `is_word`, windows where
+    fewer than half the tokens are words are left out (with numbers masked, "# + # - # #" says
+    nothing about which problem it is)."""
     total = len(words)
     docs = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     starts = np.zeros(len(lens), dtype=np.int64)
@@ -176,8 +188,13 @@ def _ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int) -> tuple[np.ndarr
             hit = lens[short_doc] == k + 1
             short_h[hit] = acc[starts[short_doc[hit]]]
     full = pos + n <= ends_of
-    doc = np.concatenate([docs[full], short_doc])
-    h = np.concatenate([acc[full], short_h ^ np.uint64(0x5BD1E995)])  # whole short texts: own space
+    short_ok = np.ones(len(short_doc), dtype=bool)
+    if is_word is not None:
+        cs = np.concatenate([[0], np.cumsum(is_word.astype(np.int64))])
+        full &= 2 * (cs[np.minimum(pos + n, total)] - cs[pos]) >= n
+        short_ok = 2 * (cs[starts[short_doc] + lens[short_doc]] - cs[starts[short_doc]]) >= lens[short_doc]
+    doc = np.concatenate([docs[full], short_doc[short_ok]])
+    h = np.concatenate([acc[full], short_h[short_ok] ^ np.uint64(0x5BD1E995)])  # whole short texts: own space
     return doc, h
 
 
@@ -200,7 +217,7 @@ def _grams(texts: pl.Series, n: int) -> _Grams:
     mask_h = _word_hash(pl.Series(["#"])).to_numpy()[0]
     masked = np.where(t["num"].to_numpy(), mask_h, words)
     doc, h = _ngram_hashes(words, lens, n)
-    docm, hm = _ngram_hashes(masked, lens, n)
+    docm, hm = _ngram_hashes(masked, lens, n, is_word=~t["num"].to_numpy())
     positions = np.maximum(lens - n + 1, (lens > 0).astype(np.int64))
     word_df = pl.DataFrame({"row": t["row"], "w": wh}).unique().group_by("w").len().rename({"len": "df"})
     return _Grams(
@@ -223,32 +240,68 @@ def _check_settings(s: DecontaminateSettings) -> None:
 
     if s.ngram < 1:
         raise ConfigError(f"decontaminate.ngram must be positive, got {s.ngram}")
-    for field in ("min_score", "template_min_score", "min_number_agreement", "corpus_common_share", "rare_word_share"):
+    for field in (
+        "min_score", "min_other_cover", "template_min_score", "min_number_agreement", "corpus_common_share",
+        "rare_word_share", "max_missing_rare_share", "min_other_number_agreement",
+    ):
         v = getattr(s, field)
         if not 0 <= v <= 1:
             raise ConfigError(f"decontaminate.{field} must be in [0, 1], got {v}")
 
 
+class _GramCounts:
+    """Count-min sketch (two rows of 2**bits counters) of the number of rows each n-gram hash occurs
+    in: every n-gram of the training rows gets a frequency in bounded memory (over-counts only)."""
+
+    def __init__(self, rows: int) -> None:
+        # about 64 n-grams per row, 4 counters per n-gram; capped at 2 x 64 MB
+        self.bits = int(min(24, max(10, np.ceil(np.log2(max(rows, 1) * 256)))))
+        self.table = np.zeros((2, 1 << self.bits), dtype=np.int32)
+
+    def _slots(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.uint64((1 << self.bits) - 1)
+        return (h & mask).astype(np.int64), ((h >> np.uint64(32)) & mask).astype(np.int64)
+
+    def add(self, h: np.ndarray) -> None:
+        for row, slots in zip(self.table, self._slots(h)):
+            row += np.bincount(slots, minlength=row.size).astype(np.int32)
+
+    def get(self, h: np.ndarray) -> np.ndarray:
+        a, b = self._slots(h)
+        return np.minimum(self.table[0][a], self.table[1][b])
+
+
+@dataclass
+class Boilerplate:
+    """Which n-gram hashes are boilerplate, per kind: frequent in one benchmark (`bench`), or in the
+    training rows (count-min estimate x `scale` >= `limit`)."""
+
+    bench: dict[str, set[int]]
+    counts: dict[str, _GramCounts]
+    scale: float
+    limit: float
+
+    def mask(self, kind: str, h: np.ndarray) -> np.ndarray:
+        corpus = self.counts[kind].get(h) * self.scale >= self.limit
+        return corpus | np.isin(h, np.fromiter(self.bench[kind], dtype=np.uint64, count=len(self.bench[kind])))
+
+
 @dataclass
 class Candidates:
-    """Candidate (row, item) pairs per kind with their coverages, and each word's document frequency
-    over the training rows and benchmark items together (`word_df`, `docs`)."""
+    """Candidate (row, item) pairs per kind with their coverages, the boilerplate n-grams, and each
+    word's document frequency over the training rows and benchmark items together (`word_df`, `docs`)."""
 
     pairs: dict[str, pl.DataFrame]
+    boilerplate: Boilerplate
     word_df: dict[int, int]
     docs: int
 
 
 def _scored_pairs(
-    matched: pl.DataFrame, bg: pl.DataFrame, positions: np.ndarray, rows: int, settings: DecontaminateSettings, threshold: float
+    matched: pl.DataFrame, bg: pl.DataFrame, row_size: np.ndarray, common: pl.DataFrame, threshold: float
 ) -> pl.DataFrame:
-    common_b = bg.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items).select("h")
-    corpus_limit = max(settings.corpus_common_rows, int(settings.corpus_common_share * rows))
-    common_c = matched.group_by("h").len().filter(pl.col("len") >= corpus_limit).select("h")
-    common = pl.concat([common_b, common_c]).unique()
     informative_b = bg.join(common, on="h", how="anti")
     item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
-    row_common = matched.join(common, on="h", how="semi").group_by("doc").len().rename({"len": "row_common"})
     pairs = (
         matched.join(common, on="h", how="anti")
         .join(informative_b.select("item", "h"), on="h")
@@ -256,14 +309,12 @@ def _scored_pairs(
         .len()
         .rename({"len": "shared"})
         .join(item_size, on="item")
-        .join(row_common, on="doc", how="left")
     )
-    row_size = pl.max_horizontal(pl.lit(1), pl.col("positions") - pl.col("row_common").fill_null(0))
     return (
-        pairs.with_columns(pl.Series("positions", positions).gather(pairs["doc"]).alias("positions"))
+        pairs.with_columns(pl.Series("row_size", row_size).gather(pairs["doc"]).alias("row_size"))
         .with_columns(
             (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
-            (pl.col("shared") / row_size).clip(upper_bound=1.0).alias("row_cover"),
+            (pl.col("shared") / pl.max_horizontal(pl.lit(1), pl.col("row_size"))).clip(upper_bound=1.0).alias("row_cover"),
         )
         .with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
         .filter(pl.col("score") >= threshold)
@@ -272,36 +323,106 @@ def _scored_pairs(
     )
 
 
+def _joined_tokens(texts: pl.Series) -> pl.Series:
+    """Each text's tokens joined by single spaces, with a space at both ends (for run search)."""
+    t = _token_table(texts).group_by("row", maintain_order=True).agg(pl.col("tok").str.join(" "))
+    out = pl.DataFrame({"row": np.arange(len(texts), dtype=np.int64)}).join(t, on="row", how="left", maintain_order="left")
+    return " " + out["tok"].fill_null("") + " "
+
+
+def _short_item_pairs(rows: pl.Series, bench_texts: pl.Series, n: int) -> pl.DataFrame:
+    """(row, item) pairs where a benchmark item shorter than n tokens (at least 2) occurs as a token
+    run inside the row: such items have no n-gram, so the n-gram join cannot see them."""
+    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64}
+    items = _joined_tokens(bench_texts)
+    lens = items.str.count_matches(" ") - 1
+    keep = ((lens >= 2) & (lens < n)).to_numpy()
+    if not keep.any() or len(rows) == 0:
+        return pl.DataFrame(schema=schema)
+    patterns = pl.DataFrame({"p": items.filter(pl.Series(keep)), "item": np.flatnonzero(keep).astype(np.int64)})
+    found = []
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        j = _joined_tokens(rows.slice(start, _CHUNK_ROWS))
+        hits = pl.DataFrame({"row": np.arange(start, start + len(j), dtype=np.int64),
+                             "p": j.str.extract_many(patterns["p"].unique().to_list(), overlapping=True)})
+        found.append(hits.explode("p").drop_nulls("p"))
+    out = pl.concat(found).join(patterns, on="p").select("row", "item")
+    return out.with_columns(pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(0.0).alias("row_cover")).unique(
+        ["row", "item"]
+    ).cast(schema)
+
+
 def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
     """Pairs (row, item) whose coverage score reaches the threshold, per kind (problem: exact tokens;
     template: numbers masked), with columns row, item, score, item_cover, row_cover.
 
     `bench_group` gives each benchmark item's benchmark (index), for the per-benchmark boilerplate count.
+    Training-corpus frequencies come from all rows when they fit in one chunk, else from a seeded
+    random sample of `_SAMPLE_ROWS` rows (scaled up): boilerplate is frequent, so a sample finds it.
     """
-    n = settings.ngram
+    n, total = settings.ngram, len(rows)
     bgr = _grams(bench_texts, n)
     group = pl.Series("group", bench_group, dtype=pl.Int64)
     kinds = {"problem": "exact", "template": "masked"} if settings.digit_masked else {"problem": "exact"}
     bench = {k: getattr(bgr, a).rename({"doc": "item"}) for k, a in kinds.items()}
     bench = {k: b.with_columns(group.gather(b["item"]).alias("group")) for k, b in bench.items()}
     bench_h = {k: b.select("h").unique() for k, b in bench.items()}
-    matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
-    positions_parts = []
-    df_parts = [bgr.word_df]
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        g = _grams(rows.slice(start, _CHUNK_ROWS), n)
+    bench_common = {
+        k: set(b.group_by("group", "h").len().filter(pl.col("len") >= settings.benchmark_common_items)["h"].to_list())
+        for k, b in bench.items()
+    }
+    counts = {k: _GramCounts(min(total, _SAMPLE_ROWS)) for k in kinds}
+    sampled = total > _CHUNK_ROWS
+    if sampled:  # first pass over a sample: the corpus frequencies every row's size depends on
+        idx = np.sort(np.random.default_rng(_SEED).choice(total, _SAMPLE_ROWS, replace=False))
+        g = _grams(rows.gather(idx), n)
         for k, attr in kinds.items():
-            matched[k].append(getattr(g, attr).join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
-        positions_parts.append(g.positions)
+            counts[k].add(getattr(g, attr)["h"].to_numpy())
+    boiler = Boilerplate(bench_common, counts, total / _SAMPLE_ROWS if sampled else 1.0,
+                         max(settings.corpus_common_rows, settings.corpus_common_share * total))
+    matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
+    sizes: dict[str, list[np.ndarray]] = {k: [] for k in kinds}
+    df_parts = [bgr.word_df]
+    for start in range(0, total, _CHUNK_ROWS):
+        chunk = rows.slice(start, _CHUNK_ROWS)
+        g = _grams(chunk, n)
+        for k, attr in kinds.items():
+            gt = getattr(g, attr)
+            if not sampled:
+                counts[k].add(gt["h"].to_numpy())
+            informative = ~boiler.mask(k, gt["h"].to_numpy())
+            sizes[k].append(np.bincount(gt["doc"].to_numpy()[informative], minlength=len(chunk)))
+            matched[k].append(gt.join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
         df_parts.append(g.word_df)
-    positions = np.concatenate(positions_parts) if positions_parts else np.zeros(0, dtype=np.int64)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
     pairs = {}
+    short = _short_item_pairs(rows, bench_texts, n)
     for k in kinds:
         m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
-        pairs[k] = _scored_pairs(m, bench[k], positions, len(rows), settings, thresholds[k])
+        bh = bench_h[k]["h"].to_numpy()
+        common = pl.DataFrame({"h": bh[boiler.mask(k, bh)]}, schema={"h": pl.UInt64})
+        row_size = np.concatenate(sizes[k]) if sizes[k] else np.zeros(0, dtype=np.int64)
+        pairs[k] = _scored_pairs(m, bench[k], row_size, common, thresholds[k])
+        if k == "problem" and short.height:
+            pairs[k] = pl.concat([pairs[k], short.join(pairs[k], on=["row", "item"], how="anti")]).sort(
+                "row", "score", "item", descending=[False, True, False]
+            )
     word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())
-    return Candidates(pairs, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), len(rows) + len(bench_texts))
+    return Candidates(pairs, boiler, dict(zip(word_df["w"].to_list(), word_df["df"].to_list())), total + len(bench_texts))
+
+
+def _informative_positions(toks: list[str], hashes: dict[str, int], boiler: Boilerplate, kind: str, n: int) -> list[bool]:
+    """Per token: False inside any boilerplate n-gram (a text shorter than n: all True)."""
+    if len(toks) < n:
+        return [True] * len(toks)
+    seq = _mask(toks) if kind == "template" else toks
+    words = np.array([hashes[t] for t in seq], dtype=np.uint64)
+    _, h = _ngram_hashes(words, np.array([len(seq)], dtype=np.int64), n)
+    keep = [True] * len(toks)
+    for start, common in enumerate(boiler.mask(kind, h).tolist()):
+        if common:
+            keep[start : start + n] = [False] * n
+    return keep
 
 
 def _numbers(toks: list[str]) -> Counter:
@@ -324,16 +445,37 @@ class Verdict:
     reason: str  # why not (empty for a match)
 
 
+def _clean_cover(a: list[str], b: list[str], info: list[bool], n: int) -> float:
+    """Share of `a`'s clean n-grams (no boilerplate token inside; n = min(n, len(a), len(b))) that `b`
+    also has. Unlike the join's coverage, n-grams that straddle boilerplate (an added instruction)
+    do not count against a side."""
+    k = max(1, min(n, len(a), len(b)))
+    theirs = {tuple(b[i : i + k]) for i in range(len(b) - k + 1)}
+    clean = [tuple(a[i : i + k]) for i in range(len(a) - k + 1) if all(info[i : i + k])]
+    return 1.0 if not clean else sum(g in theirs for g in clean) / len(clean)
+
+
+def _contains_run(seq: list[str], run: list[str]) -> bool:
+    k = len(run)
+    return k == 0 or any(seq[i : i + k] == run for i in range(len(seq) - k + 1))
+
+
 def judge_pair(
-    row_toks: list[str], item_toks: list[str], *, row_path: bool, rare: set[str], settings: DecontaminateSettings, kind: str
+    row_toks: list[str], item_toks: list[str], *, item_cover: float, row_cover: float, rare: set[str],
+    settings: DecontaminateSettings, kind: str, row_info: list[bool] | None = None, item_info: list[bool] | None = None,
 ) -> Verdict:
     """The checks after the coverage score, for one candidate pair.
 
-    The item's numbers (multiset) and rare words must be in the row: a benchmark problem copied into
-    a row brings all of them, and a variant with other numbers, another asked quantity or another
-    object ("the word ELLIPSE" vs "the word TOOT") lacks some. When the pair qualified on the row's
-    coverage (`row_path`: the row is the smaller side) the row's numbers and rare words must also be
-    in the item. Template matches (numbers masked) skip the number check.
+    The better-covered side (the item when a row contains a copy of it, the row when the item carries
+    extra text such as a reworded answer-format instruction) must be found in the other: its numbers
+    (multiset, at least `min_number_agreement`; and at least `min_other_number_agreement` of the other
+    side's numbers in it), its rare words (at most `max_missing_rare_share` missing), and its last
+    `tail_tokens` tokens up to its last informative one as one run, because the asked quantity sits
+    at the end ("find c" vs "find d" on one figure). Only tokens inside informative
+    n-grams count (`*_info`): boilerplate such as "what is m+n?" is neither required nor evidence.
+    The other side must be covered too (`min_other_cover`), so a row that adds conditions to a
+    benchmark item, or a sentence shared by two longer problems, does not count. Template matches
+    (numbers masked) skip the number checks.
     """
     masked = kind == "template"
     a, b = (_mask(row_toks), _mask(item_toks)) if masked else (row_toks, item_toks)
@@ -341,16 +483,33 @@ def judge_pair(
     span = row_toks[m.a : m.a + m.size]
     if m.size < min(settings.min_span, len(a), len(b)):
         return Verdict(False, span, "span")
+    row_info = row_info or [True] * len(a)
+    item_info = item_info or [True] * len(b)
+    # recomputed on clean n-grams (n capped at the shorter length, so a short item inside a row with
+    # an instruction counts)
+    row_cover, item_cover = _clean_cover(a, b, row_info, settings.ngram), _clean_cover(b, a, item_info, settings.ngram)
+    if min(item_cover, row_cover) < settings.min_other_cover:
+        return Verdict(False, span, "other side not covered")
+    item_side = item_cover >= row_cover
+    covered, other = (b, a) if item_side else (a, b)
+    raw_covered, raw_other = (item_toks, row_toks) if item_side else (row_toks, item_toks)
+    info = (item_info if item_side else row_info) or [True] * len(covered)
+    kept = [t for t, k in zip(covered, info) if k]
+    kept_raw = [t for t, k in zip(raw_covered, info) if k]
+    last = max((i for i, k in enumerate(info) if k), default=len(covered) - 1)
+    tail = covered[max(0, last + 1 - settings.tail_tokens) : last + 1] if settings.tail_tokens else []
+    if not _contains_run(other, tail):
+        return Verdict(False, span, "asked part differs: " + " ".join(tail))
     if not masked:
-        rn, bn = _numbers(row_toks), _numbers(item_toks)
-        agree = min(_contained(bn, rn), _contained(rn, bn)) if row_path else _contained(bn, rn)
-        if agree < settings.min_number_agreement:
+        if _contained(_numbers(kept_raw), _numbers(raw_other)) < settings.min_number_agreement:
             return Verdict(False, span, "numbers")
-    rw, bw = set(row_toks), set(item_toks)
-    missing = (bw - rw) & rare
-    if row_path:
-        missing |= (rw - bw) & rare
-    if len(missing) > settings.max_missing_rare_words:
+        other_info = (row_info if item_side else item_info) or [True] * len(raw_other)
+        other_kept = _numbers([t for t, k in zip(raw_other, other_info) if k])
+        if _contained(other_kept, _numbers(raw_covered)) < settings.min_other_number_agreement:
+            return Verdict(False, span, "numbers of the other side")
+    own = set(kept) & rare
+    missing = own - set(other)
+    if own and len(missing) / len(own) > settings.max_missing_rare_share:
         return Verdict(False, span, "rare words: " + " ".join(sorted(missing)))
     return Verdict(True, span, "")
 
@@ -375,15 +534,23 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
         item_ids = cand["item"].unique().to_list()
         row_toks = dict(zip(row_ids, tokens(rows.gather(row_ids))))
         item_toks = dict(zip(item_ids, tokens(bench_texts.gather(item_ids))))
-        vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts}), dtype=pl.Utf8)
-        rare = {t for t, h in zip(vocab.to_list(), _word_hash(vocab).to_list()) if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts} | {"#"}), dtype=pl.Utf8)
+        hashes = dict(zip(vocab.to_list(), _word_hash(vocab).to_list()))
+        rare = {t for t, h in hashes.items() if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        info = lambda toks: _informative_positions(toks, hashes, cands.boilerplate, kind, settings.ngram)  # noqa: E731
+        row_info = {r: info(t) for r, t in row_toks.items()}
+        item_info = {i: info(t) for i, t in item_toks.items()}
         best: dict[tuple[int, int], dict] = {}
         for r, it, score, icov, rcov in cand.iter_rows():
             g = int(group[it])
             if (r, g) in best or (kind == "template" and (r, g) in problem_hits):
                 continue
-            row_path = icov < settings.min_score if kind == "problem" else icov < settings.template_min_score
-            v = judge_pair(row_toks[r], item_toks[it], row_path=row_path, rare=rare, settings=settings, kind=kind)
+            if kind == "template" and icov < settings.template_min_score:
+                continue  # a template match is the item's wording with other numbers: the item must be covered
+            v = judge_pair(
+                row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
+                row_info=row_info[r], item_info=item_info[it],
+            )
             if v.match:
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
         if kind == "problem":
@@ -410,8 +577,8 @@ def mark_contamination(
                 continue
             m = matches.filter((pl.col("benchmark") == name) & (pl.col("kind") == kind)).select("row", "item_id")
             cols.append(base.join(m, on="row", how="left", maintain_order="left")["item_id"].alias(column))
-    evidence = pl.Series("contamination", [[] for _ in range(df.height)], dtype=df.schema["contamination"])
-    hit_names = pl.Series("_hit", [[] for _ in range(df.height)], dtype=pl.List(pl.Utf8))
+    evidence = pl.select(pl.repeat(pl.lit([], dtype=df.schema["contamination"]), df.height)).to_series().alias("contamination")
+    hit_names = pl.select(pl.repeat(pl.lit([], dtype=pl.List(pl.Utf8)), df.height)).to_series().alias("_hit")
     if matches is not None and matches.height:
         order = {name: i for i, name in enumerate(benchmarks)}
         m = matches.with_columns(pl.col("benchmark").replace_strict(order, return_dtype=pl.Int64).alias("_o"))

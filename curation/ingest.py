@@ -766,7 +766,18 @@ def _extract_answers(answer: pl.Series, solution: pl.Series, notes: pl.Series, s
 
 
 def _image_text(s: pl.Series) -> pl.Series:
-    """An image field as text: empty strings, false and empty lists are no image."""
+    """An image field as text: a file name or link as given; an embedded image (Hugging Face
+    `Image` struct or raw bytes) as its `path`, else `<embedded image>` (the bytes are not copied);
+    empty strings, false and empty lists are no image."""
+    dtype = s.dtype
+    if dtype == pl.Binary:
+        s = s.to_frame("b").select(pl.when(pl.col("b").is_not_null()).then(pl.lit("<embedded image>"))).to_series()
+    elif isinstance(dtype, pl.Struct):
+        names = {f.name for f in dtype.fields}
+        path = pl.col("i").struct.field("path").cast(pl.Utf8) if "path" in names else pl.lit(None, dtype=pl.Utf8)
+        s = s.to_frame("i").select(
+            pl.when(pl.col("i").is_not_null()).then(pl.coalesce(path, pl.lit("<embedded image>")))
+        ).to_series()
     t = _as_text(s)
     return t.to_frame("t").select(
         pl.when(pl.col("t").str.strip_chars().is_in(["", "false", "null", "[]", "None"]).not_()).then(pl.col("t"))

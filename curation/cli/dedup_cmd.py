@@ -77,8 +77,8 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(config)
             settings = cfg.dedup
             prio = source_priority_from_config(cfg)
-            if index is None and (settings.index_dir or settings.existing):
-                index = cfg.resolve(settings.index_dir) if settings.index_dir else cfg.resolve(settings.existing) / "dedup_index"
+            if index is None:
+                index = cfg.dedup_index_dir()
         overrides = {
             k: v
             for k, v in dict(

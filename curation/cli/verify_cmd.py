@@ -29,15 +29,14 @@ def _looks_like_response(text: str) -> bool:
 
 
 def read_reference(reference: str) -> str:
-    """A reference that is a whole worked solution (it holds `\\boxed{}` or looks like a response)
-    is read through extraction; a plain final answer is used as given."""
+    """A reference that holds a worked solution is read as its boxed answer (several boxes joined by
+    connectives give "1, 2") or its explicit final-answer statement; any other reference is used as given."""
     from curation.verifier import extract_answer
 
-    if _looks_like_response(reference):
+    if "\\boxed" in reference or "\\fbox" in reference or _looks_like_response(reference):
         ex = extract_answer(reference)
-        got = ex.joined or ex.text
-        if got is not None:
-            return got
+        if ex.rule in ("boxed", "final_answer_phrase", "answer_colon"):
+            return ex.joined or ex.text
     return reference
 
 
@@ -109,7 +108,7 @@ def register(app: typer.Typer) -> None:
                 raise VerifyInputError("--out needs --pairs")
             if reference is None or answer is None:
                 raise VerifyInputError("give REFERENCE and ANSWER, or --pairs IN.jsonl --out OUT.jsonl")
-            j = judge_auto(verifier, reference, answer, mode)
+            j = judge_auto(verifier, read_reference(reference), answer, mode)
             if model_judge is not None:
                 j = model_judge.review([(question or "", reference, answer, j)])[0]
             if as_json:
@@ -192,7 +191,7 @@ def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int, mo
             records.append(rec)
             continue
         records.append(obj)
-        todo.append((len(records) - 1, ref, ans, _wants_extraction(ans, mode)))
+        todo.append((len(records) - 1, read_reference(ref), ans, _wants_extraction(ans, mode)))
     judged: dict[int, Judgment] = {}
     for extract in (True, False):
         batch = [(idx, r, a) for idx, r, a, e in todo if e is extract]

@@ -12,8 +12,10 @@ processes, file size (which also caps what the program can write to its stdout/s
 open files; plus a wall-clock timeout after which the whole process group is killed.
 
 When curate runs as root the sandbox runs as an unprivileged uid of its own per worker slot
-(`uid_base + slot`): the kernel does not apply RLIMIT_NPROC to root, and giving each slot its own
-uid keeps one program's fork bomb from using up another slot's process allowance.
+(a free uid from `uid_base` on, held with a lock file for the sandbox's lifetime, so two curate
+processes on one machine never share one): the kernel does not apply RLIMIT_NPROC to root, and
+giving each slot its own uid keeps one program's fork bomb from using up another slot's process
+allowance, and lets the sandbox kill whatever a program left behind by uid.
 
 stdout/stderr go to host files opened before the start (no pipes to deadlock on); the file-size
 limit stops a flood at the cap (`output_limit`).
@@ -48,7 +50,9 @@ class Limits:
     """Resource limits of one execution."""
 
     cpu_seconds: float = 2.0
-    wall_seconds: float | None = None  # default: 2 x cpu + 1 (a sleeping program uses no CPU)
+    # default 3 x cpu + 5: the wall clock only catches programs that sleep or block (using no CPU);
+    # it must not judge a program that merely waited for a core on a busy machine
+    wall_seconds: float | None = None
     memory_mb: int = 512  # address space (RLIMIT_AS)
     processes: int = 64
     output_bytes: int = 1 << 20  # largest file the program may write (stdout, stderr, files)
@@ -57,7 +61,7 @@ class Limits:
 
     @property
     def wall(self) -> float:
-        return self.wall_seconds if self.wall_seconds is not None else 2 * self.cpu_seconds + 1.0
+        return self.wall_seconds if self.wall_seconds is not None else 3 * self.cpu_seconds + 5.0
 
     def key(self) -> dict:
         return asdict(self)
@@ -203,12 +207,16 @@ class Sandbox:
         self._base = Path(tempfile.mkdtemp(prefix="curate-sandbox-", dir=base_dir))
         os.chmod(self._base, 0o711)  # slot uids must traverse it to reach their own folder
         self._slots: queue.Queue[_Slot] = queue.Queue()
+        self._uid_locks: list = []
+        self._uids: list[int] = []
         for i in range(self.workers):
-            uid = uid_base + i if self._as_root else None
+            uid = self._claim_uid(uid_base) if self._as_root else None
             root = self._base / f"slot{i}"
             root.mkdir()
             os.chmod(root, 0o711)
             self._slots.put(_Slot(i, uid, root))
+            if uid is not None:
+                self._uids.append(uid)
         self._nproc_extra = 0 if self._as_root else _user_processes(os.getuid()) + 16
         if not self.unsafe:
             self._probe()
@@ -240,6 +248,30 @@ class Sandbox:
 
     def close(self) -> None:
         _rmtree(self._base)
+        for fh in self._uid_locks:
+            fh.close()  # releases the uid's lock
+        self._uid_locks = []
+
+    @property
+    def uids(self) -> list[int]:
+        """The slot uids (empty when not running as root)."""
+        return list(self._uids)
+
+    def _claim_uid(self, uid_base: int) -> int:
+        import fcntl
+
+        lock_dir = Path(tempfile.gettempdir()) / "curate-sandbox-uids"
+        lock_dir.mkdir(mode=0o700, exist_ok=True)
+        for uid in range(uid_base, uid_base + 4096):
+            fh = open(lock_dir / f"{uid}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                continue
+            self._uid_locks.append(fh)
+            return uid
+        raise SandboxUnavailable(f"no free sandbox uid in {uid_base}..{uid_base + 4095}")
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -325,7 +357,7 @@ class Sandbox:
                 if p.is_file() and not p.is_symlink():
                     kept[name] = p.read_bytes()[: limits.output_bytes]
             flooded = max(_size(run_dir / "stdout"), _size(run_dir / "stderr")) >= limits.output_bytes
-            execution = _classify(rc, timed_out, flooded, stdout, stderr_bytes, wall, self.unsafe)
+            execution = _classify(rc, timed_out, flooded, stdout, stderr_bytes, wall, self.unsafe, limits.cpu_seconds)
             return execution, kept
         finally:
             _rmtree(run_dir)
@@ -404,7 +436,8 @@ def _read_capped(path: Path, cap: int) -> bytes:
         return fh.read(cap)
 
 
-def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: bytes, wall: float, unsafe: bool) -> Execution:
+def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: bytes, wall: float, unsafe: bool,
+              cpu_limit: float = 0.0) -> Execution:
     out = stdout.decode("utf-8", errors="replace")
     err = stderr.decode("utf-8", errors="replace")
     sig = None
@@ -416,7 +449,9 @@ def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: by
     ex = Execution("ok", exit_code=rc, signal=sig, stdout=out, stderr=tail, wall_seconds=wall)
     if timed_out:
         ex.status, ex.detail = "timeout", "wall-clock limit"
-    elif sig in (signal.SIGXCPU, signal.SIGKILL) and not flooded and "MemoryError" not in err:
+    elif (sig == signal.SIGXCPU or (sig == signal.SIGKILL and wall >= cpu_limit)) and not flooded and "MemoryError" not in err:
+        # SIGXCPU at the soft CPU limit, SIGKILL at the hard one (a program that ignores SIGXCPU);
+        # a SIGKILL before the program could even have used its CPU time came from elsewhere: killed
         ex.status, ex.detail = "timeout", "CPU limit"
     elif flooded or sig == signal.SIGXFSZ or "File too large" in err:
         ex.status, ex.detail = "output_limit", "output cap reached"

@@ -3,7 +3,7 @@
 Routing is by the item's kind (`extra_info["kind"]`, the problem schema's `kind`; rows without one
 are scored as math). The table `SCORERS` maps a kind to the scorer that judges it, as a lazily
 imported `"module:function"` path so importing the rewards module stays cheap (no numba, no sandbox)
-and another module can add a kind in one line (`register_scorer("code", "curation.code.reward:score_code")`).
+and another module can add a kind in one line (`register_scorer("code", "curation.code.check:score_code")`).
 
 A scorer is `fn(response: str, ground_truth: str, extra_info: Mapping) -> Verdict`. It bounds its
 own time and input size (the verifier's cooperative budget, linear puzzle checks, the sandbox's

@@ -69,7 +69,7 @@ def _processes_of(uids: set[int]) -> tuple[list[int], list[int]]:
 
 
 def test_fork_bomb_is_contained(sandbox):
-    slot_uids = {61000, 61001}
+    slot_uids = set(sandbox.uids)
     zombies_before = set(_processes_of(slot_uids)[1])
     ex = run_py(sandbox, """
         import os
@@ -195,6 +195,13 @@ def test_missing_bwrap_is_refused_with_one_line(monkeypatch):
 
 def test_unsafe_mode_runs_without_bwrap_but_keeps_limits(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
-    with Sandbox(unsafe_no_sandbox=True, limits=Limits(cpu_seconds=1, wall_seconds=3), workers=1, uid_base=61100) as box:
+    with Sandbox(unsafe_no_sandbox=True, limits=Limits(cpu_seconds=1, wall_seconds=3), workers=1) as box:
         assert run_py(box, "print(6 * 7)").stdout == "42\n"
         assert run_py(box, "while True: pass").status == "timeout"
+
+
+def test_two_sandboxes_never_share_a_uid(sandbox):
+    if os.geteuid() != 0:
+        pytest.skip("slot uids are used only when curate runs as root")
+    with Sandbox(workers=2) as other:
+        assert set(other.uids).isdisjoint(sandbox.uids) and len(other.uids) == 2

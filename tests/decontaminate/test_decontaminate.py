@@ -143,3 +143,21 @@ def test_unreadable_benchmark_is_a_named_error(tmp_path):
         load_benchmarks([SourceConfig(name="missing", path="nope.jsonl")], base_dir=tmp_path)
     with pytest.raises(SourceError, match="question"):
         mark_contamination(_frame(["x"]), benchmarks={"bad": pl.DataFrame({"text": ["x"]})})
+
+
+def test_short_item_inside_a_row():
+    # an instruction that many training rows carry is boilerplate; a row that adds a condition is not a copy
+    instruction = " Put your final answer within \\boxed{}."
+    corpus = [f"Compute {i} times {i + 1} minus {2 * i}." + instruction for i in range(60)]
+    bench = pl.DataFrame({"source_id": ["s1"], "question": ["Simplify $\\sqrt{242}$."]})
+    rows = ["Simplify $\\sqrt{242}$." + instruction, "Simplify $\\sqrt{242}$ and then find the sum of the digits of the result."]
+    out = mark_contamination(_frame(rows + corpus), benchmarks={"bench": bench}).head(2)
+    assert out["contam_bench"].to_list() == ["s1", None]
+
+
+def test_evidence_for_every_benchmark():
+    other = pl.DataFrame({"source_id": ["o1"], "question": [ITEM_TRAIN]})
+    out = mark_contamination(_frame([ITEM_TRAIN] + FILLER), benchmarks={"bench": BENCH, "other": other}).row(0, named=True)
+    assert out["contaminated_by"] == ["bench", "other"]
+    assert [(e["benchmark"], e["item_id"], e["kind"]) for e in out["contamination"]] == [("bench", "t1", "problem"), ("other", "o1", "problem")]
+    assert all(e["score"] == 1.0 and e["span"].startswith("a train leaves springfield") for e in out["contamination"])

@@ -130,3 +130,17 @@ def test_init_config_documents_every_rule_from_the_registry():
     text = example_config()
     for rule in RULES:
         assert f"# {rule.name} (switch: {rule.switch}): " in text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is x? " * 5000,  # many asks: every sentence goes through the ask counter
+        "Subproblem 1: " + "a" * 60000 + " What? Why?",  # the last-subproblem cut must stay linear
+        "(1) Find a. (2) Find b. " * 3000 + "?" * 3000,
+        "shown below " * 5000 + "$x$",
+    ],
+)
+def test_long_adversarial_questions_are_flagged_in_linear_work(question):
+    out = run(question)  # a quadratic pattern here took minutes on 60 kB
+    assert out.height == 1 and isinstance(out["clean_flags"][0].to_list(), list)

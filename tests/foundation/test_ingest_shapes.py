@@ -110,3 +110,19 @@ def test_answer_extraction_none_keeps_the_field(tmp_path):
     rows = [{"question": "Ann has 3 bags of 4 apples. How many apples?", "answer": "3*4=12.\n#### 12"}]
     out = ingest(tmp_path, rows, mapping=FieldMapping(answer_extraction="none"))
     assert out["answer"][0] == "3*4=12.\n#### 12"
+
+
+def test_embedded_image_is_named_not_copied(tmp_path):
+    import polars as pl
+
+    p = tmp_path / "imgs.parquet"
+    pl.DataFrame(
+        {
+            "question": ["Which shape is drawn here?", "What is three plus four?"],
+            "answer": ["circle", "7"],
+            "image": [{"bytes": b"\x89PNG" + b"0" * 5000, "path": "shapes/1.png"}, None],
+        }
+    ).write_parquet(p)
+    out = ingest_source(SourceConfig(name="imgs", path=str(p))).problems
+    assert out["image"].to_list() == ["shapes/1.png", None]
+    assert "PNG" not in (out["metadata"][0] or "")

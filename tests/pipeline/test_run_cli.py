@@ -96,6 +96,15 @@ def test_every_stage_did_its_job_on_the_samples(sample_run):
     assert {"conflicting_answers", "disputed_reference"} <= set(review["review_reason"].to_list())
     disputed = review.filter(pl.col("review_reason") == "disputed_reference")
     assert set(disputed["difficulty"].list.first().struct.field("majority_answer").to_list()) == {"42"}
+    # the difficulty evidence travels in the frame and reaches the review queue with the item
+    evidence = [json.loads(e) for e in disputed["review_evidence"].to_list()]
+    assert evidence and all(e["majority_answer"] == "42" and len(e["samples"]) == 4 for e in evidence)
+    assert not (tmp / "out" / "work" / "review_evidence.json").exists()
+    from curation.review import ReviewQueue
+
+    with ReviewQueue(tmp / "out" / "review.sqlite") as queue:
+        queued = queue.list_items(reason="disputed_reference", limit=None)
+    assert queued and all(item.evidence["stage"]["samples"] and item.evidence["stage"]["reference"] for item in queued)
     kept = pl.read_parquet(tmp / "out" / "dataset" / "data" / "*.parquet")
     assert kept.filter(pl.col("kind") == "puzzle").height == 8
     hard = kept.filter(pl.col("question").str.contains("sum of the roots"))

@@ -102,3 +102,12 @@ def test_errors_are_curate_errors(tmp_path):
         res = runner.invoke(app, args)
         assert res.exit_code != 0
         assert isinstance(res.exception, CurateError), args
+
+
+def test_a_reference_with_boxes_is_read_as_its_boxed_answer(tmp_path):
+    res = runner.invoke(app, ["verify", "So the roots are \\boxed{1} and \\boxed{-2}.", "1, -2", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["outcome"] == "equivalent"
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(json.dumps({"reference": "Thus $\\boxed{\\frac12}$.", "answer": "0.5"}) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["verify", "--pairs", str(src), "--out", str(dst)]).exit_code == 0
+    assert json.loads(dst.read_text(encoding="utf-8"))["outcome"] == "equivalent"

@@ -1,0 +1,300 @@
+"""Decontamination: judgment quality on labelled real pairs, synthetic copies, and speed.
+
+    python -m benchmarks.decontaminate [--quality] [--copies] [--speed] [--rows N] [--benchmarks B] [--items M]
+
+--quality  precision/recall on benchmarks/quality/contamination/pairs.jsonl (labelled by reading; see the
+           README there), BEFORE (the rule until issue 15: one shared word 8-gram, or equal digit-masked
+           text) and AFTER (curation.decontaminate with default settings). Training file and benchmark are
+           read whole, so the boilerplate statistics are the real ones. Needs ../shared/corpora.
+--copies   verbatim and lightly edited copies of every item of MATH-500, AIME 2024, AMC 2023 and GSM8K
+           test, hidden in the matching training set: share caught (must be 100%). Needs ../shared/corpora.
+--speed    rows x benchmarks x items on this machine, beside the old 8-gram rule (exact n-gram hash join)
+           measured in the same run; extrapolated linearly to 1M rows x 20 x 5,000. Uses ../shared texts
+           when present, random word texts otherwise.
+With no flag, all three run. Figures are printed; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from curation.config import DecontaminateSettings, FieldMapping, SourceConfig
+from curation.decontaminate import contam_column, load_benchmarks, mark_contamination
+from curation.dedup import normalize_series, template_expr, window_hashes
+from schemas import conform
+
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared next to the checkout (a worktree under /work/wt/NAME looks two levels up); CURATE_SHARED overrides
+SHARED = next(
+    (p for p in (Path(os.environ.get("CURATE_SHARED", "/nonexistent")), ROOT.parent / "shared" / "corpora", ROOT.parent.parent / "shared" / "corpora") if p.exists()),
+    ROOT.parent / "shared" / "corpora",
+)
+PAIRS = Path(__file__).resolve().parent / "quality" / "contamination" / "pairs.jsonl"
+
+
+def _src(name: str, rel: str, question: str | None = None, id: str | None = None) -> SourceConfig:
+    return SourceConfig(name=name, path=str(SHARED / rel), mapping=FieldMapping(question=question, id=id))
+
+
+# how each file named in pairs.jsonl is read (the same mapping a user would configure)
+SOURCES = {
+    "math_train": _src("math_train", "real/math_train.json", "problem"),
+    "gsm8k_train": _src("gsm8k_train", "real/gsm8k_train.jsonl", "question"),
+    "gaokao2023en": _src("gaokao2023en", "gaokao2023en.jsonl"),
+    "mmlu_stem": _src("mmlu_stem", "mmlu_stem.jsonl"),
+    "tal_scq": _src("tal_scq", "real/tal_scq_en_train3k.jsonl"),
+    "math500": _src("math500", "real/math500.jsonl", "problem", "unique_id"),
+    "aime24": _src("aime24", "real/aime24.jsonl", "problem", "id"),
+    "amc23": _src("amc23", "real/amc23.jsonl", "problem", "id"),
+    "gsm8k_test": _src("gsm8k_test", "real/gsm8k_test.jsonl", "question", "idx"),
+}
+
+
+def _read(name: str) -> pl.DataFrame:
+    return load_benchmarks([SOURCES[name]])[name]
+
+
+# ------------------------------------------------------------------------------------ old rule
+def old_rule_pairs(train: pl.Series, bench: pl.Series, n: int = 8) -> set[tuple[int, int]]:
+    """The rule before issue 15, pairwise: a shared word `n`-gram of the dedup-normalized texts (the
+    whole text when shorter than `n` words), or equal digit-masked texts."""
+
+    def grams(texts: pl.Series):
+        norm = normalize_series(texts).to_list()
+        out = []
+        for t in norm:
+            w = re.findall(r"\w+", t)
+            out.append({tuple(w)} if 0 < len(w) < n else {tuple(w[i : i + n]) for i in range(len(w) - n + 1)})
+        masked = pl.select(template_expr(pl.lit(pl.Series(norm, dtype=pl.Utf8)))).to_series().to_list()
+        return out, masked
+
+    bg, bt = grams(bench)
+    tg, tt = grams(train)
+    index: dict = {}
+    for i, gs in enumerate(bg):
+        for g in gs:
+            index.setdefault(g, set()).add(i)
+    by_template: dict = {}
+    for i, t in enumerate(bt):
+        if re.search(r"\w", t):
+            by_template.setdefault(t, set()).add(i)
+    pairs = set()
+    for r, gs in enumerate(tg):
+        for g in gs:
+            pairs.update((r, i) for i in index.get(g, ()))
+        pairs.update((r, i) for i in by_template.get(tt[r], ()))
+    return pairs
+
+
+def _prf(tp: int, fp: int, fn: int) -> str:
+    p = tp / (tp + fp) if tp + fp else float("nan")
+    r = tp / (tp + fn) if tp + fn else float("nan")
+    return f"precision {p:.3f} ({tp}/{tp + fp})  recall {r:.3f} ({tp}/{tp + fn})"
+
+
+# ------------------------------------------------------------------------------------- quality
+def quality(settings: DecontaminateSettings) -> None:
+    pairs = pl.read_ndjson(PAIRS)
+    print(f"labelled pairs: {pairs.height} ({(pairs['label'] == 'same').sum()} same problem)")
+    totals = {"before": [0, 0, 0], "after": [0, 0, 0]}
+    for (train_name, bench_name), group in pairs.group_by(["train", "benchmark"], maintain_order=True):
+        train, bench = _read(train_name), _read(bench_name)
+        row_of = {int(r): i for i, r in enumerate(train["source_row"].to_list())}
+        ids = bench["source_id"].cast(pl.Utf8).to_list()
+        item_of = {v: i for i, v in enumerate(ids)}
+        old = old_rule_pairs(train["question"], bench["question"])
+        marked = mark_contamination(train, benchmarks={bench_name: bench}, settings=settings)
+        hit = marked[contam_column(bench_name)].to_list()
+        bench_text = dict(zip(ids, bench["question"].to_list()))
+        counts = {"before": [0, 0, 0], "after": [0, 0, 0]}
+        for rec in group.iter_rows(named=True):
+            r, it = row_of[rec["train_row"]], item_of[rec["item_id"]]
+            same = rec["label"] == "same"
+            # a row is reported with its best item; an identical twin item counts as that item
+            new = hit[r] is not None and (hit[r] == rec["item_id"] or bench_text[hit[r]] == bench_text[rec["item_id"]])
+            for key, pred in (("before", (r, it) in old), ("after", new)):
+                c = counts[key]
+                if pred and same:
+                    c[0] += 1
+                elif pred:
+                    c[1] += 1
+                elif same:
+                    c[2] += 1
+        for key in counts:
+            totals[key] = [a + b for a, b in zip(totals[key], counts[key])]
+        print(f"  {train_name} vs {bench_name} ({group.height} pairs):")
+        print(f"    before  {_prf(*counts['before'])}")
+        print(f"    after   {_prf(*counts['after'])}")
+        flagged_before = len({r for r, _ in old})
+        flagged_after = int(marked[contam_column(bench_name)].is_not_null().sum())
+        print(f"    rows flagged in the whole training file: before {flagged_before}, after {flagged_after} of {train.height}")
+    print(f"  ALL before  {_prf(*totals['before'])}")
+    print(f"  ALL after   {_prf(*totals['after'])}")
+
+
+# -------------------------------------------------------------------------------------- copies
+def _light_edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
+    """Edits that keep the problem: layout, LaTeX spelling, case, punctuation, added instructions."""
+    spaced = re.sub(r"\s+", " ", re.sub(r",(?!\d)", " , ", text.replace("\\frac", "\\dfrac").replace("$", " $ ")))
+    no_math = text.replace("$", "").replace("\\left", "").replace("\\right", "")
+    return [
+        ("verbatim", text),
+        ("latex_spacing", spaced),
+        ("no_dollars", no_math),
+        ("upper_case", text.upper()),
+        ("punctuation", re.sub(r"[.,;:?!](?=\s|$)", "", text)),  # sentence punctuation (not "(p,q)", "2.5")
+        ("prefixed", "Solve the following problem carefully. " + text),
+        ("suffixed", text + " Put your final answer within \\boxed{}."),
+        ("newlines", text.replace(". ", ".\n\n")),
+    ]
+
+
+def copies(settings: DecontaminateSettings) -> None:
+    rng = random.Random(15)
+    for train_name, bench_names in (("math_train", ("math500", "aime24", "amc23")), ("gsm8k_train", ("gsm8k_test",))):
+        train = _read(train_name)
+        benches = {b: _read(b) for b in bench_names}
+        rows, truth = [], []
+        for b, bench in benches.items():
+            for bid, q in zip(bench["source_id"].cast(pl.Utf8).to_list(), bench["question"].to_list()):
+                for kind, edited in _light_edits(q, rng):
+                    rows.append(edited)
+                    truth.append((b, bid, kind))
+        extra = conform(pl.DataFrame({
+            "question": rows, "id": [f"copy{i}" for i in range(len(rows))], "source": "copies",
+            "source_row": list(range(10**7, 10**7 + len(rows))),
+        }))
+        df = pl.concat([conform(train), extra], how="diagonal_relaxed")
+        marked = mark_contamination(df, benchmarks=benches, settings=settings).tail(len(rows))
+        caught: dict[str, list[int]] = {}
+        missed = []
+        for (b, bid, kind), row in zip(truth, marked.iter_rows(named=True)):
+            ok = row[contam_column(b)] == bid or (
+                row[contam_column(b)] is not None
+                and benches[b].filter(pl.col("source_id").cast(pl.Utf8) == row[contam_column(b)])["question"][0]
+                == benches[b].filter(pl.col("source_id").cast(pl.Utf8) == bid)["question"][0]
+            )
+            c = caught.setdefault(kind, [0, 0])
+            c[0] += ok
+            c[1] += 1
+            if not ok:
+                missed.append((b, bid, kind))
+        total = sum(c[0] for c in caught.values()), sum(c[1] for c in caught.values())
+        print(f"  copies hidden in {train_name} ({', '.join(bench_names)}): caught {total[0]}/{total[1]}")
+        print("    " + ", ".join(f"{k} {c[0]}/{c[1]}" for k, c in caught.items()))
+        for m in missed[:10]:
+            print(f"    missed: {m}")
+
+
+# --------------------------------------------------------------------------------------- speed
+def _texts(n: int, sentences: list[str], rng: np.random.Generator) -> list[str]:
+    """n problem-like texts: 2-4 random sentences of the pool, numbers re-drawn (real rows rarely
+    share more than boilerplate with a benchmark, so neither do these)."""
+    k = rng.integers(2, 5, n)
+    picks = rng.integers(0, len(sentences), int(k.sum()))
+    nums = iter(rng.integers(2, 999, int(k.sum())).tolist())
+    out, at = [], 0
+    for size in k.tolist():
+        out.append(" ".join(re.sub(r"\d+", lambda _m: str(next(nums)), sentences[p], count=1) for p in picks[at : at + size]))
+        at += size
+    return out
+
+
+def _sentences() -> tuple[list[str], list[str]]:
+    """Two disjoint sentence pools (training rows, benchmark items)."""
+    if SHARED.exists():
+        texts = _read("math_train")["question"].to_list() + _read("gsm8k_train")["question"].to_list()
+    else:
+        words = [f"w{i}" for i in range(5000)]
+        rng = random.Random(0)
+        texts = [". ".join(" ".join(rng.choice(words) for _ in range(12)) + " 7" for _ in range(3)) for _ in range(20000)]
+    sents = sorted({s.strip() for t in texts for s in re.split(r"(?<=[.?!])\s+", t) if len(s.split()) >= 4})
+    random.Random(15).shuffle(sents)
+    half = len(sents) // 2
+    return sents[:half], sents[half:]
+
+
+def _old_join(rows: pl.Series, benches: list[pl.Series]) -> int:
+    """The old rule's core (word 8-gram hashes joined against each benchmark's): the baseline."""
+
+    def table(texts: pl.Series) -> pl.DataFrame:
+        toks = pl.DataFrame({"n": normalize_series(texts)}).select(pl.col("n").str.extract_all(r"\w+").alias("t"))
+        lens = toks.select(pl.col("t").list.len().fill_null(0)).to_series().to_numpy().astype(np.int64)
+        words = toks.select(pl.col("t").explode().drop_nulls().hash(seed=42)).to_series().to_numpy()
+        offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        h, off = window_hashes(words.astype(np.uint64), offsets, 8)
+        return pl.DataFrame({"row": np.repeat(np.arange(len(lens)), np.diff(off)), "h": h})
+
+    items = table(rows)
+    flagged = 0
+    for b in benches:
+        bg = table(b).group_by("h").agg(pl.col("row").min().alias("brow"))
+        flagged += items.join(bg, on="h").select("row").n_unique()
+    return flagged
+
+
+def speed(settings: DecontaminateSettings, n_rows: int, n_bench: int, n_items: int) -> None:
+    rng = np.random.default_rng(15)
+    row_pool, bench_pool = _sentences()
+    rows = _texts(n_rows, row_pool, rng)
+    benches = {f"b{i}": pl.DataFrame({"question": _texts(n_items, bench_pool, rng)}) for i in range(n_bench)}
+    # plant 100 verbatim copies so the judged-pair path runs too
+    for k in range(100):
+        rows[k * (n_rows // 100)] = benches[f"b{k % n_bench}"]["question"][k]
+    df = conform(pl.DataFrame({"question": rows, "id": [str(i) for i in range(n_rows)]}))
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = mark_contamination(df, benchmarks=benches, settings=settings)
+    new_s, new_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    _old_join(df["question"], [b["question"] for b in benches.values()])
+    old_s, old_cpu = time.perf_counter() - t0, time.process_time() - c0
+    flagged = int((out["contaminated_by"].list.len() > 0).sum())
+    print(f"  {n_rows:,} rows x {n_bench} benchmarks x {n_items:,} items: {new_s:.1f} s wall, {new_cpu:.1f} s CPU "
+          f"({n_rows / new_s:,.0f} rows/s wall), {flagged} rows flagged (100 planted copies)")
+    print(f"  baseline (old 8-gram hash join, same run): {old_s:.1f} s wall, {old_cpu:.1f} s CPU; "
+          f"ratio new/old {new_s / old_s:.2f} wall, {new_cpu / old_cpu:.2f} CPU")
+    print(f"  machine load while measuring (1-min load average on {os.cpu_count()} cores): {os.getloadavg()[0]:.1f}")
+    rows_factor = 1_000_000 / n_rows
+    bench_factor = (20 * 5000) / (n_bench * n_items)
+    # cost = rows part (tokenize, hash, join: linear in rows) + benchmark part (linear in items);
+    # extrapolating both linearly by the larger factor is an upper bound
+    print(f"  extrapolated to 1M rows x 20 x 5,000 (linear, upper bound): {new_s * max(rows_factor, bench_factor):.0f} s"
+          f"  (rows factor {rows_factor:.1f}, items factor {bench_factor:.1f})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quality", action="store_true")
+    ap.add_argument("--copies", action="store_true")
+    ap.add_argument("--speed", action="store_true")
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--benchmarks", type=int, default=20)
+    ap.add_argument("--items", type=int, default=5000)
+    a = ap.parse_args()
+    run_all = not (a.quality or a.copies or a.speed)
+    settings = DecontaminateSettings()
+    if (a.quality or a.copies or run_all) and not SHARED.exists():
+        print(f"skipped quality and copies: {SHARED} not found (it holds the public sets they read)")
+    else:
+        if a.quality or run_all:
+            print("== labelled real pairs ==")
+            quality(settings)
+        if a.copies or run_all:
+            print("== synthetic copies of benchmark items ==")
+            copies(settings)
+    if a.speed or run_all:
+        print("== speed ==")
+        speed(settings, a.rows, a.benchmarks, a.items)
+
+
+if __name__ == "__main__":
+    main()
