@@ -283,9 +283,16 @@ class Boilerplate:
     scale: float
     limit: float
 
+    def __post_init__(self) -> None:
+        self._bench_sorted = {k: np.sort(np.fromiter(v, dtype=np.uint64, count=len(v))) for k, v in self.bench.items()}
+
     def mask(self, kind: str, h: np.ndarray) -> np.ndarray:
         corpus = self.counts[kind].get(h) * self.scale >= self.limit
-        return corpus | np.isin(h, np.fromiter(self.bench[kind], dtype=np.uint64, count=len(self.bench[kind])))
+        common = self._bench_sorted[kind]
+        if not len(common):
+            return corpus
+        at = np.minimum(np.searchsorted(common, h), len(common) - 1)
+        return corpus | (common[at] == h)
 
 
 @dataclass
