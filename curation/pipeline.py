@@ -74,15 +74,27 @@ class PipelineReport:
         }
 
 
+StageProgress = Callable[[str, int, "int | None", dict], None]
+
+
 class Workspace:
     """Paths of one run: the output folder, its work folder, and the stores next to the data."""
 
-    def __init__(self, cfg: PipelineConfig):
+    def __init__(self, cfg: PipelineConfig, *, progress: StageProgress | None = None):
         self.cfg = cfg
+        # progress(stage, done, total, info): total None = a stage that only reports it started
+        self.progress = progress
         self.out = cfg.output_path
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
         self.work = self.out / "work"
+
+    def progress_for(self, stage: str) -> Callable[[int, int, dict], None] | None:
+        """The `progress(done, total, info)` callback a library function takes, bound to `stage`."""
+        if self.progress is None:
+            return None
+        report = self.progress
+        return lambda done, total, info=None: report(stage, done, total, info or {})
 
     def stage_file(self, stage: str) -> Path:
         """The stage's work file: `work/NN_<stage>.parquet`, NN its position in the pipeline."""
@@ -220,7 +232,8 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
     evidence: dict[str, dict] = {}
 
     def grade(part: pl.DataFrame) -> pl.DataFrame:
-        graded, found = grade_difficulty(part, settings=ws.cfg.difficulty, store_url=ws.responses_url)
+        graded, found = grade_difficulty(part, settings=ws.cfg.difficulty, store_url=ws.responses_url,
+                                         progress=ws.progress_for("difficulty"))
         evidence.update(found)
         return graded
 
@@ -385,6 +398,8 @@ def run_stage(
     started = time.perf_counter()
     spec = PIPELINE[stage]
     enabled = spec.enabled(ws.cfg)
+    if ws.progress is not None and enabled:
+        ws.progress(stage, 0, None, {})
     df_in = read_problems(input_file) if input_file is not None else None
     if enabled:
         df, note = spec.run(ws, df_in, **inputs)
@@ -455,9 +470,18 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     )
 
 
-def run_pipeline(cfg: PipelineConfig, *, on_stage: Callable[[StageCount], None] | None = None) -> PipelineReport:
-    """Run every configured stage in order, then split and export. Returns the run report."""
-    ws = Workspace(cfg)
+def run_pipeline(
+    cfg: PipelineConfig,
+    *,
+    on_stage: Callable[[StageCount], None] | None = None,
+    on_progress: StageProgress | None = None,
+) -> PipelineReport:
+    """Run every configured stage in order, then split and export. Returns the run report.
+
+    `on_stage(count)` after each stage; `on_progress(stage, done, total, info)` as a stage starts
+    (done 0, total None) and, for stages that count their work (difficulty), as it advances.
+    """
+    ws = Workspace(cfg, progress=on_progress)
     ws.work.mkdir(parents=True, exist_ok=True)
     counts: list[StageCount] = []
     current: Path | None = None

@@ -132,8 +132,10 @@ def register(app: typer.Typer) -> None:
             from curation.run_report import collect_run_facts, write_run_report
 
             started = time.perf_counter()
-            with console.status("running pipeline..."):
-                report = run_pipeline(cfg, on_stage=show)
+            from curation.cli.progress import PipelineProgress
+
+            with PipelineProgress(console) as live:
+                report = run_pipeline(cfg, on_stage=live.finished(show), on_progress=live.update)
             facts = collect_run_facts(
                 report,
                 last_file=report.last_file,
