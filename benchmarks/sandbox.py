@@ -15,6 +15,8 @@
    all fail: precision/recall of the judge's "passed" on 164 right + 164 wrong programs.
 3. Cache: the validation stage again with the same result cache: jobs, cache hits and sandbox
    executions of the rerun (expected: 0 executions).
+4. Labelled answers (`benchmarks/quality/code/labelled_answers.jsonl`, also needs HumanEval): each
+   answer judged as `curate check-answer` judges it; precision and recall of "right".
 """
 
 from __future__ import annotations
@@ -116,8 +118,34 @@ def humaneval(workers: int) -> None:
         same = again["code_validation"].to_list() == out["code_validation"].to_list()
         print(f"  cached rerun: {st.jobs} jobs, {st.cached} cache hits, {st.judged} judged, "
               f"{st.executions} sandboxed executions, {elapsed:.2f}s, same verdicts: {same}")
+        labelled(df, settings)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def labelled(df, settings) -> None:
+    import json
+
+    from curation.code.check import check_code_answer, code_spec
+    from curation.code.runner import CodeRunner
+
+    path = ROOT / "benchmarks" / "quality" / "code" / "labelled_answers.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = {r["source_id"]: r for r in df.iter_rows(named=True)}
+    tp = fp = fn = tn = 0
+    print(f"4. labelled answers ({len(items)}, {path.relative_to(ROOT)})")
+    with CodeRunner(settings) as runner:
+        for item in items:
+            result = check_code_answer(code_spec(records[item["task_id"]]), item["answer"], settings=settings, runner=runner)
+            right = item["label"] == "right"
+            tp += result.ok and right
+            fp += result.ok and not right
+            fn += (not result.ok) and right
+            tn += (not result.ok) and not right
+            if result.ok != right:
+                print(f"    MISJUDGED {item['task_id']} ({item['why']}): judge says {'PASS' if result.ok else 'FAIL'}: {result.reason}")
+    print(f"  'right' precision {tp / max(1, tp + fp):.3f} recall {tp / max(1, tp + fn):.3f} "
+          f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
 
 
 def main() -> None:

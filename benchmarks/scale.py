@@ -28,6 +28,8 @@ puzzle generation off, no benchmarks; per-stage wall time and peak RSS (sampled 
 incremental: `n` rows in batches of `--batch`, generated batch by batch: each batch is deduplicated
 against the persisted index (`update_index` with the kept rows), the way a 10M-row pool is handled
 on one machine; later batches carry re-formatted copies of earlier rows, which must be caught.
+`--prefill-index 9000000` first fills the index with 9M synthetic entries (random band keys), so a
+1M batch meets a 10M-row index without generating and signing 9M texts first.
 """
 
 from __future__ import annotations
@@ -203,7 +205,7 @@ def run_dedup(path: Path, baseline_n: int) -> None:
 
 def run_end_to_end(path: Path, work: Path) -> None:
     from curation.config import load_config
-    from curation.pipeline import STAGES, run_pipeline
+    from curation.pipeline import run_pipeline, stage_names
 
     cfg_path = work / "scale.toml"
     cfg_path.write_text(
@@ -213,7 +215,7 @@ def run_end_to_end(path: Path, work: Path) -> None:
     )
     cfg = load_config(cfg_path)
     sampler = RssSampler()
-    order = list(STAGES)
+    order = list(stage_names())
     sampler.set(order[0])
     rows: list[tuple] = []
 
@@ -287,6 +289,40 @@ def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
           f"process peak RSS {gb(ru_peak())}")
 
 
+def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> None:
+    """An index of `rows` synthetic entries (random band keys, number keys and hashes; short texts):
+    what a 10M-row curated pool costs the index load and the bucket pass, without generating and
+    signing 10M texts. Written in the index's own part format (schema taken from a real part)."""
+    from curation.config import DedupSettings
+    from curation.dedup import update_index
+    from schemas import conform
+
+    seed_row = conform(pl.DataFrame({"id": ["prefill-seed"], "source": ["prefill"], "question": ["seed problem 1"], "answer": ["1"]}))
+    update_index(seed_row, index_dir)
+    schema = pl.read_parquet(next(index_dir.glob("part-*.parquet"))).schema
+    bands = DedupSettings().bands
+    rng = np.random.default_rng(5)
+    for k, start in enumerate(range(0, rows, part_rows)):
+        m = min(part_rows, rows - start)
+        cols = {
+            "id": pl.Series([f"prefill-{start + i}" for i in range(m)]),
+            "source": pl.Series(["prefill"] * m),
+            "norm": pl.Series([f"prefilled problem {start + i}" for i in range(m)]),
+            "ans": pl.Series(["1"] * m),
+            "has_solution": pl.Series([False] * m),
+            "verified": pl.Series([True] * m),
+            "tmpl": pl.Series(rng.integers(0, 2**63, m, dtype=np.uint64)),
+            "nums": pl.Series(rng.integers(0, 2**63, m, dtype=np.uint64)),
+            "nhash": pl.Series(rng.integers(0, 2**63, m, dtype=np.uint64)),
+            "nlen": pl.Series([20] * m),
+        }
+        for j in range(bands):
+            cols[f"b{j}"] = pl.Series(rng.integers(0, 2**63, m, dtype=np.uint64))
+        pl.DataFrame(cols).select([pl.col(c).cast(t) for c, t in schema.items()]).write_parquet(
+            index_dir / f"part-{k + 1:05d}.parquet", compression="zstd"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["dedup", "run", "incremental"])
@@ -295,11 +331,17 @@ def main() -> None:
     ap.add_argument("--copies", type=float, default=0.02, help="share of planted re-formatted copies (template corpus)")
     ap.add_argument("--baseline-n", type=int, default=20_000, help="rows for the quadratic baseline (0: skip)")
     ap.add_argument("--batch", type=int, default=1_000_000, help="rows per incremental batch")
+    ap.add_argument("--prefill-index", type=int, default=0,
+                    help="incremental: start from an index of this many synthetic entries (e.g. 9000000)")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.mode == "incremental":
+        if args.prefill_index and not list((work / "index").glob("part-*.parquet")):
+            t = time.perf_counter()
+            prefill_index(work / "index", args.prefill_index)
+            print(f"prefilled the index with {args.prefill_index:,} synthetic entries in {time.perf_counter() - t:.0f}s", flush=True)
         run_incremental(work, args.rows, args.batch, args.copies)
         return
     path = work / f"{args.corpus}-{args.rows}.jsonl"

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, ValidationError, field_validator, model_serializer
 
 from curation.errors import ConfigError
 
@@ -45,8 +45,8 @@ class FieldMapping(_Section):
 class SourceConfig(_Section):
     name: Optional[str] = Field(None, description="Defaults to the file stem.")
     path: str = Field(description="File, folder (HF save_to_disk) or `hf://NAME` for load_dataset.")
-    format: Optional[Literal["jsonl", "json", "csv", "parquet", "hf"]] = Field(
-        None, description="Detected from the extension when omitted."
+    format: Optional[str] = Field(
+        None, description="A registered reader (curation.readers.READERS); detected from the extension when omitted."
     )
     split: Optional[str] = Field(None, description="Split for Hugging Face datasets.")
     mapping: FieldMapping = Field(default_factory=FieldMapping)
@@ -62,6 +62,15 @@ class SourceConfig(_Section):
         4 << 20, gt=0,
         description="JSONL/CSV rows larger than this (bytes in the file) are quarantined unread; none: no limit.",
     )
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: Optional[str]) -> Optional[str]:
+        from curation.readers import READERS
+
+        if value is not None and value not in READERS:
+            raise ValueError(f"unknown format {value!r}; registered readers: {', '.join(READERS)}")
+        return value
 
 
 class CleanSettings(_Section):
@@ -256,11 +265,25 @@ class CodeSettings(_Section):
     )
 
 
+def _known_generators(names: list[str]) -> list[str]:
+    from generators.registry import REGISTRY
+
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown generator {unknown[0]!r}; registered: {', '.join(sorted(REGISTRY))}")
+    return names
+
+
 class PuzzleRequest(_Section):
-    generator: Literal["sudoku", "maze"]
+    generator: str = Field(description="A registered puzzle generator (generators.registry.REGISTRY).")
     count: int = 10
     level: int = 1
     seed: int = 0
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, value: str) -> str:
+        return _known_generators([value])[0]
 
 
 class GenerateSettings(_Section):
@@ -359,6 +382,11 @@ class PrefectSettings(_Section):
         seed: int = 0
         timezone: str = "UTC"
 
+        @field_validator("generators")
+        @classmethod
+        def _known(cls, value: list[str]) -> list[str]:
+            return _known_generators(value)
+
     task_runner: Literal["thread", "process", "dask"] = "thread"
     dask_address: Optional[str] = None
     dask_workers: int = 2
@@ -370,6 +398,21 @@ class PrefectSettings(_Section):
     network_retries: int = Field(2, ge=0, description="Retries of stages that call a model endpoint.")
     retry_delay_seconds: float = Field(10.0, ge=0)
     schedules: list[Schedule] = Field(default_factory=list)
+
+
+#: settings sections of stages declared outside this file (`curation.stage.Stage.settings_model`)
+EXTRA_SECTIONS: dict[str, type[BaseModel]] = {}
+
+
+def register_section(name: str, model: type[BaseModel]) -> None:
+    """Accept a `[name]` table validated by `model` (a stage's settings class) in every config."""
+    if name in PipelineConfig.model_fields or EXTRA_SECTIONS.get(name, model) is not model:
+        raise ValueError(f"config section {name!r} already exists")
+    EXTRA_SECTIONS[name] = model
+
+
+def unregister_section(name: str) -> None:
+    EXTRA_SECTIONS.pop(name, None)
 
 
 class PipelineConfig(_Section):
@@ -388,6 +431,23 @@ class PipelineConfig(_Section):
 
     # relative paths in the file are relative to the config file's folder
     base_dir: str = Field(".", exclude=True)
+    # sections of stages registered with their own settings class (EXTRA_SECTIONS), by name
+    extra_sections: dict[str, BaseModel] = Field(default_factory=dict, exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _dump_extra_sections(self, handler, info: SerializationInfo) -> dict:
+        data = handler(self)
+        for name, section in self.extra_sections.items():
+            data[name] = section.model_dump(mode=info.mode)
+        return data
+
+    def section(self, name: str):
+        """The settings of section `name`: a built-in field or a registered stage's section."""
+        if name in self.extra_sections:
+            return self.extra_sections[name]
+        if name in type(self).model_fields and name not in ("base_dir", "extra_sections"):
+            return getattr(self, name)
+        raise KeyError(f"no config section {name!r}")
 
     def resolve(self, path: str | None) -> Path | None:
         if path is None:
@@ -401,6 +461,15 @@ class PipelineConfig(_Section):
     def output_path(self) -> Path:
         return self.resolve(self.output_dir)
 
+    def dedup_index_dir(self) -> Path | None:
+        """The incremental dedup index folder: `dedup.index_dir`, else `<dedup.existing>/dedup_index`,
+        else None (plain batch dedup). The one rule `curate run`, the flows and `curate dedup` share."""
+        if self.dedup.index_dir:
+            return self.resolve(self.dedup.index_dir)
+        if self.dedup.existing:
+            return self.resolve(self.dedup.existing) / "dedup_index"
+        return None
+
 
 def _field_path(loc: tuple) -> str:
     out = ""
@@ -411,14 +480,35 @@ def _field_path(loc: tuple) -> str:
 
 def config_from_dict(data: dict, *, base_dir: str | Path = ".", origin: str = "config") -> PipelineConfig:
     """Validate a config mapping; raise ConfigError naming the first bad field path."""
+    data = dict(data)
+    extra = {name: data.pop(name, {}) for name in EXTRA_SECTIONS}
     try:
         cfg = PipelineConfig.model_validate(data)
+        sections = {}
+        for name, model in EXTRA_SECTIONS.items():
+            try:
+                sections[name] = model.model_validate(extra[name])
+            except ValidationError as exc:
+                errors = [{**e, "loc": (name, *e["loc"])} for e in exc.errors()]
+                raise _Named(errors) from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{origin}: {_field_path(err['loc'])}: {err['msg']}{more}") from None
+        _raise_named(exc.errors(), origin)
+    except _Named as exc:
+        _raise_named(exc.errors, origin)
+    cfg.extra_sections = sections
     cfg.base_dir = str(base_dir)
     return cfg
+
+
+class _Named(Exception):
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+
+
+def _raise_named(errors: list[dict], origin: str):
+    err = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise ConfigError(f"{origin}: {_field_path(err['loc'])}: {err['msg']}{more}") from None
 
 
 def load_config(path: str | Path) -> PipelineConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import polars as pl
@@ -24,3 +25,20 @@ def apply_to_subset(
         raise RuntimeError("a stage applied to a subset dropped rows or columns; stages must keep both")
     merged = pl.concat([conform(inside), conform(indexed.filter(~mask))], how="diagonal_relaxed")
     return merged.sort(_ROW).drop(_ROW)
+
+
+def with_review_evidence(df: pl.DataFrame, evidence: dict[str, dict]) -> pl.DataFrame:
+    """Set `review_evidence` (a JSON object as text) from `{id: evidence}` where a row has none yet.
+
+    The evidence a stage gives the reviewer travels in the frame, so it reaches the review queue
+    whichever way the stages run (`curate run`, the flows, or stage commands one by one).
+    """
+    df = conform(df)
+    if not evidence:
+        return df
+    found = pl.DataFrame(
+        {"id": list(evidence), "_evidence": [json.dumps(e, ensure_ascii=False, default=str) for e in evidence.values()]},
+        schema={"id": pl.Utf8, "_evidence": pl.Utf8},
+    )
+    out = df.join(found, on="id", how="left", maintain_order="left")
+    return out.with_columns(pl.coalesce("review_evidence", "_evidence").alias("review_evidence")).drop("_evidence")

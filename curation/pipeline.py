@@ -1,8 +1,12 @@
-"""The whole pipeline from one config, as a list of named stage steps over Parquet files.
+"""The whole pipeline from one config: the built-in stages, declared once in `PIPELINE`, over Parquet files.
 
-Each step reads the previous step's Parquet file from the work folder, runs one library stage and
+Each stage reads the previous stage's Parquet file from the work folder, runs one library stage and
 writes its own file. `run_pipeline` runs them in order in-process (what `curate run` does); the
-Prefect flows in `flows/` run the very same steps as tasks, so both produce the same export.
+Prefect flows in `flows/` run the very same stages as tasks, so both produce the same export.
+
+Adding a stage: write the library function (its own module), a settings class with `enabled` in
+`curation/config.py`, a `step_<name>(ws, df, **inputs) -> (df, note)` here and one `Stage(...)`
+entry in `PIPELINE` (see `curation.stage`). Everything else derives from the entry.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ import polars as pl
 
 from curation.errors import ConfigError
 from curation.config import PipelineConfig
-from curation.frames import apply_to_subset
+from curation.frames import apply_to_subset, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
-from schemas import conform
+from curation.stage import Stage, StageRegistry, dump
+from schemas import conform, polars_schema
 
-STAGES = ("ingest", "generate", "clean", "convert_mcq", "dedup", "decontaminate", "code_tests", "difficulty", "review")
 
 
 @dataclass
@@ -70,26 +74,35 @@ class PipelineReport:
         }
 
 
+StageProgress = Callable[[str, int, "int | None", dict], None]
+
+
 class Workspace:
     """Paths of one run: the output folder, its work folder, and the stores next to the data."""
 
-    def __init__(self, cfg: PipelineConfig):
+    def __init__(self, cfg: PipelineConfig, *, progress: StageProgress | None = None):
         self.cfg = cfg
+        # progress(stage, done, total, info): total None = a stage that only reports it started
+        self.progress = progress
         self.out = cfg.output_path
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
         self.work = self.out / "work"
 
+    def progress_for(self, stage: str) -> Callable[[int, int, dict], None] | None:
+        """The `progress(done, total, info)` callback a library function takes, bound to `stage`."""
+        if self.progress is None:
+            return None
+        report = self.progress
+        return lambda done, total, info=None: report(stage, done, total, info or {})
+
     def stage_file(self, stage: str) -> Path:
-        return self.work / f"{STAGES.index(stage):02d}_{stage}.parquet"
+        """The stage's work file: `work/NN_<stage>.parquet`, NN its position in the pipeline."""
+        return self.work / f"{PIPELINE.index(stage):02d}_{stage}.parquet"
 
     @property
     def quarantine_file(self) -> Path:
         return self.work / "quarantine.jsonl"
-
-    @property
-    def evidence_file(self) -> Path:
-        return self.work / "review_evidence.json"
 
     @property
     def review_url(self) -> str:
@@ -106,17 +119,18 @@ class Workspace:
 
     @property
     def code_cache_url(self) -> str:
-        return self.cfg.code.cache_url or f"sqlite:///{(self.out / 'code_results.sqlite').resolve()}"
+        return sqlite_url(self.cfg.code.cache_url or self.out / "code_results.sqlite")
 
     @property
     def dedup_index(self) -> Path | None:
-        return self.cfg.resolve(self.cfg.dedup.existing) if self.cfg.dedup.existing else None
+        return self.cfg.dedup_index_dir()
 
 
 def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
     if df.height == 0:
         return {}
-    counts = df.get_column(column).drop_nulls().value_counts()
+    # most frequent first, then by name: the same order on every run (card, manifest, run report)
+    counts = df.get_column(column).drop_nulls().value_counts().sort(["count", column], descending=[True, False])
     return {row[column]: row["count"] for row in counts.iter_rows(named=True)}
 
 
@@ -124,10 +138,10 @@ def _added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0}
 
 
-# --- the stage steps: each maps the previous table to the next one --------------------------------
+# --- the built-in stages: each maps the previous table to the next one -----------------------------
 
 
-def step_ingest(ws: Workspace) -> tuple[pl.DataFrame, str | None]:
+def step_ingest(ws: Workspace, df: pl.DataFrame | None = None) -> tuple[pl.DataFrame, str | None]:
     from curation.ingest import ingest_sources, write_quarantine
 
     result = ingest_sources(ws.cfg.sources, base_dir=Path(ws.cfg.base_dir))
@@ -137,27 +151,34 @@ def step_ingest(ws: Workspace) -> tuple[pl.DataFrame, str | None]:
     return result.problems, note
 
 
-def step_generate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+def step_generate(
+    ws: Workspace, df: pl.DataFrame, *, pregenerated: list[list[dict]] | None = None
+) -> tuple[pl.DataFrame, str | None]:
+    """Append the configured puzzles. `pregenerated` (optional): the records of each request of
+    `generate.puzzles`, in order, already generated elsewhere (the Prefect flow's chunk tasks)."""
     from generators import generate_records
 
+    requests = ws.cfg.generate.puzzles
+    if pregenerated is not None and len(pregenerated) != len(requests):
+        raise ValueError(f"generate: {len(pregenerated)} pregenerated record lists for {len(requests)} requests")
     frames = [df]
     made = 0
-    for req in ws.cfg.generate.puzzles:
-        records = generate_records(req.generator, count=req.count, level=req.level, seed=req.seed)
+    for i, req in enumerate(requests):
+        if pregenerated is not None:
+            records = pregenerated[i]
+        else:
+            records = generate_records(req.generator, count=req.count, level=req.level, seed=req.seed)
         made += len(records)
         frames.append(conform(pl.DataFrame(records, infer_schema_length=None)))
     return pl.concat(frames, how="diagonal_relaxed"), f"{made} puzzles generated"
 
 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    from curation.alarms import check_alarms, strict_requested
     from curation.clean import flag_problems
-
-    from curation.alarms import check_alarms
 
     # code problems have no answer to clean: the code_tests stage checks them
     out = apply_to_subset(df, pl.col("kind") != "code", lambda part: flag_problems(part, settings=ws.cfg.clean))
-    from curation.alarms import strict_requested
-
     alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
@@ -176,11 +197,22 @@ def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
-def step_dedup(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
+    from curation.dedup import source_priority_from_config
+
+    return source_priority_from_config(cfg)
+
+
+def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None) -> tuple[pl.DataFrame, str | None]:
+    """`signatures` (optional): the MinHash signatures of every row of `df`, in row order, computed
+    elsewhere (the Prefect flow's chunk tasks); see `curation.dedup.mark_duplicates`."""
     from curation.dedup import mark_duplicates
 
-    priority = {(s.name or Path(s.path).stem): s.priority for s in ws.cfg.sources}
-    return mark_duplicates(df, settings=ws.cfg.dedup, source_priority=priority, index_dir=ws.dedup_index), None
+    out = mark_duplicates(
+        df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
+        signatures=signatures,
+    )
+    return out, None
 
 
 def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -200,7 +232,8 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
     evidence: dict[str, dict] = {}
 
     def grade(part: pl.DataFrame) -> pl.DataFrame:
-        graded, found = grade_difficulty(part, settings=ws.cfg.difficulty, store_url=ws.responses_url)
+        graded, found = grade_difficulty(part, settings=ws.cfg.difficulty, store_url=ws.responses_url,
+                                         progress=ws.progress_for("difficulty"))
         evidence.update(found)
         return graded
 
@@ -210,7 +243,7 @@ def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
 
         out = grade_code_difficulty(out, settings=ws.cfg.difficulty, code=ws.cfg.code, store_url=ws.responses_url,
                                     cache_url=ws.code_cache_url)
-    ws.evidence_file.write_text(json.dumps(evidence, ensure_ascii=False, default=str))
+    out = with_review_evidence(out, evidence)
     note = None
     if not ws.cfg.difficulty.model.base_url:
         note = "embedded SmolLM2-135M: demonstrates the mechanics only; point difficulty.model.base_url at a real model"
@@ -228,57 +261,152 @@ def step_code_tests(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str 
 def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     from curation.review import ReviewQueue, apply_review_decisions, queue_items
 
-    evidence = json.loads(ws.evidence_file.read_text()) if ws.evidence_file.exists() else {}
     queue = ReviewQueue(ws.review_url, lease_seconds=ws.cfg.review.lease_seconds)
     try:
-        queued = queue_items(df, queue, evidence=evidence)
+        queued = queue_items(df, queue)  # the evidence travels in the `review_evidence` column
         out = apply_review_decisions(df, queue)
     finally:
         queue.close()
     return out, f"{queued} newly queued"
 
 
-STEPS: dict[str, Callable] = {
-    "generate": step_generate,
-    "clean": step_clean,
-    "convert_mcq": step_convert_mcq,
-    "dedup": step_dedup,
-    "decontaminate": step_decontaminate,
-    "code_tests": step_code_tests,
-    "difficulty": step_difficulty,
-    "review": step_review,
-}
+def _dedup_card(df: pl.DataFrame) -> str | None:
+    from curation.dedup import dedup_card_section
+
+    return dedup_card_section(df)
+
+
+def _contamination_card(df: pl.DataFrame) -> str | None:
+    from curation.decontaminate import contamination_card_section
+
+    return contamination_card_section(df)
+
+
+def _alarms_card(df: pl.DataFrame) -> str | None:
+    from curation.alarms import alarms_card_section
+
+    return alarms_card_section(df)
+
+
+def _mcq_card(df: pl.DataFrame) -> str | None:
+    from curation.mcq import mcq_card_section
+
+    return mcq_card_section(df)
+
+
+#: what every source row carries after ingest (and every generated puzzle)
+_RECORD = (
+    "id", "source", "source_file", "source_row", "source_id", "kind", "question", "answer", "answer_type",
+    "answer_unit", "choices", "solution", "subject", "raw_question", "raw_answer", "image", "metadata", "schema_version",
+    "code_language", "code_tests", "code_test_count", "code_starter", "code_references", "code_time_limit",
+    "code_memory_limit",
+)
+_OUTCOME = ("drop_reason", "review_reason")
+
+#: the pipeline's stages, in run order (see `curation.stage` for what each field means)
+PIPELINE = StageRegistry()
+PIPELINE.register(Stage(
+    name="ingest", run=step_ingest, section="sources",
+    description="Read every configured source into one table (unreadable rows go to quarantine.jsonl).",
+    writes=_RECORD,
+    external_files=lambda cfg: [cfg.resolve(s.path) for s in cfg.sources],
+    side_files=lambda ws: [ws.quarantine_file],
+))
+PIPELINE.register(Stage(
+    name="generate", run=step_generate,
+    description="Procedural puzzle generation (sudoku, maze), appended to the ingested table.",
+    writes=(*_RECORD, "level"),
+))
+PIPELINE.register(Stage(
+    name="clean", run=step_clean,
+    description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
+    reads=("question", "answer", "kind", "choices", "image"), writes=("clean_flags", "has_figure_code", "drop_reason"),
+    card_section=_alarms_card,
+))
+PIPELINE.register(Stage(
+    name="convert_mcq", run=step_convert_mcq, section="mcq",
+    description="Multiple-choice → fill-in conversion (curation/mcq/).",
+    reads=("question", "answer", "choices", "kind"),
+    writes=("question", "answer", "answer_type", "answer_unit", "choices", "original_question", "original_answer",
+            "original_choices", "rewritten_by", "mcq_status", "mcq_method", "mcq_reason", *_OUTCOME),
+    network=lambda cfg: cfg.mcq.model_mode,
+    cache_settings=lambda cfg: {
+        "mcq": dump(cfg.mcq), "model": dump(cfg.difficulty.model) if cfg.mcq.model_mode else None,
+    },
+    card_section=_mcq_card,
+))
+PIPELINE.register(Stage(
+    name="dedup", run=step_dedup,
+    description="Exact, template and near-duplicate detection (MinHash LSH).",
+    reads=("id", "source", "kind", "question", "answer", "choices", "drop_reason"),
+    writes=("exact_dup_of", "template_group", "cluster_id", "duplicate_of", "dup_similarity",
+            "conflicting_answers", *_OUTCOME),
+    cache_settings=lambda cfg: {
+        "dedup": dump(cfg.dedup), "priority": sorted(_source_priority(cfg).items()),
+    },
+    external_files=lambda cfg: [p for p in [cfg.dedup_index_dir()] if p is not None],
+    card_section=_dedup_card,
+))
+PIPELINE.register(Stage(
+    name="decontaminate", run=step_decontaminate,
+    description="Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
+    reads=("question",), writes=("contaminated_by", "contamination", "contam_*", "drop_reason"),
+    external_files=lambda cfg: [cfg.resolve(b.path) for b in cfg.decontaminate.benchmarks],
+    card_section=_contamination_card,
+))
+PIPELINE.register(Stage(
+    name="code_tests", run=step_code_tests, section="code",
+    description="Code problems: run the reference solutions on their tests in the sandbox (results cached).",
+    reads=("kind", "code_language", "code_tests", "code_references", "code_time_limit", "code_memory_limit"),
+    writes=("code_validation", "code_validation_detail", "code_test_count", *_OUTCOME),
+))
+PIPELINE.register(Stage(
+    name="difficulty", run=step_difficulty,
+    description="Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
+    reads=("id", "kind", "question", "answer", "answer_type", "drop_reason"),
+    writes=("difficulty", "difficulty_label", "review_evidence", *_OUTCOME),
+    network=lambda cfg: True,
+    cache_settings=lambda cfg: {"difficulty": dump(cfg.difficulty), "code": dump(cfg.code)},
+))
+PIPELINE.register(Stage(
+    name="review", run=step_review, flow_name="curate-review-sync",
+    description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
+    reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
+    writes=("question", "answer", "review_status", *_OUTCOME),
+    cacheable=False,  # the review database changes between runs (human decisions)
+))
+
+
+def stage_names() -> tuple[str, ...]:
+    """The registered stages' names, in run order."""
+    return PIPELINE.names()
 
 
 def stage_enabled(cfg: PipelineConfig, stage: str) -> bool:
-    section = {
-        "ingest": None,
-        "generate": cfg.generate,
-        "clean": cfg.clean,
-        "convert_mcq": cfg.mcq,
-        "dedup": cfg.dedup,
-        "decontaminate": cfg.decontaminate,
-        "code_tests": cfg.code,
-        "difficulty": cfg.difficulty,
-        "review": cfg.review,
-    }[stage]
-    return section is None or section.enabled
+    return PIPELINE[stage].enabled(cfg)
 
 
-def run_stage(ws: Workspace, stage: str, input_file: Path | None) -> tuple[Path, StageCount]:
-    """Run one stage from its input Parquet to its output Parquet; return the file and its counts."""
+def run_stage(
+    ws: Workspace, stage: str, input_file: Path | None, *, out_file: Path | None = None, **inputs
+) -> tuple[Path, StageCount]:
+    """Run one stage from its input file to its output Parquet; return the file and its counts.
+
+    The input is the previous stage's work file, or any file `read_problems` reads; the output is
+    the stage's work file unless `out_file` is given. `inputs` are handed to the stage's run
+    function (precomputed work, e.g. `signatures=` for dedup).
+    """
     started = time.perf_counter()
-    if stage == "ingest":
-        df_in = None
-        df, note = step_ingest(ws)
+    spec = PIPELINE[stage]
+    enabled = spec.enabled(ws.cfg)
+    if ws.progress is not None and enabled:
+        ws.progress(stage, 0, None, {})
+    df_in = read_problems(input_file) if input_file is not None else None
+    if enabled:
+        df, note = spec.run(ws, df_in, **inputs)
     else:
-        df_in = read_problems(input_file)
-        if stage_enabled(ws.cfg, stage):
-            df, note = STEPS[stage](ws, df_in)
-        else:
-            df, note = df_in, "disabled in config"
+        df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
     df = conform(df)
-    out_file = write_problems(df, ws.stage_file(stage))
+    out_file = write_problems(df, out_file or ws.stage_file(stage))
     before_drop = _reason_counts(df_in, "drop_reason") if df_in is not None else {}
     before_review = _reason_counts(df_in, "review_reason") if df_in is not None else {}
     count = StageCount(
@@ -287,21 +415,15 @@ def run_stage(ws: Workspace, stage: str, input_file: Path | None) -> tuple[Path,
         dropped=_added(before_drop, _reason_counts(df, "drop_reason")),
         review=_added(before_review, _reason_counts(df, "review_reason")),
         seconds=time.perf_counter() - started,
-        skipped=not stage_enabled(ws.cfg, stage),
+        skipped=not enabled,
         note=note,
     )
     return out_file, count
 
 
 def card_sections(df: pl.DataFrame) -> list[str]:
-    """Markdown sections the stages contribute to the dataset card."""
-    from curation.decontaminate import contamination_card_section
-    from curation.dedup import dedup_card_section
-    from curation.mcq import mcq_card_section
-
-    from curation.alarms import alarms_card_section
-
-    sections = (dedup_card_section(df), contamination_card_section(df), mcq_card_section(df), alarms_card_section(df))
+    """Markdown sections the stages contribute to the dataset card, in stage order."""
+    sections = (stage.card_section(df) for stage in PIPELINE if stage.card_section is not None)
     return [text for text in sections if text]
 
 
@@ -348,13 +470,22 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     )
 
 
-def run_pipeline(cfg: PipelineConfig, *, on_stage: Callable[[StageCount], None] | None = None) -> PipelineReport:
-    """Run every configured stage in order, then split and export. Returns the run report."""
-    ws = Workspace(cfg)
+def run_pipeline(
+    cfg: PipelineConfig,
+    *,
+    on_stage: Callable[[StageCount], None] | None = None,
+    on_progress: StageProgress | None = None,
+) -> PipelineReport:
+    """Run every configured stage in order, then split and export. Returns the run report.
+
+    `on_stage(count)` after each stage; `on_progress(stage, done, total, info)` as a stage starts
+    (done 0, total None) and, for stages that count their work (difficulty), as it advances.
+    """
+    ws = Workspace(cfg, progress=on_progress)
     ws.work.mkdir(parents=True, exist_ok=True)
     counts: list[StageCount] = []
     current: Path | None = None
-    for stage in STAGES:
+    for stage in stage_names():
         current, count = run_stage(ws, stage, current)
         counts.append(count)
         if on_stage:

@@ -18,6 +18,7 @@ import io
 import json
 import mmap
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,15 +27,6 @@ import polars as pl
 from curation.errors import SourceError
 
 RAW_LIMIT = 2000
-FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
-_EXTENSIONS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 _INFER_ROWS = 10_000
 # a line that starts with whitespace (blank lines included): line numbers need the careful path
 _BLANK_LINE = re.compile(rb"\n\s")
@@ -51,8 +43,8 @@ class RawTable:
 def detect_format(path: str | Path, fmt: str | None, *, source: str) -> str:
     """The format named in the config, else from the extension (or `hf://`, or a save_to_disk dir)."""
     if fmt is not None:
-        if fmt not in FORMATS:
-            raise SourceError(f"source {source!r}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        if fmt not in READERS:
+            raise SourceError(f"source {source!r}: unknown format {fmt!r} (expected one of {', '.join(READERS)})")
         return fmt
     text = str(path)
     if text.startswith("hf://"):
@@ -63,10 +55,11 @@ def detect_format(path: str | Path, fmt: str | None, *, source: str) -> str:
             return "hf"
         raise SourceError(f"source {source!r}: {p} is a folder but not a Hugging Face save_to_disk dataset")
     suffix = p.suffix.lower()
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
+    for reader in READERS.values():
+        if suffix in reader.extensions:
+            return reader.name
     raise SourceError(
-        f"source {source!r}: cannot tell the format of {p.name!r} from its extension; set format = one of {', '.join(FORMATS)}"
+        f"source {source!r}: cannot tell the format of {p.name!r} from its extension; set format = one of {', '.join(READERS)}"
     )
 
 
@@ -80,27 +73,18 @@ def read_raw(
     """Read one source. Rows larger than `max_row_bytes` (their text in the file) are quarantined
     before they are parsed into the frame, so one huge line cannot blow up a later stage."""
     text = str(path)
-    if fmt != "hf" and not Path(path).exists():
+    if fmt in READERS and READERS[fmt].local and not Path(path).exists():
         raise SourceError(f"source {source!r}: input not found: {path}")
+    if fmt not in READERS:
+        raise SourceError(f"source {source!r}: unknown format {fmt!r}")
     try:
-        if fmt == "jsonl":
-            return read_jsonl(Path(path), max_row_bytes=max_row_bytes)
-        if fmt == "json":
-            return read_json(Path(path), source=source)
-        if fmt == "csv":
-            return read_csv(Path(path), max_row_bytes=max_row_bytes)
-        if fmt == "parquet":
-            df = pl.read_parquet(path)
-            return RawTable(df, pl.int_range(0, df.height, eager=True), text)
-        if fmt == "hf":
-            return read_hf(text, split=split, source=source)
+        return READERS[fmt].read(text, source=source, split=split, max_row_bytes=max_row_bytes)
     except SourceError:
         raise
     except RecursionError:
         raise SourceError(f"source {source!r}: cannot read {path}: JSON nested too deeply") from None
     except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, ValueError) as exc:
         raise SourceError(f"source {source!r}: cannot read {path}: {type(exc).__name__}: {exc}") from None
-    raise SourceError(f"source {source!r}: unknown format {fmt!r}")
 
 
 # ---------------------------------------------------------------------------------------- JSONL
@@ -435,3 +419,37 @@ def read_hf(path: str, *, split: str | None, source: str) -> RawTable:
     if isinstance(df, pl.Series):
         df = df.to_frame()
     return RawTable(df, pl.int_range(0, df.height, eager=True), path)
+
+
+# ------------------------------------------------------------------------------ the reader registry
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One input format: `read(path, *, source, split, max_row_bytes) -> RawTable`, the file
+    extensions that select it when a source names no `format`, and whether `path` is local."""
+
+    name: str
+    read: Callable[..., RawTable]
+    extensions: tuple[str, ...] = ()
+    local: bool = True
+
+
+def _read_parquet(path: str, **_: object) -> RawTable:
+    df = pl.read_parquet(path)
+    return RawTable(df, pl.int_range(0, df.height, eager=True), path)
+
+
+#: format name -> reader; `SourceConfig.format` is validated against it. Add a format: write the
+#: reader function above and register it here (one entry).
+READERS: dict[str, Reader] = {
+    r.name: r
+    for r in (
+        Reader("jsonl", lambda path, *, max_row_bytes, **_: read_jsonl(Path(path), max_row_bytes=max_row_bytes),
+               (".jsonl", ".ndjson")),
+        Reader("json", lambda path, *, source, **_: read_json(Path(path), source=source), (".json",)),
+        Reader("csv", lambda path, *, max_row_bytes, **_: read_csv(Path(path), max_row_bytes=max_row_bytes), (".csv",)),
+        Reader("parquet", _read_parquet, (".parquet", ".pq")),
+        Reader("hf", lambda path, *, source, split, **_: read_hf(path, split=split, source=source), local=False),
+    )
+}

@@ -49,6 +49,7 @@ class RunFacts:
     flow_run: str | None = None
     started_at: str | None = None
     seconds: float | None = None
+    alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -141,6 +142,7 @@ def collect_run_facts(
         flow_run=flow_run,
         started_at=(started_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         seconds=seconds,
+        alarms=list(data.get("alarms") or []),
     )
 
 
@@ -187,6 +189,8 @@ def build_run_report(facts: RunFacts) -> str:
     dest = facts.destinations
     out.append(_table(["kept", "dropped", "in review", "quarantined"],
                       [[dest.get("kept", 0), dest.get("dropped", 0), dest.get("review", 0), dest.get("quarantined", 0)]]))
+    if facts.alarms:
+        out += ["", "## Sanity alarms", ""] + [f"- {message}" for message in facts.alarms]
     out += ["", "## Stages", ""]
     stage_rows = []
     for s in facts.stages:

@@ -1,21 +1,21 @@
 """The chunked pieces of dedup and puzzle generation (no Prefect here: plain functions the tasks call).
 
 Dedup: `compute_signature_chunk` computes the MinHash signatures of a row range of the input and
-saves them as `.npy`; the band/cluster task then runs the stage itself (`run_stage`) inside
-`precomputed_signatures`, which hands those signatures to `mark_duplicates` (banding, candidate
-pairs, exact Jaccard and clustering need every row, so that part is one task). The signatures are
-the very ones `mark_duplicates` would compute itself (same texts, same parameters): same output.
+saves them as `.npy`; the band/cluster task then runs the stage itself (`run_stage`) with
+`signatures=load_signatures(files)` (banding, candidate pairs, exact Jaccard and clustering need
+every row, so that part is one task). The signatures are the very ones `mark_duplicates` would
+compute itself (same texts, same parameters): same output.
 
 Generation: `seed_chunks` splits a request's seeds the way `generators.generate_records` assigns
 them (item i: seed + i); `generate_chunk_file` writes one chunk's records as Parquet; the merge task
-runs the stage itself (`run_stage`) inside `pregenerated`, which makes `generate_records` return
-those records, so `curation.pipeline.step_generate` stays the one definition of the stage.
+runs the stage itself (`run_stage`) with `pregenerated=` the chunk files' records per request.
+
+Both are explicit inputs of the stage's run function (`curation.pipeline.step_dedup`,
+`step_generate`): nothing in the library is swapped at run time.
 """
 
 from __future__ import annotations
 
-import inspect
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +26,6 @@ from curation.io import atomic_path
 from schemas import conform
 
 # --- dedup ----------------------------------------------------------------------------------------
-
-
-def _dedup_module():
-    try:
-        import curation.dedup as dedup
-    except ImportError:
-        return None
-    return dedup
-
-
-def dedup_chunkable() -> bool:
-    """True when `curation.dedup.mark_duplicates` can take precomputed signatures (and says of which text)."""
-    dedup = _dedup_module()
-    if dedup is None or not hasattr(dedup, "mark_duplicates") or not hasattr(dedup, "signature_texts"):
-        return False
-    return "signatures" in inspect.signature(dedup.mark_duplicates).parameters
 
 
 def signature_texts(df: pl.DataFrame):
@@ -75,53 +59,14 @@ def compute_signature_chunk(cfg, input_file: str, start: int, stop: int, out_fil
     return {"file": str(out), "rows": stop - start, "products": {str(out): file_digest(out)}}
 
 
-@contextmanager
-def precomputed_signatures(input_file: str | Path, signature_files: list[Path]):
-    """Within the block, `curation.dedup.mark_duplicates` uses the chunk signatures of `input_file`.
-
-    The stage step (`curation.pipeline.step_dedup`) stays the single definition of the dedup stage
-    (it may run dedup on a subset of rows, e.g. non-puzzles): whatever frame it passes, each row's
-    signature is looked up by its text (a signature is a function of the text alone), so the result
-    is exactly what `mark_duplicates` would compute itself. Rows whose text is not found (none, in
-    practice) make it compute the signatures itself.
-    """
-    import curation.dedup as dedup
-
-    sig_all = np.concatenate([np.load(p) for p in signature_files]) if signature_files else None
-    texts = signature_texts(conform(pl.read_parquet(input_file, columns=["question"])))
-    lookup = pl.DataFrame({"t": texts, "i": np.arange(len(texts), dtype=np.int64)}).unique("t", keep="first")
-    real = dedup.mark_duplicates
-
-    def mark_duplicates(df, *args, signatures=None, **kwargs):
-        if signatures is None and sig_all is not None and df.height:
-            rows = (
-                pl.DataFrame({"t": signature_texts(df)})
-                .with_row_index("p")
-                .join(lookup, on="t", how="left")
-                .sort("p")
-                .get_column("i")
-            )
-            if rows.null_count() == 0 and sig_all.shape[0] == len(texts):
-                signatures = sig_all[rows.to_numpy()]
-        return real(df, *args, signatures=signatures, **kwargs)
-
-    dedup.mark_duplicates = mark_duplicates
-    try:
-        yield
-    finally:
-        dedup.mark_duplicates = real
+def load_signatures(signature_files: list[str | Path]) -> np.ndarray | None:
+    """The chunk signature files concatenated in order: the signatures of every input row."""
+    if not signature_files:
+        return None
+    return np.concatenate([np.load(p) for p in signature_files])
 
 
 # --- puzzle generation ----------------------------------------------------------------------------
-
-
-def generate_chunkable() -> bool:
-    """True when `generators` can generate an explicit list of seeds (`generate_chunk`)."""
-    try:
-        import generators
-    except ImportError:
-        return False
-    return hasattr(generators, "generate_chunk")
 
 
 def seed_chunks(generator: str, *, count: int, level: int, seed: int, size: int) -> list[list[int]]:
@@ -152,27 +97,3 @@ def read_chunk_records(files: list[str | Path]) -> list[dict]:
     if not files:
         return []
     return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").to_dicts()
-
-
-@contextmanager
-def pregenerated(requests: list[dict[str, Any]]):
-    """Within the block, `generators.generate_records` returns the chunk files' records for the
-    requests generated by the chunk tasks (`{"generator", "count", "level", "seed", "files"}`), so
-    the stage step (`curation.pipeline.step_generate`) stays the single definition of the stage.
-    Any other call generates as usual."""
-    import generators
-
-    real = generators.generate_records
-    table = {(r["generator"], r["count"], r["level"], r["seed"]): r["files"] for r in requests}
-
-    def generate_records(name, *, count, level, seed=0, **kwargs):
-        files = table.get((name, count, level, seed))
-        if files is None:
-            return real(name, count=count, level=level, seed=seed, **kwargs)
-        return read_chunk_records(files)
-
-    generators.generate_records = generate_records
-    try:
-        yield
-    finally:
-        generators.generate_records = real

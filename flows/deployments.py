@@ -130,7 +130,7 @@ def generate_puzzles(
     out_dir = Path(output_dir).expanduser().resolve() / "puzzles"
     work = out_dir / ".chunks"
     work.mkdir(parents=True, exist_ok=True)
-    code = code_digest("generate")
+    code = code_digest()
     chunk_task = tasks.generate_chunk_task.with_options(result_storage=work.resolve(), persist_result=True)
     result: dict[str, Any] = {"files": {}, "mix": {}, "seed": base_seed}
     mix_rows = []

@@ -2,11 +2,13 @@
 
 No Prefect import here. A stage is recomputed when any of these change:
 - the input Parquet file's content (xxh3-128 of its bytes),
-- the external files it reads (sources for ingest, benchmark files for decontaminate, the existing
-  curated index for incremental dedup): content digest for files, path+size+mtime for folders,
-- the JSON of the config sections it reads (`stage_sections`),
-- the source of the library modules it runs (`code_digest`), on top of Prefect's TASK_SOURCE
-  (which only sees the thin task's own source).
+- the external files it reads (`Stage.external_files`: sources for ingest, benchmark files for
+  decontaminate, the incremental dedup index): content digest for files, path+size+mtime for folders,
+- the JSON of the config data it reads (`stage_sections`, from `Stage.cache_data`),
+- the source of the whole library (`code_digest`), on top of Prefect's TASK_SOURCE (which only
+  sees the thin task's own source).
+
+The files and config data come from the stage's declaration (`curation.pipeline.PIPELINE`).
 """
 
 from __future__ import annotations
@@ -14,26 +16,13 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
 
 import xxhash
 
 from curation.config import PipelineConfig
 
-#: library modules whose source a stage's result depends on (besides COMMON_MODULES)
-STAGE_MODULES: dict[str, tuple[str, ...]] = {
-    "ingest": ("curation.ingest", "curation.readers"),
-    "generate": ("generators",),
-    "clean": ("curation.clean",),
-    "convert_mcq": ("curation.mcq", "curation.choices"),
-    "dedup": ("curation.dedup",),
-    "decontaminate": ("curation.decontaminate",),
-    "code_tests": ("curation.code",),
-    "difficulty": ("curation.difficulty", "curation.verifier", "curation.code"),
-    "review": ("curation.review",),
-    "export": ("curation.export", "curation.drop"),
-}
-COMMON_MODULES = ("curation.pipeline", "curation.io", "curation.text", "curation.config", "schemas")
+#: the source trees a stage's result can depend on: all of them, so no import can be missed
+CODE_PACKAGES = ("curation", "generators", "schemas", "flows")
 
 _CHUNK = 1 << 20
 
@@ -59,76 +48,49 @@ def file_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _module_files(name: str) -> list[Path]:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
+def _package_files(name: str) -> list[tuple[str, Path]]:
+    """(path relative to the package folder, path) of every .py / .json file of a package."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
         return []
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        files: list[Path] = []
-        for loc in spec.submodule_search_locations:
-            files += sorted(Path(loc).rglob("*.py"))
-        return files
-    return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
+    files: list[tuple[str, Path]] = []
+    for loc in spec.submodule_search_locations:
+        root = Path(loc)
+        files += sorted(
+            (p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.suffix in (".py", ".json") and p.is_file()
+        )
+    return files
 
 
-def code_digest(stage: str) -> str:
-    """Digest of the source of the modules the stage runs (missing modules hash as absent)."""
+def code_digest(packages: tuple[str, ...] = CODE_PACKAGES) -> str:
+    """Digest of every source file of `packages` (relative path and bytes).
+
+    The whole library rather than a hand-kept list of the modules each stage imports: such a list
+    goes stale as soon as a stage starts importing one more module, and a stale list lets an edited
+    stage reuse a cached result. Hashing the ~150 small files costs milliseconds per stage.
+    """
     h = xxhash.xxh3_128()
-    for name in (*COMMON_MODULES, *STAGE_MODULES.get(stage, ())):
-        files = _module_files(name)
+    for name in packages:
+        files = _package_files(name)
         h.update(f"{name}:{len(files)}\n".encode())
-        for f in files:
-            h.update(f.read_bytes())
+        for rel, path in files:
+            h.update(f"{rel}\0".encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json") if hasattr(model, "model_dump") else model
-
-
 def stage_sections(cfg: PipelineConfig, stage: str) -> str:
-    """Canonical JSON of the config sections a stage reads (its cache-key part of the config)."""
-    if stage == "ingest":
-        data: Any = [_dump(s) for s in cfg.sources]
-    elif stage == "generate":
-        data = _dump(cfg.generate)
-    elif stage == "clean":
-        data = _dump(cfg.clean)
-    elif stage == "convert_mcq":
-        data = {"mcq": _dump(cfg.mcq), "model": _dump(cfg.difficulty.model) if cfg.mcq.model_mode else None}
-    elif stage == "dedup":
-        data = {
-            "dedup": _dump(cfg.dedup),
-            "priority": sorted(((s.name or Path(s.path).stem), s.priority) for s in cfg.sources),
-        }
-    elif stage == "decontaminate":
-        data = _dump(cfg.decontaminate)
-    elif stage == "code_tests":
-        data = _dump(cfg.code)
-    elif stage == "difficulty":
-        data = {"difficulty": _dump(cfg.difficulty), "code": _dump(cfg.code)}
-    elif stage == "review":
-        data = _dump(cfg.review)
-    elif stage == "export":
-        data = _dump(cfg.export)
-    else:
-        raise KeyError(stage)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    """Canonical JSON of the config data a stage reads (its cache-key part of the config)."""
+    from curation.pipeline import PIPELINE
+
+    return json.dumps(PIPELINE[stage].cache_data(cfg), sort_keys=True, ensure_ascii=False, default=str)
 
 
 def external_digest(cfg: PipelineConfig, stage: str) -> str:
-    """Digest of the files outside the work folder that a stage reads."""
-    paths: list[Path] = []
-    if stage == "ingest":
-        paths = [cfg.resolve(s.path) for s in cfg.sources]
-    elif stage == "decontaminate":
-        paths = [cfg.resolve(b.path) for b in cfg.decontaminate.benchmarks]
-    elif stage == "dedup" and cfg.dedup.existing:
-        paths = [cfg.resolve(cfg.dedup.existing)]
+    """Digest of the files outside the work folder that a stage reads (`Stage.external_files`)."""
+    from curation.pipeline import PIPELINE
+
     h = xxhash.xxh3_128()
-    for p in paths:
+    for p in PIPELINE[stage].external_files(cfg):
         h.update(f"{p}\0{file_digest(p)}\n".encode())
     return h.hexdigest()

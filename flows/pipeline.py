@@ -26,7 +26,7 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from curation.config import PipelineConfig
-from curation.pipeline import STAGES, PipelineReport, StageCount
+from curation.pipeline import PipelineReport, StageCount, stage_names
 from flows import tasks
 from flows.report import publish_report
 from flows.runners import make_task_runner, runner_kind
@@ -54,7 +54,7 @@ def run_stages(cfg: PipelineConfig) -> dict[str, Any]:
     ctx = RunContext.from_config(cfg)
     counts: list[dict[str, Any]] = []
     current: Path | None = None
-    for stage in STAGES:
+    for stage in stage_names():
         result = submit_stage(ctx, stage, current)
         current = Path(result["file"])
         counts.append(result["count"])

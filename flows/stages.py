@@ -1,4 +1,7 @@
-"""One Prefect flow per stage, and `submit_stage`, which runs one stage's tasks inside any flow.
+"""One Prefect flow per registered stage, and `submit_stage`, which runs one stage's tasks inside any flow.
+
+The flows are built from the stage registry (`curation.pipeline.PIPELINE`): `stage_flow(name)`
+returns the flow `curate-<name>` of any registered stage, including one registered at run time.
 
 `submit_stage` is what both the per-stage flows and `curation_pipeline` call:
 - most stages are one task (`tasks.stage_task` = `curation.pipeline.run_stage`): a stage works on a
@@ -25,22 +28,9 @@ from prefect import flow, get_run_logger
 from prefect.cache_policies import NO_CACHE
 
 from curation.config import PipelineConfig, load_config
-from curation.pipeline import STAGES, Workspace, stage_enabled
+from curation.pipeline import PIPELINE, Workspace, stage_enabled, stage_names
 from flows import chunks, tasks
 from flows.fingerprint import code_digest, external_digest, file_digest, stage_sections
-
-#: stage -> flow name (the issue's names)
-FLOW_NAMES = {
-    "ingest": "curate-ingest",
-    "generate": "curate-generate",
-    "clean": "curate-clean",
-    "convert_mcq": "curate-convert-mcq",
-    "dedup": "curate-dedup",
-    "decontaminate": "curate-decontaminate",
-    "code_tests": "curate-code-tests",
-    "difficulty": "curate-difficulty",
-    "review": "curate-review-sync",
-}
 
 #: the result folder (cache records + persisted results) inside the work folder
 RESULTS_DIR = "prefect-results"
@@ -72,10 +62,8 @@ class RunContext:
         return self.results_dir.resolve()
 
     def network_stage(self, stage: str) -> bool:
-        """Stages that call a model endpoint (retried): difficulty, and MCQ conversion in model mode."""
-        if not stage_enabled(self.cfg, stage):
-            return False
-        return stage == "difficulty" or (stage == "convert_mcq" and self.cfg.mcq.model_mode)
+        """Stages that call a model endpoint in this run (`Stage.network`): retried."""
+        return stage_enabled(self.cfg, stage) and PIPELINE[stage].network(self.cfg)
 
     def options(self, stage: str, **extra) -> dict[str, Any]:
         opts: dict[str, Any] = {"result_storage": self.storage(), "persist_result": True}
@@ -122,15 +110,14 @@ def _stage_params(ctx: RunContext, stage: str, input_file: Path | None) -> dict[
         "input_file": str(input_file) if input_file else None,
         "input_digest": file_digest(input_file) if input_file else None,
         "sections": json.dumps({"enabled": stage_enabled(ctx.cfg, stage), "sections": stage_sections(ctx.cfg, stage)}),
-        "code": code_digest(stage),
+        "code": code_digest(),
         "out_file": str(ctx.ws.stage_file(stage).resolve()),
     }
 
 
 def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[str, Any]:
     """Run one stage's tasks in the current flow; return {"file", "count", "cached", ...}."""
-    if stage not in STAGES:
-        raise KeyError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    spec = PIPELINE[stage]  # KeyError naming the registered stages
     if stage != "ingest" and input_file is None:
         raise ValueError(f"stage {stage} needs an input file")
     t0 = time.perf_counter()
@@ -138,13 +125,13 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
     enabled = stage_enabled(ctx.cfg, stage)
     # signatures in chunks only pay off in parallel processes: on threads numpy's shingle hashing
     # holds the GIL, and the chunk tasks + lookup cost more than they save (benchmarks/flows.py)
-    if enabled and stage == "dedup" and ctx.parallel and chunks.dedup_chunkable():
+    if enabled and stage == "dedup" and ctx.parallel:
         result, cached = _dedup_chunked(ctx, params)
-    elif enabled and stage == "generate" and chunks.generate_chunkable() and ctx.cfg.generate.puzzles:
+    elif enabled and stage == "generate" and ctx.cfg.generate.puzzles:
         result, cached = _generate_chunked(ctx, params)
     else:
         opts = ctx.options(stage)
-        if stage == "review":  # the review database changes between runs (human decisions)
+        if not spec.cacheable:
             opts["cache_policy"] = NO_CACHE
         result, cached = _submit_checked(
             tasks.stage_task, opts, stage=stage, external=external_digest(ctx.cfg, stage), **params
@@ -209,7 +196,7 @@ def _generate_chunked(ctx: RunContext, params: dict[str, Any]) -> tuple[dict[str
     size = max(1, ctx.cfg.prefect.chunk_rows)
     gen_dir = ctx.ws.work / "generated"
     gen_dir.mkdir(parents=True, exist_ok=True)
-    code = code_digest("generate")
+    code = code_digest()
     opts = ctx.options("generate")
     chunk_task = tasks.generate_chunk_task.with_options(**opts)
     chunk_params, owners = [], []
@@ -249,8 +236,8 @@ def _generate_chunked(ctx: RunContext, params: dict[str, Any]) -> tuple[dict[str
 
 def previous_file(ws: Workspace, stage: str) -> Path | None:
     """The workspace file a stage reads when run alone: the previous stage's output."""
-    i = STAGES.index(stage)
-    return ws.stage_file(STAGES[i - 1]) if i > 0 else None
+    before = PIPELINE.previous(stage)
+    return ws.stage_file(before.name) if before is not None else None
 
 
 def run_single_stage(stage: str, config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
@@ -280,64 +267,30 @@ def _remember_count(ws: Workspace, count: dict[str, Any]) -> None:
 def remembered_counts(ws: Workspace) -> list[dict[str, Any]]:
     path = ws.work / COUNTS_FILE
     data = json.loads(path.read_text()) if path.exists() else {}
-    return [data[s] for s in STAGES if s in data]
+    return [data[s] for s in stage_names() if s in data]
 
 
-# --- the per-stage flows --------------------------------------------------------------------------
+# --- the per-stage flows: built from the registry ------------------------------------------------
+
+_FLOWS: dict[Any, Any] = {}
 
 
-@flow(name=FLOW_NAMES["ingest"])
-def ingest_flow(config_path: str, output_dir: str | None = None) -> dict[str, Any]:
-    """Read every configured source into the work folder (`00_ingest.parquet`, quarantine.jsonl)."""
-    return run_single_stage("ingest", config_path, None, output_dir)
+def stage_flow(name: str):
+    """The Prefect flow `Stage.flow` of the registered stage `name` (built once per declaration).
 
+    Parameters: `config_path`, `input_file` (default: the previous stage's work file) and
+    `output_dir` (overrides the config's). Returns `{"stage", "file", "count", "cached"}`.
+    """
+    stage = PIPELINE[name]
+    if stage not in _FLOWS:
 
-@flow(name=FLOW_NAMES["generate"])
-def generate_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Append the configured puzzles (chunked by seed) to the ingested table."""
-    return run_single_stage("generate", config_path, input_file, output_dir)
+        def run_one(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
+            return run_single_stage(stage.name, config_path, input_file, output_dir)
 
-
-@flow(name=FLOW_NAMES["clean"])
-def clean_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Flag unusable problems (proofs, figures, missing answers, ...)."""
-    return run_single_stage("clean", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["convert_mcq"])
-def convert_mcq_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Convert multiple-choice items to free-form answers (retried when it calls a model)."""
-    return run_single_stage("convert_mcq", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["dedup"])
-def dedup_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Exact, template and MinHash near-duplicate marking (signatures chunked across workers)."""
-    return run_single_stage("dedup", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["decontaminate"])
-def decontaminate_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Mark items that overlap the configured benchmarks."""
-    return run_single_stage("decontaminate", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["code_tests"])
-def code_tests_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Run code problems' reference solutions on their tests in the sandbox (results cached)."""
-    return run_single_stage("code_tests", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["difficulty"])
-def difficulty_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Grade difficulty by sampling a model (responses stored: a re-run repeats no request)."""
-    return run_single_stage("difficulty", config_path, input_file, output_dir)
-
-
-@flow(name=FLOW_NAMES["review"])
-def review_sync_flow(config_path: str, input_file: str | None = None, output_dir: str | None = None) -> dict[str, Any]:
-    """Queue items for human review and apply the decisions taken so far (never cached)."""
-    return run_single_stage("review", config_path, input_file, output_dir)
+        run_one.__name__ = f"{stage.name}_flow"
+        run_one.__doc__ = stage.description
+        _FLOWS[stage] = flow(name=stage.flow, description=stage.description)(run_one)
+    return _FLOWS[stage]
 
 
 @flow(name="curate-export")
@@ -346,22 +299,13 @@ def export_flow(config_path: str, input_file: str | None = None, output_dir: str
     from flows.report import publish_report
 
     ctx = RunContext.from_config(load_run_config(config_path, output_dir))
-    last = Path(input_file) if input_file else ctx.ws.stage_file(STAGES[-1])
+    last = Path(input_file) if input_file else ctx.ws.stage_file(stage_names()[-1])
     counts = remembered_counts(ctx.ws)
     report = tasks.export_task.submit(spec=ctx.spec, last_file=str(last), counts=counts).result()
     publish_report(ctx.ws, report, counts=counts, last_file=last)
     return report
 
 
-STAGE_FLOWS = {
-    "ingest": ingest_flow,
-    "generate": generate_flow,
-    "clean": clean_flow,
-    "convert_mcq": convert_mcq_flow,
-    "dedup": dedup_flow,
-    "decontaminate": decontaminate_flow,
-    "code_tests": code_tests_flow,
-    "difficulty": difficulty_flow,
-    "review": review_sync_flow,
-    "export": export_flow,
-}
+def flows_by_name() -> dict[str, Any]:
+    """Every stage's flow by stage name, plus `export`: what `curate flow` and deployments offer."""
+    return {**{name: stage_flow(name) for name in stage_names()}, "export": export_flow}

@@ -42,11 +42,14 @@ def _attempt() -> int:
 
 
 def stage_products(ws, stage: str, out_file: Path) -> dict[str, str]:
-    """Files a stage leaves behind, with their digests (checked before a cached result is reused)."""
+    """Files a stage leaves behind (its work file and `Stage.side_files`), with their digests
+    (checked before a cached result is reused)."""
+    from curation.pipeline import PIPELINE
+
     products = {str(out_file): file_digest(out_file)}
-    side = {"ingest": ws.quarantine_file, "difficulty": ws.evidence_file}.get(stage)
-    if side is not None and side.exists():
-        products[str(side)] = file_digest(side)
+    for side in PIPELINE[stage].side_files(ws):
+        if side.exists():
+            products[str(side)] = file_digest(side)
     return products
 
 
@@ -115,11 +118,10 @@ def dedup_cluster_task(
 ) -> dict[str, Any]:
     """The dedup stage with the chunk signatures: band, verify, cluster (one task: LSH needs every row)."""
     from curation.pipeline import Workspace, run_stage
-    from flows.chunks import precomputed_signatures
+    from flows.chunks import load_signatures
 
     ws = Workspace(config_from_spec(spec))
-    with precomputed_signatures(input_file, [Path(p) for p in signature_files]):
-        out, count = run_stage(ws, "dedup", Path(input_file))
+    out, count = run_stage(ws, "dedup", Path(input_file), signatures=load_signatures(signature_files))
     return {
         "stage": "dedup",
         "file": str(out),
@@ -151,13 +153,14 @@ def generate_merge_task(
     code: str,
     out_file: str,
 ) -> dict[str, Any]:
-    """The generate stage with the chunk tasks' records: append them to the ingested table."""
+    """The generate stage with the chunk tasks' records (one list per request of `generate.puzzles`,
+    in order): append them to the ingested table."""
     from curation.pipeline import Workspace, run_stage
-    from flows.chunks import pregenerated
+    from flows.chunks import read_chunk_records
 
     ws = Workspace(config_from_spec(spec))
-    with pregenerated(requests):
-        out, count = run_stage(ws, "generate", Path(input_file))
+    records = [read_chunk_records(r["files"]) for r in requests]
+    out, count = run_stage(ws, "generate", Path(input_file), pregenerated=records)
     return {
         "stage": "generate",
         "file": str(out),

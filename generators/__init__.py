@@ -5,7 +5,7 @@ Entry points for the pipeline and flows:
 - `generate_records(name, count=, level=, seed=, workers=)` -> list of record dicts
 - `generate_chunk(name, level, seeds)` -> list of record dicts (the unit a worker/task runs)
 - `verify_record(record, answer)` -> `VerifyResult(ok, reason)`
-- `REGISTRY`, `get_generator(name, level=None, config=None)`, `levels(name)`
+- `REGISTRY`, `register_generator(cls)`, `get_generator(name, level=None, config=None)`, `levels(name)`
 - `propose_level_mix(pass_rates, band=, total=, levels=)` (curriculum)
 """
 
@@ -14,6 +14,7 @@ from generators.curriculum import propose_level_mix
 from generators.maze import MazeConfig, MazeGenerator
 from generators.registry import (
     REGISTRY,
+    register_generator,
     generate_chunk,
     generate_mixed,
     generate_records,
@@ -27,6 +28,7 @@ from generators.sudoku import SudokuConfig, SudokuGenerator
 
 __all__ = [
     "REGISTRY",
+    "register_generator",
     "GenerationError",
     "MazeConfig",
     "MazeGenerator",

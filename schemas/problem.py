@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 KINDS = ("competition", "puzzle", "code")
 ANSWER_TYPES = (
@@ -147,6 +147,9 @@ class Problem(BaseModel):
     # review
     review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | skipped.")
     review_reason: Optional[str] = None
+    review_evidence: Optional[str] = Field(
+        None, description="JSON object: what the stage that set review_reason shows the reviewer (e.g. the model's samples)."
+    )
 
     # outcome
     drop_reason: Optional[str] = Field(None, description="Set by the first stage that decides to drop the row.")

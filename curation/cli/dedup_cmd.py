@@ -38,11 +38,17 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(
             None, "--config", "-c", help="Pipeline TOML: [dedup] settings and source priorities come from it."
         ),
-        threshold: Optional[float] = typer.Option(None, help="Exact Jaccard threshold for near duplicates (default 0.8)."),
+        threshold: Optional[float] = typer.Option(None, help="Exact Jaccard threshold for near duplicates (default 0.7)."),
         num_perm: Optional[int] = typer.Option(None, "--num-perm", help="MinHash permutations (default 128)."),
-        bands: Optional[int] = typer.Option(None, help="LSH bands (default 16)."),
-        rows: Optional[int] = typer.Option(None, help="Rows per LSH band (default 8); bands*rows <= num-perm."),
+        bands: Optional[int] = typer.Option(None, help="LSH bands (default 32)."),
+        rows: Optional[int] = typer.Option(None, help="Rows per LSH band (default 4); bands*rows <= num-perm."),
         shingle: Optional[int] = typer.Option(None, help="Character shingle size (default 5)."),
+        same_problem: Optional[bool] = typer.Option(
+            None,
+            "--same-problem/--text-only",
+            help="A near duplicate must be the same problem: numbers, math and content words agree (default); "
+            "--text-only: text similarity alone decides.",
+        ),
         index: Optional[Path] = typer.Option(
             None, "--index", help="Dedup index folder of an existing dataset: dedup against it (incremental)."
         ),
@@ -56,7 +62,7 @@ def register(app: typer.Typer) -> None:
             None, "--priority", help="SOURCE=INT source priority (higher wins as representative); repeatable."
         ),
     ) -> None:
-        """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard)."""
+        """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard + same-problem rule)."""
         import polars as pl
         from curation.cli.console import console as make_console
 
@@ -71,11 +77,14 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(config)
             settings = cfg.dedup
             prio = source_priority_from_config(cfg)
-            if index is None and (settings.index_dir or settings.existing):
-                index = cfg.resolve(settings.index_dir) if settings.index_dir else cfg.resolve(settings.existing) / "dedup_index"
+            if index is None:
+                index = cfg.dedup_index_dir()
         overrides = {
             k: v
-            for k, v in dict(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows, shingle_size=shingle).items()
+            for k, v in dict(
+                threshold=threshold, num_perm=num_perm, bands=bands, rows=rows, shingle_size=shingle,
+                require_same_problem=same_problem,
+            ).items()
             if v is not None
         }
         if keep_duplicates:
@@ -99,7 +108,8 @@ def register(app: typer.Typer) -> None:
             f"{s['max_cluster_size']}); duplicates {s['duplicates']} (exact {s['exact_duplicates']}, near "
             f"{s['near_duplicates']}); marked for drop {s['dropped_as_duplicate']}; conflicting clusters "
             f"{s['conflicting_clusters']}; template groups {s['template_groups']} ({s['template_rows']} rows); "
-            f"LSH candidates {stats.get('candidates', 0)}, verified {stats.get('verified_pairs', 0)}"
+            f"LSH pairs checked {stats.get('candidates', 0)}, near edges {stats.get('verified_pairs', 0)}, "
+            f"similar text but another problem {stats.get('rejected_not_same_problem', 0)}"
             + (f"; existing rows matched {stats.get('existing_involved', 0)}" if index is not None else "")
             + (f"; index +{added} rows" if added is not None else ""),
             highlight=False,

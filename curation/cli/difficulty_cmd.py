@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
         from curation.difficulty import grade_difficulty
         from curation.model.store import store_stats
         from curation.model.embedded import DEMO_WARNING
+        from curation.frames import with_review_evidence
         from curation.io import read_problems, sqlite_url, write_problems
 
         console = make_console(stderr=True)
@@ -146,6 +147,7 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         with bar:
             out, evidence = grade_difficulty(df, settings=settings, store_url=url, progress=on_progress)
+            out = with_review_evidence(out, evidence)
         elapsed = time.perf_counter() - started
 
         write_problems(out, output)

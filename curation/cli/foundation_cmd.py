@@ -14,19 +14,20 @@ import typer
 
 # ------------------------------------------------------------------------------ example config
 
+#: notes of the config sections that are not a stage's (stage sections: `Stage.description`)
 _SECTION_NOTES = {
     "sources": "Input sources. One [[sources]] table per file / folder / hf://NAME. Relative paths are\n"
     "relative to this file's folder. Unset mapping fields are recognised by their usual names.",
-    "clean": "Cleaning filters (curation/clean.py). Each flag drops the row with that reason.",
-    "mcq": "Multiple-choice → fill-in conversion (curation/mcq/).",
-    "dedup": "Exact, template and near-duplicate detection (MinHash LSH).",
-    "decontaminate": "Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
-    "difficulty": "Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
-    "generate": "Procedural puzzle generation (sudoku, maze).",
-    "review": "Human review queue (SQLite by default).",
     "export": "Export: Parquet shards + RL layout + dataset card, swapped in atomically under output_dir.",
     "prefect": "Orchestration with Prefect (curate flow ...).",
 }
+
+
+def _section_note(name: str) -> str:
+    from curation.pipeline import PIPELINE
+
+    notes = {stage.config_section: stage.description for stage in PIPELINE}
+    return notes.get(name) or _SECTION_NOTES.get(name, name)
 
 
 def _toml_value(value) -> str:
@@ -110,13 +111,15 @@ def example_config() -> str:
         out.append("# Field names (dotted paths reach nested fields, e.g. \"meta.answer\").")
         out += _field_lines(FieldMapping, values=ex.get("mapping", {}))
         out.append("")
-    for name, field in PipelineConfig.model_fields.items():
+    from curation.config import EXTRA_SECTIONS
+
+    sections = {name: field.annotation for name, field in PipelineConfig.model_fields.items()}
+    for name, cls in {**sections, **EXTRA_SECTIONS}.items():
         if name in ("output_dir", "sources", "base_dir"):
             continue
-        cls = field.annotation
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             continue
-        note = _SECTION_NOTES.get(name, name)
+        note = _section_note(name)
         if name == "clean":  # the rule list is documented once, in the rule registry
             from curation.clean import rules_help
 

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("generate")
     def generate(
-        name: str = typer.Argument(..., help="Generator name: sudoku or maze."),
+        name: str = typer.Argument(..., help="A registered generator (generators/registry.py: sudoku, maze, ...)."),
         count: int = typer.Option(100, "--count", "-n", min=0, help="Number of puzzles to generate."),
         level: int = typer.Option(1, "--level", "-l", help="Difficulty level (sudoku 1-5 = technique tiers T1-T5 on 9x9; maze 1-5 = 5x5 .. 20x20)."),
         seed: int = typer.Option(0, "--seed", "-s", min=0, help="Base seed; item i uses seed SEED+i, so output is reproducible."),
@@ -60,20 +60,18 @@ def register(app: typer.Typer) -> None:
                 chunk_size=chunk_size,
                 progress=lambda k: bar.advance(task, k),
             )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
         if suffix == ".jsonl":
-            with tmp.open("w", encoding="utf-8") as fh:
-                for rec in records:
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            from curation.io import write_text_atomic
+
+            write_text_atomic(out, "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records))
         else:
             import polars as pl
 
-            from schemas import conform, polars_schema
+            from curation.io import write_problems
+            from schemas import polars_schema
 
-            df = conform(pl.DataFrame(records, schema=polars_schema()))
-            df.write_parquet(tmp)
-        os.replace(tmp, out)
+            # a curate Parquet file (schema tag), so stage commands read the puzzles as they are
+            write_problems(pl.DataFrame(records, schema=polars_schema()), out)
         elapsed = time.perf_counter() - started
         console.print(f"wrote {len(records)} {name} records (level {level}) to {out} in {elapsed:.1f}s")
 

@@ -19,7 +19,39 @@ class Engine(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    """Add `run` to the app."""
+    """Add `run` and `stage` to the app."""
+
+    @app.command("stage")
+    def stage(
+        name: str = typer.Argument(..., help="A registered stage (curation.pipeline.PIPELINE), e.g. clean, dedup; an unknown name lists them all.", show_default=False),
+        input: Optional[str] = typer.Argument(
+            None, help="Input file (default: the previous stage's work file under output_dir/work)."
+        ),
+        output: Optional[Path] = typer.Argument(None, help="Output Parquet (default: the stage's work file)."),
+        config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Pipeline config (TOML)."),
+    ) -> None:
+        """Run one pipeline stage with the config's settings, as `curate run` would."""
+        from curation.cli.console import console as make_console, styled
+        from curation.config import load_config
+        from curation.errors import ConfigError
+        from curation.pipeline import PIPELINE, Workspace, run_stage
+
+        cfg = load_config(config)
+        if name not in PIPELINE:
+            raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(PIPELINE.names())}")
+        ws = Workspace(cfg)
+        before = PIPELINE.previous(name)
+        source = Path(input) if input else (ws.stage_file(before.name) if before else None)
+        if source is not None and not input and not source.exists():
+            raise ConfigError(f"{name}: {source} does not exist; run the earlier stages or give an input file")
+        ws.work.mkdir(parents=True, exist_ok=True)
+        out, count = run_stage(ws, name, source, out_file=output)
+        dropped, review = sum(count.dropped.values()), sum(count.review.values())
+        flag = " (disabled in config)" if count.skipped else ""
+        make_console().print(styled(
+            f"{name}: {count.rows} rows, {dropped} dropped, {review} to review{flag} -> {out}",
+            ("  " + count.note if count.note and not count.skipped else "", "dim"),
+        ))
 
     @app.command()
     def run(
@@ -52,6 +84,7 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
+        allow_empty_in_file = cfg.export.allow_empty
         if allow_empty:
             cfg.export.allow_empty = True
         if strict:
@@ -65,6 +98,12 @@ def register(app: typer.Typer) -> None:
                 ("difficulty.model.base_url", "bold"), " to a real OpenAI-compatible endpoint.",
             ))
         use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
+        if use_prefect and allow_empty and not allow_empty_in_file:
+            from curation.errors import ConfigError
+
+            # the Prefect flow reads the config file itself: a CLI override would be silently lost
+            raise ConfigError("--allow-empty applies to the local engine; with the Prefect engine set "
+                              "[export] allow_empty = true in the config")
         if use_prefect:
             from flows.pipeline import run_with_prefect
 
@@ -93,8 +132,10 @@ def register(app: typer.Typer) -> None:
             from curation.run_report import collect_run_facts, write_run_report
 
             started = time.perf_counter()
-            with console.status("running pipeline..."):
-                report = run_pipeline(cfg, on_stage=show)
+            from curation.cli.progress import PipelineProgress
+
+            with PipelineProgress(console) as live:
+                report = run_pipeline(cfg, on_stage=live.finished(show), on_progress=live.update)
             facts = collect_run_facts(
                 report,
                 last_file=report.last_file,

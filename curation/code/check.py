@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from curation.code.answer import extract_code, program_for
+from curation.code.answer import entry_name, extract_code, program_for
 from curation.code.harness import TestOutcome, TestSpec, normalize_language
 from curation.errors import SourceError
 
@@ -50,7 +50,7 @@ def check_code_answer(spec_json: str, answer: str, *, settings=None, runner=None
         spec = TestSpec.from_json(spec_data["tests"])
     except (ValueError, TypeError, KeyError) as exc:
         raise SourceError(f"code item has no readable tests: {exc}") from None
-    code, fence_language = extract_code(answer, require_fence=require_fence)
+    code, fence_language = extract_code(answer, require_fence=require_fence, defines=entry_name(spec))
     if code is None:
         return CodeCheck(False, "no code found in the answer" + (" (expected a fenced code block)" if require_fence else ""),
                          answered=False)

@@ -28,7 +28,7 @@ import logging
 
 import polars as pl
 
-from curation.code.answer import extract_code, program_for
+from curation.code.answer import entry_name, extract_code, program_for
 from curation.code.harness import LANGUAGES, TestSpec, normalize_language
 from curation.code.runner import CodeRunner, Job, limits_for
 from curation.difficulty.engine import _run_sync, apply_scores, sampling_params
@@ -93,7 +93,7 @@ def grade_code_difficulty(df: pl.DataFrame, *, settings, code, store_url: str, c
         for j, text in enumerate(texts[plan["phash"]]):
             if text is None:
                 continue
-            program, fence_language = extract_code(text, require_fence=True)
+            program, fence_language = extract_code(text, require_fence=True, defines=entry_name(plan["spec"]))
             language = fence_language if fence_language in LANGUAGES and plan["spec"].style == "stdio" else plan["language"]
             if program is None:
                 unparseable[i] = unparseable.get(i, 0) + 1

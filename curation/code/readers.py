@@ -27,6 +27,8 @@ from curation.code.harness import TestSpec, normalize_language
 
 STATEMENT_FIELDS = ("question", "problem", "description", "prompt", "statement")
 ID_FIELDS = ("task_id", "problem_id", "id", "name")
+# a `tests` column beside one of these is not a code source (a math set may carry "tests" metadata)
+_ANSWER_FIELDS = {"answer", "final_answer", "correct", "correct_answer", "gold", "target", "label", "choices", "options"}
 # fields too bulky (or already mapped) to copy into metadata
 _BULKY = {"incorrect_solutions", "input_output", "public_tests", "private_tests", "generated_tests", "solutions",
           "tests", "test", "canonical_solution", "prompt", "question", "description", "starter_code",
@@ -39,9 +41,11 @@ class CodeRowError(ValueError):
 
 def is_code_table(columns) -> bool:
     """True when the columns are unmistakably one of the code shapes (used to recognise a code
-    source whose config does not say `kind = "code"`)."""
+    source whose config does not say `kind = "code"`): HumanEval, APPS/TACO, CodeContests, or a
+    statement with a `tests` column and no answer column."""
     cols = set(columns)
-    return ({"prompt", "test", "entry_point"} <= cols) or "input_output" in cols or bool(
+    plain = "tests" in cols and not (_ANSWER_FIELDS & cols) and bool(set(STATEMENT_FIELDS) & cols)
+    return ({"prompt", "test", "entry_point"} <= cols) or "input_output" in cols or plain or bool(
         {"public_tests", "private_tests"} & cols
     )
 

@@ -357,7 +357,7 @@ class Sandbox:
                 if p.is_file() and not p.is_symlink():
                     kept[name] = p.read_bytes()[: limits.output_bytes]
             flooded = max(_size(run_dir / "stdout"), _size(run_dir / "stderr")) >= limits.output_bytes
-            execution = _classify(rc, timed_out, flooded, stdout, stderr_bytes, wall, self.unsafe)
+            execution = _classify(rc, timed_out, flooded, stdout, stderr_bytes, wall, self.unsafe, limits.cpu_seconds)
             return execution, kept
         finally:
             _rmtree(run_dir)
@@ -436,7 +436,8 @@ def _read_capped(path: Path, cap: int) -> bytes:
         return fh.read(cap)
 
 
-def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: bytes, wall: float, unsafe: bool) -> Execution:
+def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: bytes, wall: float, unsafe: bool,
+              cpu_limit: float = 0.0) -> Execution:
     out = stdout.decode("utf-8", errors="replace")
     err = stderr.decode("utf-8", errors="replace")
     sig = None
@@ -448,7 +449,9 @@ def _classify(rc: int, timed_out: bool, flooded: bool, stdout: bytes, stderr: by
     ex = Execution("ok", exit_code=rc, signal=sig, stdout=out, stderr=tail, wall_seconds=wall)
     if timed_out:
         ex.status, ex.detail = "timeout", "wall-clock limit"
-    elif sig in (signal.SIGXCPU, signal.SIGKILL) and not flooded and "MemoryError" not in err:
+    elif (sig == signal.SIGXCPU or (sig == signal.SIGKILL and wall >= cpu_limit)) and not flooded and "MemoryError" not in err:
+        # SIGXCPU at the soft CPU limit, SIGKILL at the hard one (a program that ignores SIGXCPU);
+        # a SIGKILL before the program could even have used its CPU time came from elsewhere: killed
         ex.status, ex.detail = "timeout", "CPU limit"
     elif flooded or sig == signal.SIGXFSZ or "File too large" in err:
         ex.status, ex.detail = "output_limit", "output cap reached"

@@ -11,7 +11,8 @@ Output columns: code_validation, code_validation_detail, and where still null:
   `nondeterministic_output` (one of `determinism_runs` more runs printed something else: the
   expected output cannot be trusted to be reproducible), `no_reference` only with `drop_without_reference`;
 - review_reason `reference_timeout` when the references fail only by running out of time or
-  memory (the limits may be too tight for this language; a person should decide).
+  memory (the limits may be too tight for this language; a person should decide), with
+  `review_evidence` (the failing test, the limits).
 `code_validation` is `passed` or the reason, also `no_reference` / `unsupported_language` (kept).
 
 Up to `max_references` references run per problem (all tests each, through the cache); one that
@@ -24,6 +25,7 @@ import polars as pl
 
 from curation.code.harness import LANGUAGES, TestSpec, normalize_language
 from curation.code.runner import CodeRunner, Job, limits_for
+from curation.frames import with_review_evidence
 
 _RESOURCE_VERDICTS = {"timeout", "memory_limit"}
 
@@ -98,7 +100,15 @@ def validate_code_tests(df: pl.DataFrame, *, settings, cache_url: str | None = N
         old = df[column] if column in df.columns else pl.Series([None] * df.height, dtype=pl.Utf8)
         return pl.Series(column, [o if o is not None else n for o, n in zip(old.to_list(), new)], dtype=pl.Utf8)
 
-    return df.with_columns(
+    # the reviewer of a reference_timeout sees which test ran out of what, under which limits
+    evidence = {}
+    if "id" in df.columns:
+        ids = df["id"].to_list()
+        for i, reason in enumerate(review):
+            if reason is not None and ids[i] is not None and i in plans:
+                evidence[ids[i]] = {"reason": reason, "detail": detail[i], "cpu_seconds": plans[i][0].limits.cpu_seconds,
+                                    "memory_mb": plans[i][0].limits.memory_mb, "references_run": len(plans[i])}
+    out = df.with_columns(
         pl.Series("code_validation", validation, dtype=pl.Utf8),
         pl.Series("code_validation_detail", [d if d is not None else o for d, o in zip(
             detail, df["code_validation_detail"].to_list() if "code_validation_detail" in df.columns else [None] * df.height)],
@@ -106,6 +116,7 @@ def validate_code_tests(df: pl.DataFrame, *, settings, cache_url: str | None = N
         merged("drop_reason", drop),
         merged("review_reason", review),
     )
+    return with_review_evidence(out, evidence) if evidence else out
 
 
 _COMPLETED = {"ok", "wrong_answer"}  # the program ran to the end: its output is evidence

@@ -126,7 +126,7 @@ def engine(
         u = len(uniq_texts)
         numkeys_b = number_keys(uniq_texts)
         if index is not None and index.height:
-            bands_e = index.frame.select(band_cols(settings.bands)).to_numpy().astype(np.uint64)
+            bands_e = index.frame.select(pl.col(band_cols(settings.bands)).cast(pl.UInt64))
             matrix = (bands_b, bands_e)  # stacked one band at a time, never as a whole
             active = np.r_[nonempty_b, index.frame["nlen"].to_numpy() > 0]
             query = np.r_[np.ones(u, bool), np.zeros(index.height, bool)]

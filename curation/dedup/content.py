@@ -46,6 +46,7 @@ FILLER_WORDS = frozenset(
 )
 
 _THOUSANDS = r"(\d)(?:\{,\}|,)(\d{3})\b"
+_CHUNK = 100_000
 _NUMBER = r"\d+(?:\.\d+)?"
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|\\[a-z]+|[^\w\s$\\{}]")
 
@@ -71,7 +72,11 @@ def number_key_expr(norm: pl.Expr) -> pl.Expr:
 
 def number_keys(norm: pl.Series) -> np.ndarray:
     """Stable 64-bit hash of each text's number multiset (`number_key_expr`), uint64."""
-    keys = pl.select(number_key_expr(pl.lit(norm.cast(pl.Utf8).fill_null("")))).to_series()
+    texts = norm.cast(pl.Utf8).fill_null("")
+    # in chunks: the intermediate list column of a million texts costs gigabytes at once
+    keys = pl.concat(
+        [pl.select(number_key_expr(pl.lit(texts.slice(i, _CHUNK)))).to_series() for i in range(0, max(len(texts), 1), _CHUNK)]
+    ) if len(texts) else pl.Series([], dtype=pl.Utf8)
     uniq = keys.unique(maintain_order=True)
     codes = pl.DataFrame({"k": uniq, "h": pl.Series(stable_hashes(uniq.to_list()), dtype=pl.UInt64)})
     return pl.DataFrame({"k": keys}).join(codes, on="k", how="left", maintain_order="left")["h"].to_numpy()

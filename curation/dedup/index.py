@@ -170,13 +170,17 @@ def update_index(df_kept: pl.DataFrame, index_dir: Path | str, settings: DedupSe
     df = conform(df_kept)
     if df.height == 0:
         return 0
-    existing = load_index(index_dir, settings)
-    if existing is not None:
-        df = df.join(existing.frame.select("id"), on="id", how="anti")
+    parts = sorted(index_dir.glob("part-*.parquet"))
+    if parts:  # only the ids: the index may hold millions of rows
+        try:
+            ids = pl.concat([pl.read_parquet(p, columns=["id"]) for p in parts])
+        except Exception as exc:
+            raise DedupIndexError(f"{index_dir}: cannot read dedup index: {exc}") from None
+        df = df.join(ids, on="id", how="anti")
     if df.height == 0:
         return 0
     rows = _index_rows(df, settings)
-    n_parts = len(list(index_dir.glob("part-*.parquet")))
+    n_parts = len(parts)
     path = index_dir / f"part-{n_parts:05d}.parquet"
     fd, tmp = tempfile.mkstemp(prefix=".part.", suffix=".tmp", dir=index_dir)
     os.close(fd)

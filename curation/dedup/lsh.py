@@ -115,8 +115,8 @@ def link_near_duplicates(
 ) -> LinkResult:
     """Verified near-duplicate edges among the rows of `bands_matrix` (n, bands) (see module doc).
 
-    `bands_matrix`: (n, bands) uint64, or a tuple of such blocks (rows stacked in order; a band is
-    stacked at a time). `texts`: the normalized text of each row, as a Series / list or a function
+    `bands_matrix`: (n, bands) uint64, or a tuple of such blocks (numpy arrays or polars frames of
+    uint64 columns; rows stacked in order, one band at a time). `texts`: the normalized text of each row, as a Series / list or a function
     from row positions to texts (texts are read only for the pairs checked); Jaccard compares their
     `shingle_text`, the same-problem check the texts themselves. `group`: uint64
     per row folded into every band key (rows in different groups are never compared). `active`
@@ -124,6 +124,11 @@ def link_near_duplicates(
     """
     mats = bands_matrix if isinstance(bands_matrix, tuple) else (bands_matrix,)
     n, n_bands = sum(m.shape[0] for m in mats), mats[0].shape[1]
+
+    def band(j: int) -> np.ndarray:  # a polars block gives its column without a copy of the whole
+        cols = [m.to_series(j).to_numpy() if isinstance(m, pl.DataFrame) else m[:, j] for m in mats]
+        return cols[0] if len(cols) == 1 else np.concatenate(cols)
+
     docs = np.arange(n, dtype=np.int64) if active is None else np.flatnonzero(active).astype(np.int64)
     fetch = _fetcher(texts)
     empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
@@ -132,7 +137,7 @@ def link_near_duplicates(
     salt = None if group is None else (np.asarray(group, dtype=np.uint64)[docs] * _GOLDEN)
     bands: list[_Band] = []
     for j in range(n_bands):
-        keys = (mats[0][:, j] if len(mats) == 1 else np.concatenate([m[:, j] for m in mats]))[docs]
+        keys = band(j)[docs]
         if salt is not None:
             keys = mh._fmix64(keys ^ salt)
         b = _buckets(keys, docs, query)

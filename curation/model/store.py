@@ -174,8 +174,7 @@ class ResponseStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
-        _add_missing_columns(self.engine, runs_table)
+        create_schema(self.engine)
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -326,6 +325,22 @@ class ResponseStore:
             conn.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(finished_at=_now(), status=status, **counts))
 
 
+def create_schema(engine) -> None:
+    """Create the tables (and columns added since) if missing. Two processes opening a new store at
+    once race here: the loser's CREATE/ALTER fails with "already exists", and the schema is there."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            _add_missing_columns(engine, runs_table)
+            return
+        except OperationalError as exc:
+            text = str(exc).lower()
+            if attempt == 2 or not ("already exists" in text or "duplicate column" in text or "locked" in text):
+                raise
+
+
 def _add_missing_columns(engine, table) -> None:
     """Stores written by an older curate lack newer nullable columns: add them (SQLite and others)."""
     from sqlalchemy import inspect
@@ -366,9 +381,23 @@ def store_stats(url: str, *, last_runs: int = 5) -> dict:
      "runs": count, "cache_hits": of the last run, "last_runs": [per-run dicts, newest first]}
     Tokens are as the servers reported them per request (see module docstring).
     """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    empty = {"url": _redact_db_url(url), "samples": 0, "requests": 0, "requests_ok": 0, "requests_failed": 0,
+             "prompt_tokens": 0, "completion_tokens": 0, "errors": {}, "models": {}, "runs": 0,
+             "cache_hits": 0, "last_runs": []}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not os.path.exists(parsed.database):  # read-only: never create a store file here
+            return empty
     engine = make_engine(url)
     try:
-        metadata.create_all(engine)
+        found = inspect(engine)
+        if not found.has_table(samples_table.name):
+            return empty
+        # a store written by an older curate may lack newer run columns: read the ones it has
+        run_cols = [runs_table.c[c["name"]] for c in found.get_columns(runs_table.name) if c["name"] in runs_table.c]
         with engine.connect() as conn:
             samples = conn.execute(select(func.count()).select_from(samples_table)).scalar_one()
             models = {
@@ -396,7 +425,7 @@ def store_stats(url: str, *, last_runs: int = 5) -> dict:
             runs = conn.execute(select(func.count()).select_from(runs_table)).scalar_one()
             last = [
                 dict(r._mapping)
-                for r in conn.execute(select(runs_table).order_by(runs_table.c.started_at.desc()).limit(last_runs))
+                for r in conn.execute(select(*run_cols).order_by(runs_table.c.started_at.desc()).limit(last_runs))
             ]
     finally:
         engine.dispose()

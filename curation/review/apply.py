@@ -76,7 +76,8 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
 
     Idempotent: a row whose (id, question+answer+choices) is already queued — whatever its status,
     decided included — is not queued again; a changed problem is queued afresh. `evidence` maps a
-    problem id to extra evidence from the flagging stage (e.g. the verifier outcome).
+    problem id to extra evidence from the flagging stage (e.g. the verifier outcome), on top of the
+    row's own `review_evidence` column.
     """
     if df.height == 0 or "review_reason" not in df.columns:
         return 0
@@ -89,7 +90,11 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
     clusters = _conflict_clusters(df, todo)
     records = []
     for rec in todo.to_dicts():  # one DB row per record: inserting is inherently per row
-        ev = build_evidence(rec, evidence.get(rec.get("id")))
+        extra = evidence.get(rec.get("id"))
+        carried = rec.pop("review_evidence", None)  # the flagging stage's evidence, carried in the frame
+        if carried:
+            extra = {**json.loads(carried), **(extra or {})}
+        ev = build_evidence(rec, extra)
         if rec.get("conflicting_answers") and rec.get("cluster_id") in clusters:
             ev.update(clusters[rec["cluster_id"]])
         records.append((rec, rec["review_reason"], ev))

@@ -243,11 +243,15 @@ def _box_group(text: str, last: str) -> tuple[int, str | None]:
 
 def _search(text: str) -> Extraction | None:
     boxed = last_boxed(text)
-    statement = _last_statement(text)
     if boxed is not None:
         start, joined = _box_group(text, boxed)
-        if statement is None or statement[0] <= start:
+        # only a statement that starts after the box can win: search just that tail (the common
+        # "... so the answer is \boxed{X}." then costs a few characters of regex, not the response)
+        statement = _last_statement(text[start + 1 :]) if start >= 0 else _last_statement(text)
+        if statement is None or (start < 0 and statement[0] <= start):
             return Extraction(boxed, "boxed", joined)
+    else:
+        statement = _last_statement(text)
     if statement is not None:
         return Extraction(statement[1], statement[2])
     last = None

@@ -28,6 +28,11 @@ def test_extract_last_fenced_block():
     assert extract_code(f"{FENCE}py\nprint(3)\n") == ("print(3)\n", "python")  # cut off before the closing fence
     assert extract_code("   ") == (None, None)
     assert extract_code(f"{FENCE}\n{FENCE}") == (None, None)
+    assert extract_code("print(2)", require_fence=True) == (None, None)  # a model's prose is not a program
+    # a function problem: the last block that defines the function, not a usage example after it
+    usage = f"{FENCE}python\ndef add(x, y):\n    return x + y\n{FENCE}\nUsage:\n{FENCE}python\nprint(add(2, 3))\n{FENCE}"
+    assert extract_code(usage, defines="add")[0] == "def add(x, y):\n    return x + y\n"
+    assert extract_code(usage)[0] == "print(add(2, 3))\n"
 
 
 def test_program_for_function_completion():

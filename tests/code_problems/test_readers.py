@@ -70,6 +70,8 @@ def test_code_shapes_are_recognised_without_kind():
     assert is_code_table(["prompt", "test", "entry_point", "canonical_solution"])
     assert is_code_table(["question", "input_output"])
     assert not is_code_table(["question", "answer", "input"])
+    assert is_code_table(["id", "question", "tests", "solution"])
+    assert not is_code_table(["question", "answer", "tests"])  # a math row with a "tests" field
 
 
 def test_ingest_sample_files(tmp_path):

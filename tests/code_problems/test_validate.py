@@ -41,6 +41,8 @@ def test_validation_verdicts_and_a_cached_rerun(problems, sandbox, tmp_path):
     assert got["random-pick"] == ("nondeterministic_output", "nondeterministic_output", None)
     assert got["count-vowels-fn"] == ("passed", None, None)
     assert got["slow-fib"] == ("reference_timeout", None, "reference_timeout")
+    evidence = out.filter(pl.col("source_id") == "slow-fib")["review_evidence"][0]
+    assert "timeout" in evidence and "cpu_seconds" in evidence
     assert got["Sample/2"][0] == "tests_inconsistent"  # its canonical solution ignores "distinct"
     assert got["1"][0] == got["2"][0] == got["1000_A. Double"][0] == "passed"
     assert out.height == problems.height  # rows are never removed

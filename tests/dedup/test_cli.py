@@ -58,3 +58,16 @@ def test_decontaminate_command(tmp_path):
     df = pl.read_parquet(out)
     assert df["contam_math500"].to_list() == ["m1", None]
     assert df["drop_reason"].null_count() == 2
+
+
+def test_text_only_switches_the_same_problem_rule_off(tmp_path):
+    src = write_problems(
+        frame([{"id": "a", "question": BASE, "answer": "1"}, {"id": "b", "question": BASE.replace("= 25", "= 26"), "answer": "1"}]),
+        tmp_path / "in.parquet",
+    )
+    strict, loose = tmp_path / "strict.parquet", tmp_path / "loose.parquet"
+    assert CliRunner().invoke(_app(), ["dedup", str(src), str(strict)]).exit_code == 0
+    res = CliRunner().invoke(_app(), ["dedup", str(src), str(loose), "--text-only"])
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(strict).filter(pl.col("id") == "b")["drop_reason"][0] is None
+    assert pl.read_parquet(loose).filter(pl.col("id") == "b")["drop_reason"][0] == "near_duplicate"

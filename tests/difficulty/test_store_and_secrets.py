@@ -106,3 +106,45 @@ def test_api_key_never_written(tmp_path, monkeypatch, caplog):
     graded = pl.read_parquet(out)
     assert set(graded.filter(pl.col("drop_reason") == "too_easy")["id"]) == {"a"}
     assert graded.filter(pl.col("id") == "c")["difficulty"].to_list()[0][0]["status"] == "unscored"
+
+
+def test_two_processes_opening_a_new_store_at_once(tmp_path):
+    """Both create the schema; the loser of the race must not fail (it used to exit with
+    'table already exists' when a second curate process opened the same new store)."""
+    import concurrent.futures
+
+    from curation.model.store import ResponseStore
+
+    for trial in range(5):
+        url = f"sqlite:///{tmp_path / f'race{trial}.sqlite'}"
+        with concurrent.futures.ProcessPoolExecutor(2) as pool:
+            done = list(pool.map(_open_store, [url] * 4))
+        assert done == [True] * 4
+
+
+def _open_store(url: str) -> bool:
+    from curation.model.store import ResponseStore
+
+    ResponseStore(url).engine.dispose()
+    return True
+
+
+def test_stats_of_a_missing_or_old_store_changes_nothing(tmp_path):
+    import sqlite3
+
+    missing = tmp_path / "nope.sqlite"
+    assert store_stats(f"sqlite:///{missing}")["samples"] == 0
+    assert not missing.exists()
+    old = tmp_path / "old.sqlite"  # a runs table from before the pid/host columns
+    con = sqlite3.connect(old)
+    con.execute("CREATE TABLE samples (key TEXT PRIMARY KEY, model TEXT)")
+    con.execute("CREATE TABLE requests (id TEXT PRIMARY KEY, status TEXT, error TEXT, prompt_tokens INT, completion_tokens INT)")
+    con.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT, status TEXT, cache_hits INT, params TEXT)")
+    con.execute("INSERT INTO runs VALUES ('r1', '2026-01-01', 'done', 3, '{}')")
+    con.commit()
+    con.close()
+    stats = store_stats(f"sqlite:///{old}")
+    assert stats["runs"] == 1 and stats["last_runs"][0]["status"] == "done"
+    con = sqlite3.connect(old)
+    assert "pid" not in {r[1] for r in con.execute("PRAGMA table_info(runs)")}  # not altered by a read
+    con.close()

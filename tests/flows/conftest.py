@@ -20,3 +20,12 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile the puzzle kernels once here, before process-pool and Dask runners start workers."""
+    from generators.registry import REGISTRY, generate_chunk
+
+    for name, cls in REGISTRY.items():
+        generate_chunk(name, min(cls.levels), [0])

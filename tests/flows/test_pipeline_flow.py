@@ -9,7 +9,7 @@ import pytest
 from flows_sample import write_sample
 
 from curation.config import load_config
-from curation.pipeline import STAGES, run_pipeline
+from curation.pipeline import PIPELINE, Workspace, run_pipeline, stage_names
 
 
 def dataset_tables(dataset_dir: Path) -> dict[str, pl.DataFrame]:
@@ -57,7 +57,7 @@ def test_flow_export_equals_run_pipeline(sample: Path, tmp_path: Path):
     report = Path(result["run_report"])
     assert report == sample.parent / "out" / "run_report.md"
     text = report.read_text()
-    for stage in STAGES:
+    for stage in stage_names():
         assert f"| {stage} |" in text
     assert "near_duplicate" in text or "exact_duplicate" in text
     assert "Review queue" in text and "Difficulty" in text
@@ -89,23 +89,23 @@ def test_flow_publishes_artifacts(sample: Path):
 def test_second_run_is_cached_and_recomputes_changed_outputs(sample: Path):
     first = run_flow(sample)
     assert not any(s["cached"] for s in first["flow_stages"])
-    work = sample.parent / "out" / "work"
-    mtimes = {s: (work / Path(f"{STAGES.index(s):02d}_{s}.parquet")).stat().st_mtime_ns for s in STAGES}
+    ws = Workspace(load_config(sample))
+    mtimes = {s: ws.stage_file(s).stat().st_mtime_ns for s in stage_names()}
 
     second = run_flow(sample)
     cached = {s["stage"]: s["cached"] for s in second["flow_stages"]}
-    assert cached == {s: s != "review" for s in STAGES}  # review reads the live review database
-    for s in STAGES:
+    assert cached == {s: s != "review" for s in stage_names()}  # review reads the live review database
+    for s in stage_names():
         if s != "review":
-            assert (work / f"{STAGES.index(s):02d}_{s}.parquet").stat().st_mtime_ns == mtimes[s], s
+            assert ws.stage_file(s).stat().st_mtime_ns == mtimes[s], s
     assert second["destinations"] == first["destinations"]
 
     # a deleted output is recomputed even though its cache key is unchanged
-    (work / "03_convert_mcq.parquet").unlink()
+    ws.stage_file("convert_mcq").unlink()
     third = run_flow(sample)
     cached = {s["stage"]: s["cached"] for s in third["flow_stages"]}
     assert cached["convert_mcq"] is False and cached["clean"] is True and cached["dedup"] is True
-    assert (work / "03_convert_mcq.parquet").exists()
+    assert ws.stage_file("convert_mcq").exists()
 
     # a config change recomputes that stage; unchanged output keeps later stages cached
     text = sample.read_text().replace("[decontaminate]", "[clean]\nmax_question_chars = 7999\n\n[decontaminate]")
@@ -116,12 +116,9 @@ def test_second_run_is_cached_and_recomputes_changed_outputs(sample: Path):
     assert fourth["destinations"] == first["destinations"]
 
 
-def test_failing_stage_is_retried_and_reported(sample: Path, monkeypatch):
-    import curation.pipeline as pipeline
-    from flows.stages import RunContext
-
+def test_failing_stage_is_retried_and_reported(sample: Path):
     calls = {"n": 0}
-    real = pipeline.STEPS["clean"]
+    real = PIPELINE["clean"].run
 
     def flaky(ws, df):
         calls["n"] += 1
@@ -129,38 +126,36 @@ def test_failing_stage_is_retried_and_reported(sample: Path, monkeypatch):
             raise ConnectionError("endpoint went away")
         return real(ws, df)
 
-    monkeypatch.setitem(pipeline.STEPS, "clean", flaky)
-    monkeypatch.setattr(RunContext, "network_stage", lambda self, stage: stage == "clean")
-    result = run_flow(sample)
+    with PIPELINE.replaced("clean", run=flaky, network=lambda cfg: True):
+        result = run_flow(sample)
     clean = next(s for s in result["flow_stages"] if s["stage"] == "clean")
     assert calls["n"] == 2 and clean["attempts"] == 2
     assert "clean" in Path(result["run_report"]).read_text()
     assert result["destinations"]["kept"] > 0
 
 
-def test_failing_stage_without_retries_fails_the_flow(sample: Path, monkeypatch):
-    import curation.pipeline as pipeline
-
+def test_failing_stage_without_retries_fails_the_flow(sample: Path):
     def broken(ws, df):
         raise RuntimeError("stage is broken")
 
-    monkeypatch.setitem(pipeline.STEPS, "clean", broken)
     from flows.pipeline import curation_pipeline
 
-    state = curation_pipeline(config_path=str(sample), return_state=True)
+    with PIPELINE.replaced("clean", run=broken):
+        state = curation_pipeline(config_path=str(sample), return_state=True)
     assert state.is_failed()
     with pytest.raises(RuntimeError, match="stage is broken"):
         state.result()
 
 
 def test_single_stage_flows_chain(sample: Path):
-    from flows.stages import STAGE_FLOWS
+    from flows.stages import flows_by_name
 
+    flows = flows_by_name()
     out = None
-    for stage in STAGES:
-        out = STAGE_FLOWS[stage](config_path=str(sample))
+    for stage in stage_names():
+        out = flows[stage](config_path=str(sample))
         assert Path(out["file"]).exists()
-    report = STAGE_FLOWS["export"](config_path=str(sample))
+    report = flows["export"](config_path=str(sample))
     assert report["destinations"]["kept"] > 0
     assert (sample.parent / "out" / "run_report.md").exists()
 
@@ -172,4 +167,4 @@ def test_run_with_prefect_returns_pipeline_report(sample: Path, tmp_path: Path):
     report = run_with_prefect(sample, task_runner="thread")
     assert isinstance(report, PipelineReport)
     assert report.dataset_dir is not None and report.dataset_dir.exists()
-    assert [s.stage for s in report.stages] == list(STAGES)
+    assert [s.stage for s in report.stages] == list(stage_names())

@@ -34,6 +34,10 @@ def test_run_names_the_alarm_in_report_and_card(tmp_path):
     assert clean_note and "keyless" in clean_note
     card = (report.dataset_dir / "README.md").read_text()
     assert "## Sanity alarms" in card and "keyless" in card
+    from curation.run_report import build_run_report, collect_run_facts
+
+    run_report = build_run_report(collect_run_facts(report))
+    assert "## Sanity alarms" in run_report and "source 'keyless'" in run_report
 
 
 def test_strict_run_stops_with_a_named_error(tmp_path):

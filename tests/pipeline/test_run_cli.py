@@ -75,8 +75,12 @@ def test_every_input_row_ends_in_exactly_one_place(sample_run):
     review = pl.read_parquet(dataset / "review.parquet")
     quarantine = [json.loads(line) for line in (dataset / "quarantine.jsonl").read_text().splitlines() if line]
     # what went in: every line of every sample source, plus the generated puzzles
-    ingested = pl.read_parquet(tmp / "out" / "work" / "00_ingest.parquet")
-    generated = pl.read_parquet(tmp / "out" / "work" / "01_generate.parquet").height - ingested.height
+    from curation.config import load_config
+    from curation.pipeline import Workspace
+
+    ws = Workspace(load_config(tmp / "data" / "curate.toml"))
+    ingested = pl.read_parquet(ws.stage_file("ingest"))
+    generated = pl.read_parquet(ws.stage_file("generate")).height - ingested.height
     assert kept.height + dropped.height + review.height == ingested.height + generated
     assert len(quarantine) == 2 and {q["line"] for q in quarantine} == {15, 26}
     assert dropped["drop_reason"].null_count() == 0
@@ -96,6 +100,15 @@ def test_every_stage_did_its_job_on_the_samples(sample_run):
     assert {"conflicting_answers", "disputed_reference"} <= set(review["review_reason"].to_list())
     disputed = review.filter(pl.col("review_reason") == "disputed_reference")
     assert set(disputed["difficulty"].list.first().struct.field("majority_answer").to_list()) == {"42"}
+    # the difficulty evidence travels in the frame and reaches the review queue with the item
+    evidence = [json.loads(e) for e in disputed["review_evidence"].to_list()]
+    assert evidence and all(e["majority_answer"] == "42" and len(e["samples"]) == 4 for e in evidence)
+    assert not (tmp / "out" / "work" / "review_evidence.json").exists()
+    from curation.review import ReviewQueue
+
+    with ReviewQueue(tmp / "out" / "review.sqlite") as queue:
+        queued = queue.list_items(reason="disputed_reference", limit=None)
+    assert queued and all(item.evidence["stage"]["samples"] and item.evidence["stage"]["reference"] for item in queued)
     kept = pl.read_parquet(tmp / "out" / "dataset" / "data" / "*.parquet")
     assert kept.filter(pl.col("kind") == "puzzle").height == 8
     hard = kept.filter(pl.col("question").str.contains("sum of the roots"))
