@@ -154,7 +154,14 @@ def _light_edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
         ("prefixed", "Solve the following problem carefully. " + text),
         ("suffixed", text + " Put your final answer within \\boxed{}."),
         ("newlines", text.replace(". ", ".\n\n")),
+        ("one_word", _swap_first_article(text)),
     ]
+
+
+def _swap_first_article(text: str) -> str:
+    """One common word changed in the first half ("the" -> "a"), as a hand edit would."""
+    at = text.find(" the ", 0, max(1, len(text) // 2))
+    return text if at < 0 else text[:at] + " a " + text[at + 5 :]
 
 
 def copies(settings: DecontaminateSettings) -> None:

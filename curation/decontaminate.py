@@ -65,7 +65,7 @@ _SAMPLE_ROWS = 200_000  # rows whose n-grams estimate corpus frequencies when th
 _LAYOUT = [
     "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
     "text", "mathrm", "mbox", "textbf", "mathbf", "textit", "mathit", "quad", "qquad", "hspace", "mathbb",
-    "operatorname", "mid", "begin", "end", "align", "aligned",
+    "operatorname", "mid",
 ]
 _ALIAS = {"dfrac": "frac", "tfrac": "frac", "ldots": "dots", "cdots": "dots", "dotsm": "dots", "dotsb": "dots", "dotsc": "dots", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
 KINDS = ("problem", "template")
@@ -129,7 +129,9 @@ def _normalize(texts: pl.Series) -> pl.Series:
     s = s.str.to_lowercase()
     # figure code is drawing instructions, not the problem: two problems on one figure share all of it
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
+    s = s.str.replace_all(r"\\(?:begin|end)\s*\{[a-z*]*\}", " ")  # environments are layout; the word "end" is not
     s = s.str.replace_all(r"\\[dt]?frac\s*([a-z0-9])\s*([a-z0-9])(?:\b|$)", r"\frac{$1}{$2}")  # \frac12, \frac mn
+    s = s.str.replace_all(r"(^|[^\w.])\.(\d)", "${1}0.${2}")  # .5 is 0.5
     for _ in range(2):  # 1,234,567 needs two passes (matches may not overlap)
         s = s.str.replace_all(r"(\d)(?:,|\{\s*,\s*\}|\\,)(\d{3})(?:\b|$)", "${1}${2}")
     return s
@@ -281,9 +283,16 @@ class Boilerplate:
     scale: float
     limit: float
 
+    def __post_init__(self) -> None:
+        self._bench_sorted = {k: np.sort(np.fromiter(v, dtype=np.uint64, count=len(v))) for k, v in self.bench.items()}
+
     def mask(self, kind: str, h: np.ndarray) -> np.ndarray:
         corpus = self.counts[kind].get(h) * self.scale >= self.limit
-        return corpus | np.isin(h, np.fromiter(self.bench[kind], dtype=np.uint64, count=len(self.bench[kind])))
+        common = self._bench_sorted[kind]
+        if not len(common):
+            return corpus
+        at = np.minimum(np.searchsorted(common, h), len(common) - 1)
+        return corpus | (common[at] == h)
 
 
 @dataclass

@@ -129,7 +129,8 @@ class Workspace:
 def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
     if df.height == 0:
         return {}
-    counts = df.get_column(column).drop_nulls().value_counts()
+    # most frequent first, then by name: the same order on every run (card, manifest, run report)
+    counts = df.get_column(column).drop_nulls().value_counts().sort(["count", column], descending=[True, False])
     return {row[column]: row["count"] for row in counts.iter_rows(named=True)}
 
 

@@ -8,12 +8,13 @@ import polars as pl
 import pytest
 from flows_sample import write_sample
 
-from curation.config import load_config
-from curation.pipeline import run_pipeline
+from curation.config import PipelineConfig, load_config
+from curation.pipeline import Workspace, run_pipeline
 
 
-def stage_table(out: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(out / "work" / name)
+def stage_table(out: Path, stage: str) -> pl.DataFrame:
+    """The work file of `stage` in the run whose output folder is `out`."""
+    return pl.read_parquet(Workspace(PipelineConfig(output_dir=str(out))).stage_file(stage))
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +28,13 @@ def thread_run(tmp_path_factory) -> Path:
 
 
 def _compare(a: Path, b: Path) -> None:
-    for name in ("01_generate.parquet", "04_dedup.parquet"):
+    for name in ("generate", "dedup"):
         # source_file names the sample file, which lives in a different tmp folder per run
         ta, tb = stage_table(a, name).drop("source_file"), stage_table(b, name).drop("source_file")
         assert ta.columns == tb.columns
         for col in ta.columns:
             assert ta[col].equals(tb[col]), (name, col)
-    puzzles = stage_table(a, "01_generate.parquet").filter(pl.col("kind") == "puzzle")
+    puzzles = stage_table(a, "generate").filter(pl.col("kind") == "puzzle")
     assert puzzles.height == 12  # 7 sudoku + 5 maze, in chunks of 3 seeds
 
 
@@ -51,7 +52,7 @@ def test_dask_runner_gives_same_dedup_and_puzzles(thread_run: Path, tmp_path: Pa
     result = curation_pipeline(config_path=str(cfg))
     _compare(thread_run, tmp_path / "dask" / "out")
     stages = {s["stage"]: s for s in result["flow_stages"]}
-    assert stages["generate"]["rows"] == stage_table(thread_run, "01_generate.parquet").height
+    assert stages["generate"]["rows"] == stage_table(thread_run, "generate").height
     # the work really was split: 3 sudoku + 2 maze seed chunks, one signature task per 3 rows
     assert stages["generate"]["chunks"] == 5
     assert stages["dedup"]["chunks"] == -(-stages["dedup"]["rows"] // 3)

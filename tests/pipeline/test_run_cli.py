@@ -75,8 +75,12 @@ def test_every_input_row_ends_in_exactly_one_place(sample_run):
     review = pl.read_parquet(dataset / "review.parquet")
     quarantine = [json.loads(line) for line in (dataset / "quarantine.jsonl").read_text().splitlines() if line]
     # what went in: every line of every sample source, plus the generated puzzles
-    ingested = pl.read_parquet(tmp / "out" / "work" / "00_ingest.parquet")
-    generated = pl.read_parquet(tmp / "out" / "work" / "01_generate.parquet").height - ingested.height
+    from curation.config import load_config
+    from curation.pipeline import Workspace
+
+    ws = Workspace(load_config(tmp / "data" / "curate.toml"))
+    ingested = pl.read_parquet(ws.stage_file("ingest"))
+    generated = pl.read_parquet(ws.stage_file("generate")).height - ingested.height
     assert kept.height + dropped.height + review.height == ingested.height + generated
     assert len(quarantine) == 2 and {q["line"] for q in quarantine} == {15, 26}
     assert dropped["drop_reason"].null_count() == 0
