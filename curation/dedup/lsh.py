@@ -212,6 +212,9 @@ def link_near_duplicates(
         for t in range(pivots[k].shape[1]):
             pv = pivots[k][b.bucket, t]
             left &= (pv < 0) | (comp[b.members] != comp[np.maximum(pv, 0)])
+        if query is not None:  # in incremental mode only members that could still pair with a query row count
+            has_q = np.bincount(b.bucket, weights=left & query[b.members], minlength=len(b.sizes)) > 0
+            left &= has_q[b.bucket]
         n_left = np.bincount(b.bucket, weights=left, minlength=len(b.sizes)).astype(np.int64)
         capped += int(n_left[n_left >= 2].sum())
     order = np.argsort(edge_keys)
