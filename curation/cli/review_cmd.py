@@ -404,8 +404,8 @@ def serve_cmd(
     token = token or secrets.token_urlsafe(24)
     app = create_app(queue, token=token)
     shown = f"[{host}]" if ":" in host else host
-    print(f"curate review: {queue!r}", flush=True)
     print(f"curate review: open http://{shown}:{port}/?token={token}", flush=True)
+    # scripts send it as `Authorization: Bearer <token>` (and tests read it from this line)
     print(f"token: {token}", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {host}; anyone who can reach it and has the token can decide items", file=sys.stderr, flush=True)
