@@ -86,8 +86,8 @@ def near_duplicate_edges(
     Bands are independent, so band groups can run on different workers; the union of all groups'
     edges, given to `mark_duplicates(near_edges=)`, replaces the linking step there (the single
     union-find/cluster step needs only these pairs, never signatures or texts). `signatures`: the
-    (rows, bands*rows) or wider MinHash matrix of `df`'s rows; only this group's columns are read
-    (a memory-mapped `.npy` stays on disk). Puzzle rows are not text rows: they get no edges.
+    (rows, num_perm) MinHash matrix of `df`'s rows (only this group's columns are read: a
+    memory-mapped `.npy` stays on disk), or just this group's (rows, band_count*rows) columns. Puzzle rows are not text rows: they get no edges.
     Same verification as the single-process path (Jaccard >= threshold, same-problem rule, work cap
     per band)."""
     check_settings(settings)
@@ -105,8 +105,14 @@ def near_duplicate_edges(
         return empty
     rows = text_rows[uniq_local]  # row positions in df
     r = settings.rows
-    cols = slice(first_band * r, (first_band + band_count) * r)
-    sig_t = np.ascontiguousarray(np.asarray(signatures[:, cols])[rows].T)
+    # the whole matrix, or just this group's columns (a worker reads only those from disk)
+    if signatures.shape[1] == band_count * r:
+        group_sig = signatures
+    else:
+        group_sig = signatures[:, first_band * r : (first_band + band_count) * r]
+    if signatures.shape[0] != df.height:
+        raise ValueError(f"signatures must have one row per row of the frame ({df.height}), got {signatures.shape[0]}")
+    sig_t = np.ascontiguousarray(np.asarray(group_sig)[rows].T)
     bands_b = mh.band_hashes_from_signatures(sig_t, band_count, r, first_band=first_band)
     texts = norm.gather(uniq_local)
     linked = link_near_duplicates(
