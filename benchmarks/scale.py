@@ -204,6 +204,14 @@ def run_dedup(path: Path, baseline_n: int) -> None:
     print(f"process peak RSS {gb(ru_peak())}")
 
 
+def _vm_hwm() -> int:
+    """Peak resident memory of this process (bytes), from /proc (a worker's own figure)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups: int) -> None:
     """Single process vs the sharded path on a Dask LocalCluster, same rows, same output.
 
@@ -256,7 +264,7 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
         sharded = mark_duplicates(df, near_edges=edges).select(cols)
         w_end = time.perf_counter()
         driver_cpu = time.process_time() - c_driver
-        worker_peaks = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss * 1024)
+        worker_peaks = client.run(_vm_hwm)
     dask_wall = w_end - w0
     edge_bytes = sum(Path(r["file"]).stat().st_size for r in band_results)
     sig_bytes = sum(Path(f).stat().st_size for f in files)
