@@ -29,7 +29,9 @@ problem silently, a missed merge keeps one extra near-copy.
 
 from __future__ import annotations
 
+import difflib
 import re
+
 import numpy as np
 import polars as pl
 
@@ -83,7 +85,16 @@ def number_keys(norm: pl.Series) -> np.ndarray:
 
 
 _FORMAT_SENTENCE = re.compile(r"(?:^|(?<=[.?!]))\s*\(?express (?:your|the) answer[^.?!$]*(?:\$[^$]*\$[^.?!$]*)*[.?!]?\)?")
-_DOTS = re.compile(r"(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…")
+# an ellipsis with the operators or commas around it (`+ \cdots +`, `, \ldots,`, `\cdots`): copies
+# often drop the operator next to the dots, which says nothing new ("a_4x^4 \cdots + a_{22}x^{22}")
+_DOTS = re.compile(r"(?:\s*(?:[+,]|\\cdot\b))?\s*(?:(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…)(?:\s*(?:[+,]|\\cdot\b(?!s)))?")
+# the same phrase said two ways: "the real number line" is "the number line"; "which one of" is "which of"
+_SAME_PHRASE = ((re.compile(r"\breal number line\b"), "number line"), (re.compile(r"\bwhich one of\b"), "which of"))
+# a literal backslash-n (a newline escaped twice in the source file), not a LaTeX command such as `\neq`
+_LITERAL_NEWLINE = re.compile(
+    r"\\n(?!(?:e|eq|eg|u|abla|ot|i|otin|ewline|mid|exists|leq|geq|less|gtr|sim|cong|parallel|subseteq|supseteq|"
+    r"leftarrow|rightarrow|olimits|atural|earrow|warrow|prec|succ|vdash|triangleleft|triangleright)\b)"
+)
 _SHORT_FRAC = re.compile(r"\\frac\s*(\d|[a-z])\s*(\d|[a-z])")
 _ARTICLE_A = re.compile(r"\ba (?=[a-z]{2})")
 # LaTeX layout that does not change the mathematics: environments, alignment, line breaks, text mode
@@ -97,6 +108,10 @@ def _canonical_layout(norm: str) -> str:
     (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
     common fraction.") that say how to write the answer, not what to compute."""
     text = re.sub(_THOUSANDS, r"\1\2", norm)
+    if "\\n" in text:
+        text = _LITERAL_NEWLINE.sub(" ", text)
+    for phrase, canonical in _SAME_PHRASE:
+        text = phrase.sub(canonical, text)
     text = _SHORT_FRAC.sub(r"\\frac{\1}{\2}", text)
     text = _DOTS.sub(r" \\dots ", text)
     text = _FORMAT_SENTENCE.sub(" ", text)
@@ -104,22 +119,31 @@ def _canonical_layout(norm: str) -> str:
     return _ARTICLE_A.sub("", text)
 
 
-def significant_tokens(norm: str) -> list[str]:
-    """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
+def _tokens_and_kinds(norm: str) -> tuple[list[str], list[bool]]:
+    """`significant_tokens` and, for each token, whether it is a prose word (outside math, letters only)."""
     text = _canonical_layout(norm)
     out: list[str] = []
+    prose: list[bool] = []
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
         in_math = k % 2 == 1
         for tok in _TOKEN.findall(segment):
             if tok[0].isdigit():
                 out.append(_canonical_number(tok))
+                prose.append(False)
             elif tok.isalpha():
                 if in_math or tok not in FILLER_WORDS:
                     out.append(tok)
+                    prose.append(not in_math)
             elif tok not in ".,;:?!'\"`‘’“”":  # sentence punctuation, also inside math (`$x=1.$`)
                 out.append(tok)
-    return out
+                prose.append(False)
+    return out, prose
+
+
+def significant_tokens(norm: str) -> list[str]:
+    """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
+    return _tokens_and_kinds(norm)[0]
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -158,9 +182,83 @@ def same_tokens(ta: list[str], tb: list[str]) -> bool:
     return all(x == y or _is_typo(x, y) for x, y in zip(ta, tb))
 
 
+#: prose words that change the mathematics when one copy adds or drops them ("the *real* roots",
+#: "*distinct* positive integers", "is *not* divisible", "the *largest* value", "*twice* as many"),
+#: so they never count as a harmless extra word (`_one_extra_word`)
+SIGNIFICANT_WORDS = frozenset(
+    """real positive negative nonnegative nonpositive nonzero zero distinct different distinguishable
+    indistinguishable identical same equal unequal unique integer integers integral whole natural rational
+    irrational complex imaginary prime primes composite odd even consecutive not no non never none nor
+    only exactly least most all each every any some both either neither more less fewer greater smaller
+    larger largest smallest greatest biggest maximum minimum max min many much total sum product
+    difference quotient remainder ratio average mean median mode area perimeter volume length width
+    height radius diameter circumference angle side sides inside outside interior exterior before after
+    above below without except remaining left right plus minus times twice half double triple square
+    squares squared cube cubes cubed root roots digit digits percent per first second third fourth fifth
+    last next previous other another one two three four five six seven eight nine ten eleven twelve
+    hundred thousand million billion increase decrease increased decreased more older younger
+    sin cos tan cot sec csc log ln exp lcm gcd mod det""".split()
+)
+#: a problem this short must match exactly: one word is a large share of it
+_MIN_TOKENS_FOR_TOLERANCE = 8
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    return sorted(t for t in tokens if t[0].isdigit())
+
+
+def _one_extra_word(ta: list[str], pa: list[bool], tb: list[str], pb: list[bool]) -> bool:
+    """The sequences agree (typos allowed) except that one copy has one more prose word, possibly
+    repeated ("values $6,10,15$ *cents*", "the sound you *hear*"); a variable, a number, an operator,
+    a LaTeX command or a `SIGNIFICANT_WORDS` word never counts as that extra word."""
+    extra: set[str] = set()
+    matcher = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace":
+            if i2 - i1 != j2 - j1 or not all(_is_typo(x, y) for x, y in zip(ta[i1:i2], tb[j1:j2])):
+                return False
+            continue
+        toks, kinds = (ta[i1:i2], pa[i1:i2]) if op == "delete" else (tb[j1:j2], pb[j1:j2])
+        for tok, is_prose in zip(toks, kinds):
+            if not is_prose or len(tok) < 3 or tok in SIGNIFICANT_WORDS:
+                return False
+            extra.add(tok)
+    return len(extra) <= 1
+
+
+def _truncated_copy(ta: list[str], tb: list[str]) -> bool:
+    """One copy is the other cut off at its start or its end, in the middle of a word (the cut word
+    is the evidence: "...Positive real n|umbers $x$ and $y$ satisfy..."), with every number kept."""
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    n = len(short)
+    if n < _MIN_TOKENS_FOR_TOLERANCE or n == len(long_) or _numbers(short) != _numbers(long_):
+        return False
+    head, tail = short[0], short[-1]
+    cut_start = (
+        short[1:] == long_[len(long_) - n + 1 :]
+        and head.isalpha() and long_[len(long_) - n].endswith(head) and long_[len(long_) - n] != head
+    )
+    cut_end = short[:-1] == long_[: n - 1] and tail.isalpha() and long_[n - 1].startswith(tail) and long_[n - 1] != tail
+    return cut_start or cut_end
+
+
+def _same_kinded(a: tuple[list[str], list[bool]], b: tuple[list[str], list[bool]]) -> bool:
+    (ta, pa), (tb, pb) = a, b
+    if same_tokens(ta, tb):
+        return True
+    # beyond typos, only for texts long enough and with exactly the same numbers
+    if min(len(ta), len(tb)) < _MIN_TOKENS_FOR_TOLERANCE or abs(len(ta) - len(tb)) > len(ta) // 3 + 1:
+        return False
+    if _numbers(ta) != _numbers(tb):
+        return False
+    return _one_extra_word(ta, pa, tb, pb) or _truncated_copy(ta, tb)
+
+
 def same_problem(norm_a: str, norm_b: str) -> bool:
     """True when two normalized texts state the same problem (rules in the module docstring)."""
-    return same_tokens(significant_tokens(norm_a), significant_tokens(norm_b))
+    return _same_kinded(_tokens_and_kinds(norm_a), _tokens_and_kinds(norm_b))
 
 
 def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
@@ -171,7 +269,7 @@ def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
         return out
     docs = np.unique(pairs)
     sub = texts.gather(docs).to_list() if isinstance(texts, pl.Series) else [texts[int(d)] for d in docs]
-    tokens = dict(zip(docs.tolist(), (significant_tokens(t or "") for t in sub)))
+    tokens = dict(zip(docs.tolist(), (_tokens_and_kinds(t or "") for t in sub)))
     for k, (i, j) in enumerate(pairs.tolist()):
-        out[k] = same_tokens(tokens[i], tokens[j])
+        out[k] = _same_kinded(tokens[i], tokens[j])
     return out
