@@ -21,10 +21,18 @@ A near-duplicate pair (LSH + exact Jaccard) is the *same problem* only when, on 
 
 What stays a duplicate (recall): LaTeX spacing and `\\dfrac`/`\\frac` (normalization), punctuation and
 whitespace, `$` delimiters and braces (`x^{2}` = `x^2`), rewording that only changes function
-words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos.
+words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos, an operator or comma
+next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command or as letters
+(`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
+"the number line", "which one of" = "which of"), and, for texts of 8+ significant tokens with the
+same numbers: one extra prose word in one copy (possibly repeated: a unit "cents" left out, "the
+sound you hear" / "its sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real",
+"positive", "distinct", "integer", "prime", "not", ...), and a copy cut off in the middle of its
+first or last word with every number kept.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
-"polynomials"), a renamed person, a reordered sentence. The rule is deliberately strict: a wrong merge loses a training
-problem silently, a missed merge keeps one extra near-copy.
+"polynomials"), a renamed person (the rule reads lowercased text and cannot tell a name from
+"boys" / "girls"), two or more extra words, a reordered sentence. The rule is deliberately strict:
+a wrong merge loses a training problem silently, a missed merge keeps one extra near-copy.
 """
 
 from __future__ import annotations
@@ -90,6 +98,8 @@ _FORMAT_SENTENCE = re.compile(r"(?:^|(?<=[.?!]))\s*\(?express (?:your|the) answe
 _DOTS = re.compile(r"(?:\s*(?:[+,]|\\cdot\b))?\s*(?:(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…)(?:\s*(?:[+,]|\\cdot\b(?!s)))?")
 # the same phrase said two ways: "the real number line" is "the number line"; "which one of" is "which of"
 _SAME_PHRASE = ((re.compile(r"\breal number line\b"), "number line"), (re.compile(r"\bwhich one of\b"), "which of"))
+# an operator name typed as a command or as plain letters (`\gcd` = `\text{gcd}` = `gcd`)
+_OPERATOR_NAME = re.compile(r"\\(sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|gcd|lcm|max|min|det|lim|mod|bmod)\b")
 # a literal backslash-n (a newline escaped twice in the source file), not a LaTeX command such as `\neq`
 _LITERAL_NEWLINE = re.compile(
     r"\\n(?!(?:e|eq|eg|u|abla|ot|i|otin|ewline|mid|exists|leq|geq|less|gtr|sim|cong|parallel|subseteq|supseteq|"
@@ -112,38 +122,48 @@ def _canonical_layout(norm: str) -> str:
         text = _LITERAL_NEWLINE.sub(" ", text)
     for phrase, canonical in _SAME_PHRASE:
         text = phrase.sub(canonical, text)
+    text = _OPERATOR_NAME.sub(r"\1", text)
     text = _SHORT_FRAC.sub(r"\\frac{\1}{\2}", text)
     text = _DOTS.sub(r" \\dots ", text)
     text = _FORMAT_SENTENCE.sub(" ", text)
     text = _LAYOUT.sub(" ", text)
-    return _ARTICLE_A.sub("", text)
+    # the article becomes a function word (not nothing), so a word put in its place is seen as a replacement
+    return _ARTICLE_A.sub("the ", text)
 
 
-def _tokens_and_kinds(norm: str) -> tuple[list[str], list[bool]]:
-    """`significant_tokens` and, for each token, whether it is a prose word (outside math, letters only)."""
+def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
+    """`significant_tokens`, and every token with function words kept (`_one_extra_word` needs to see
+    where a word was *added* and where it *replaced* another) with its kind: `_MATH` (numbers,
+    operators, tokens in math), `_WORD` (a prose word that counts), `_FILLER` (a `FILLER_WORDS` word)."""
     text = _canonical_layout(norm)
     out: list[str] = []
-    prose: list[bool] = []
+    full: list[str] = []
+    kinds: list[int] = []
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
         in_math = k % 2 == 1
         for tok in _TOKEN.findall(segment):
             if tok[0].isdigit():
-                out.append(_canonical_number(tok))
-                prose.append(False)
+                tok, kind = _canonical_number(tok), _MATH
             elif tok.isalpha():
-                if in_math or tok not in FILLER_WORDS:
-                    out.append(tok)
-                    prose.append(not in_math)
+                kind = _MATH if in_math else (_FILLER if tok in FILLER_WORDS else _WORD)
             elif tok not in ".,;:?!'\"`‘’“”":  # sentence punctuation, also inside math (`$x=1.$`)
+                kind = _MATH
+            else:
+                continue
+            full.append(tok)
+            kinds.append(kind)
+            if kind != _FILLER:
                 out.append(tok)
-                prose.append(False)
-    return out, prose
+    return out, full, kinds
 
 
 def significant_tokens(norm: str) -> list[str]:
     """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
     return _tokens_and_kinds(norm)[0]
+
+
+_MATH, _WORD, _FILLER = 0, 1, 2
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -207,45 +227,74 @@ def _numbers(tokens: list[str]) -> list[str]:
     return sorted(t for t in tokens if t[0].isdigit())
 
 
-def _one_extra_word(ta: list[str], pa: list[bool], tb: list[str], pb: list[bool]) -> bool:
-    """The sequences agree (typos allowed) except that one copy has one more prose word, possibly
-    repeated ("values $6,10,15$ *cents*", "the sound you *hear*"); a variable, a number, an operator,
-    a LaTeX command or a `SIGNIFICANT_WORDS` word never counts as that extra word."""
+def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) -> bool:
+    """The copies agree (typos allowed, function words free) except that one copy has one more prose
+    word, possibly repeated ("values $6,10,15$ *cents*", "the sound you *hear*"). The extra word must be
+    *added*, not put in the place of another word (that is a replaced word: another problem; a function
+    word only the other copy has, within two tokens, counts as the replaced word), all extra words must
+    sit in the same copy (a moved word is another order: another problem), and a variable, a number,
+    an operator, a LaTeX command or a `SIGNIFICANT_WORDS` word never counts."""
     extra: set[str] = set()
-    matcher = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
+    extra_at = {"a": [], "b": []}  # where an extra word sits, in the coordinates of the *other* copy
+    lone_fillers = {"a": [], "b": []}  # function words one copy has and the other has nothing for
+    matcher = difflib.SequenceMatcher(a=fa, b=fb, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        if op == "replace":
-            if i2 - i1 != j2 - j1 or not all(_is_typo(x, y) for x, y in zip(ta[i1:i2], tb[j1:j2])):
+        left = [(t, k) for t, k in zip(fa[i1:i2], ka[i1:i2]) if k != _FILLER]
+        right = [(t, k) for t, k in zip(fb[j1:j2], kb[j1:j2]) if k != _FILLER]
+        if not left and not right:  # function words only
+            if op == "delete":
+                lone_fillers["a"].append(i1)
+            elif op == "insert":
+                lone_fillers["b"].append(j1)
+            continue
+        if left and right:
+            if len(left) != len(right) or not all(x == y or _is_typo(x, y) for (x, _), (y, _) in zip(left, right)):
                 return False
             continue
-        toks, kinds = (ta[i1:i2], pa[i1:i2]) if op == "delete" else (tb[j1:j2], pb[j1:j2])
-        for tok, is_prose in zip(toks, kinds):
-            if not is_prose or len(tok) < 3 or tok in SIGNIFICANT_WORDS:
+        if op == "replace":  # a word in the place of a function word: replaced, not added
+            return False
+        for tok, kind in left or right:
+            if kind != _WORD or len(tok) < 3 or tok in SIGNIFICANT_WORDS:
                 return False
             extra.add(tok)
-    return len(extra) <= 1
+        if left:
+            extra_at["a"].append(j1)
+        else:
+            extra_at["b"].append(i1)
+    sides = [side for side in "ab" if extra_at[side]]
+    if len(extra) > 1 or len(sides) > 1:
+        return False
+    for side in sides:
+        other = "b" if side == "a" else "a"
+        if any(abs(p - q) <= 2 for p in extra_at[side] for q in lone_fillers[other]):
+            return False
+    return True
 
 
 def _truncated_copy(ta: list[str], tb: list[str]) -> bool:
     """One copy is the other cut off at its start or its end, in the middle of a word (the cut word
     is the evidence: "...Positive real n|umbers $x$ and $y$ satisfy..."), with every number kept."""
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    if len(ta) > len(tb):
+        ta, tb = tb, ta
+    # equal lengths: the cut may be in either copy's first or last word
+    return _cut_from(ta, tb) or (len(ta) == len(tb) and _cut_from(tb, ta))
+
+
+def _cut_from(short: list[str], long_: list[str]) -> bool:
     n = len(short)
-    if n < _MIN_TOKENS_FOR_TOLERANCE or n == len(long_) or _numbers(short) != _numbers(long_):
+    if n < _MIN_TOKENS_FOR_TOLERANCE or _numbers(short) != _numbers(long_):
         return False
-    head, tail = short[0], short[-1]
-    cut_start = (
-        short[1:] == long_[len(long_) - n + 1 :]
-        and head.isalpha() and long_[len(long_) - n].endswith(head) and long_[len(long_) - n] != head
-    )
-    cut_end = short[:-1] == long_[: n - 1] and tail.isalpha() and long_[n - 1].startswith(tail) and long_[n - 1] != tail
+    head, tail, first = short[0], short[-1], long_[len(long_) - n]
+    cut_start = short[1:] == long_[len(long_) - n + 1 :] and head.isalpha() and first.endswith(head) and first != head
+    last = long_[n - 1]
+    cut_end = short[:-1] == long_[: n - 1] and tail.isalpha() and last.startswith(tail) and last != tail
     return cut_start or cut_end
 
 
-def _same_kinded(a: tuple[list[str], list[bool]], b: tuple[list[str], list[bool]]) -> bool:
-    (ta, pa), (tb, pb) = a, b
+def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], list[str], list[int]]) -> bool:
+    (ta, fa, ka), (tb, fb, kb) = a, b
     if same_tokens(ta, tb):
         return True
     # beyond typos, only for texts long enough and with exactly the same numbers
@@ -253,7 +302,7 @@ def _same_kinded(a: tuple[list[str], list[bool]], b: tuple[list[str], list[bool]
         return False
     if _numbers(ta) != _numbers(tb):
         return False
-    return _one_extra_word(ta, pa, tb, pb) or _truncated_copy(ta, tb)
+    return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb)
 
 
 def same_problem(norm_a: str, norm_b: str) -> bool:
