@@ -25,8 +25,8 @@ words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos, a
 next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command or as letters
 (`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
 "the number line", "which one of" = "which of"), and, for texts of 8+ significant tokens with the
-same numbers: one extra prose word in one copy (possibly repeated: a unit "cents" left out, "the
-sound you hear" / "its sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real",
+same numbers: one redundant extra prose word in one copy (a word said 2+ times and left out every
+time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real",
 "positive", "distinct", "integer", "prime", "not", ...), and a copy cut off in the middle of its
 first or last word with every number kept.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
@@ -231,7 +231,8 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
     """The copies agree (typos allowed, function words free) except that one copy has one more prose
     word, possibly repeated ("values $6,10,15$ *cents*", "the sound you *hear*"). The extra word must be
     *added*, not put in the place of another word (that is a replaced word: another problem; a function
-    word only the other copy has, within two tokens, counts as the replaced word), all extra words must
+    word only the other copy has, within two tokens, counts as the replaced word), it must be redundant
+    (the other copy has it elsewhere, or it is said 2+ times and left out each time), all extra words must
     sit in the same copy (a moved word is another order: another problem), and a variable, a number,
     an operator, a LaTeX command or a `SIGNIFICANT_WORDS` word never counts."""
     extra: set[str] = set()
@@ -269,6 +270,13 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
     for side in sides:
         other = "b" if side == "a" else "a"
         if any(abs(p - q) <= 2 for p in extra_at[side] for q in lone_fillers[other]):
+            return False
+        # the extra word must be redundant: a repetition the other copy also has ("the sound you hear
+        # ... the sound [you hear]") or a word said twice or more and left out every time (a unit,
+        # "cents"). A word said once and only in one copy adds information ("a *narrow* crack"): another problem.
+        (word,) = extra
+        mine, theirs = (fa, fb) if side == "a" else (fb, fa)
+        if word not in theirs and mine.count(word) < 2:
             return False
     return True
 

@@ -69,6 +69,10 @@ REJECTED = {
         "How many of the integers from $1$ to $200$ inclusive are divisible by $6$ or by $15$ in total?",
         "How many of the integers from $1$ to $200$ inclusive are not divisible by $6$ or by $15$ in total?",
     ),
+    "one new word said once (it adds information)": (
+        "A tank holds $40$ liters of water and leaks $3$ liters an hour through a crack at the base. After how long is it empty?",
+        "A tank holds $40$ liters of water and leaks $3$ liters an hour through a narrow crack at the base. After how long is it empty?",
+    ),
     "two different extra words": (
         "A tank holds $40$ liters of water and leaks $3$ liters an hour through a crack at the base. After how long is it empty?",
         "A large tank holds $40$ liters of water and leaks $3$ liters an hour through a narrow crack at the base. After how long is it empty?",
