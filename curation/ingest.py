@@ -913,10 +913,8 @@ def ingest_file(path: Path) -> IngestResult:
 
 def write_quarantine(quarantine: pl.DataFrame, path: Path) -> None:
     """Write quarantined rows as JSONL (one object per bad row), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    from curation.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for row in quarantine.iter_rows(named=True):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
