@@ -54,7 +54,8 @@ QUARANTINE_SCHEMA = {"source": pl.Utf8, "source_file": pl.Utf8, "line": pl.Int64
 
 # Field names recognised when the mapping leaves a role unset (first match wins, case-insensitive).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "question": ("question", "problem", "prompt", "input", "query"),
+    # `statement` / `nl_statement` last: theorem sets (ProofNet) name the text so and have none of the others
+    "question": ("question", "problem", "prompt", "input", "query", "statement", "nl_statement"),
     "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
     "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
