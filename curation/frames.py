@@ -19,6 +19,7 @@ def apply_to_subset(
 
     Row order is kept. `fn` must keep every row and column (stages never remove rows).
     """
+    mask = mask.fill_null(False)  # a null (e.g. a missing kind) is "not in the subset": the row passes through, never lost
     indexed = df.with_row_index(_ROW)
     inside = fn(indexed.filter(mask))
     if _ROW not in inside.columns or inside.height != indexed.filter(mask).height:

@@ -210,7 +210,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None) -> tuple[pl.
 
     out = mark_duplicates(
         df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
-        signatures=signatures,
+        signatures=signatures, progress=ws.progress_for("dedup"),
     )
     return out, None
 
