@@ -130,7 +130,6 @@ def ingest_decisions() -> None:
         print(f"  GSM8K read as is (answer_extraction = 'none'): alarms {kinds or 'none'}; with default recognition: "
               f"{sorted({a.kind for a in sanity_alarms(flag_problems(res.problems))}) or 'none'}")
     from curation.clean import flag_problems as _flag
-    from curation.config import FieldMapping as _Mapping
 
     pn = real / "proofnet_test.jsonl"
     if pn.exists():
