@@ -53,7 +53,8 @@ from schemas.quarantine import QUARANTINE_SCHEMA, empty_quarantine  # the ingest
 
 # Field names recognised when the mapping leaves a role unset (first match wins, case-insensitive).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "question": ("question", "problem", "prompt", "input", "query"),
+    # `statement` / `nl_statement` last: theorem sets (ProofNet) name the text so and have none of the others
+    "question": ("question", "problem", "prompt", "input", "query", "statement", "nl_statement"),
     "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
     "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
