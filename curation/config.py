@@ -143,7 +143,7 @@ class DecontaminateSettings(_Section):
     # what "the same problem" means: curation/decontaminate.py (module docstring)
     ngram: int = Field(5, description="Token n-gram length (words and numbers are tokens).")
     min_score: float = Field(
-        0.5, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
+        0.6, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
     )
     min_other_cover: float = Field(0.4, description="Coverage the less-covered side needs too.")
     min_span: int = Field(8, description="Longest common token span a hit needs (or the whole shorter text).")

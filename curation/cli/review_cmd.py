@@ -338,13 +338,13 @@ def export_cmd(
     )
     if "at" in df.columns:
         df = df.with_columns(pl.from_epoch(pl.col("at"), time_unit="s").dt.replace_time_zone("UTC").alias("at_utc"))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    if fmt == "parquet":
-        df.write_parquet(tmp)
-    else:
-        df.write_ndjson(tmp)
-    os.replace(tmp, out)
+    from curation.io import atomic_path
+
+    with atomic_path(out) as tmp:
+        if fmt == "parquet":
+            df.write_parquet(tmp)
+        else:
+            df.write_ndjson(tmp)
     console.print(f"wrote {df.height} decisions to {out}")
 
 
@@ -404,8 +404,8 @@ def serve_cmd(
     token = token or secrets.token_urlsafe(24)
     app = create_app(queue, token=token)
     shown = f"[{host}]" if ":" in host else host
-    print(f"curate review: {queue!r}", flush=True)
     print(f"curate review: open http://{shown}:{port}/?token={token}", flush=True)
+    # scripts send it as `Authorization: Bearer <token>` (and tests read it from this line)
     print(f"token: {token}", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {host}; anyone who can reach it and has the token can decide items", file=sys.stderr, flush=True)

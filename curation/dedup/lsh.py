@@ -116,11 +116,12 @@ def link_near_duplicates(
     """Verified near-duplicate edges among the rows of `bands_matrix` (n, bands) (see module doc).
 
     `bands_matrix`: (n, bands) uint64, or a tuple of such blocks (numpy arrays or polars frames of
-    uint64 columns; rows stacked in order, one band at a time). `texts`: the normalized text of each row, as a Series / list or a function
-    from row positions to texts (texts are read only for the pairs checked); Jaccard compares their
-    `shingle_text`, the same-problem check the texts themselves. `group`: uint64
-    per row folded into every band key (rows in different groups are never compared). `active`
-    restricts the rows; `query` (incremental mode) keeps only pairs with at least one query row.
+    uint64 columns; rows stacked in order, one band at a time). `texts`: the normalized text of each
+    row, as a Series / list or a function from row positions to texts (texts are read only for the
+    pairs checked); Jaccard compares their `shingle_text`, the same-problem check the texts
+    themselves. `group`: uint64 per row folded into every band key (rows in different groups are
+    never compared). `active` restricts the rows; `query` (incremental mode) keeps only pairs with at
+    least one query row.
     """
     mats = bands_matrix if isinstance(bands_matrix, tuple) else (bands_matrix,)
     n, n_bands = sum(m.shape[0] for m in mats), mats[0].shape[1]
@@ -211,6 +212,9 @@ def link_near_duplicates(
         for t in range(pivots[k].shape[1]):
             pv = pivots[k][b.bucket, t]
             left &= (pv < 0) | (comp[b.members] != comp[np.maximum(pv, 0)])
+        if query is not None:  # in incremental mode only members that could still pair with a query row count
+            has_q = np.bincount(b.bucket, weights=left & query[b.members], minlength=len(b.sizes)) > 0
+            left &= has_q[b.bucket]
         n_left = np.bincount(b.bucket, weights=left, minlength=len(b.sizes)).astype(np.int64)
         capped += int(n_left[n_left >= 2].sum())
     order = np.argsort(edge_keys)

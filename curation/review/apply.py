@@ -111,7 +111,7 @@ CLUSTER_DECISION = (
 def _conflict_clusters(df: pl.DataFrame, todo: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """Evidence for each conflicting duplicate cluster in `todo`: `members` (every member with its
     answer; the review page shows them side by side) and `cluster_decision` (what a decision does)."""
-    if "conflicting_answers" not in df.columns or "cluster_id" not in df.columns:
+    if not {"conflicting_answers", "cluster_id", "id", "source", "question", "answer", "drop_reason"} <= set(df.columns):
         return {}
     ids = todo.filter(pl.col("conflicting_answers").fill_null(False) & pl.col("cluster_id").is_not_null())["cluster_id"].unique()
     if ids.len() == 0:

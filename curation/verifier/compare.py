@@ -778,19 +778,12 @@ class Verifier:
     def judge_response(self, reference: str, response: str) -> Judgment:
         return _judge_extraction(self, reference, extract_answer(response))
 
-    def judge_many(
-        self, pairs: Iterable[tuple[str, str]], *, responses: bool = False, processes: int = 0
-    ) -> list[Judgment]:
+    def judge_many(self, pairs: Iterable[tuple[str, str]], *, responses: bool = False) -> list[Judgment]:
         """Judge (reference, answer) pairs in order; `responses=True` extracts answers first.
 
-        processes > 1 spreads the work over a pool of worker processes (spawned, so safe to call from
-        threads); each worker keeps its own reference cache.
+        For many pairs on several cores: `curation.verifier.pool.judge_in_pool` (worker processes,
+        each with its own Verifier and reference cache).
         """
-        pairs = list(pairs)
-        if processes and processes > 1 and len(pairs) > 1:
-            from curation.verifier.pool import judge_in_pool
-
-            return judge_in_pool(pairs, responses=responses, processes=processes, timeout=self.timeout)
         f = self.judge_response if responses else self.judge
         return [f(r, a) for r, a in pairs]
 

@@ -161,3 +161,25 @@ def test_evidence_for_every_benchmark():
     assert out["contaminated_by"] == ["bench", "other"]
     assert [(e["benchmark"], e["item_id"], e["kind"]) for e in out["contamination"]] == [("bench", "t1", "problem"), ("other", "o1", "problem")]
     assert all(e["score"] == 1.0 and e["span"].startswith("a train leaves springfield") for e in out["contamination"])
+
+
+def test_tokens_ignore_layout_but_keep_words_and_numbers():
+    from curation.decontaminate import tokens
+
+    a, b = tokens(pl.Series([
+        "Both end in $\\dfrac12$ of \\$1{,}000 and 0.50. [asy]draw((0,0)--(1,1));[/asy] \\begin{align} x \\end{align}",
+        "BOTH END IN \\frac{1}{2} OF $1,000 AND .5?  \\left( x \\right)",
+    ]))
+    assert a == ["both", "end", "in", "frac", "1", "2", "of", "1000", "and", "0.5", "x"]
+    assert b == a
+
+
+def test_chunked_reading_gives_the_same_marks(monkeypatch):
+    import curation.decontaminate as dc
+
+    rows = [h[0] for h in HITS] + [n[0] for n in NON_HITS]
+    whole = _run(rows)
+    monkeypatch.setattr(dc, "_CHUNK_ROWS", 7)  # many chunks, all rows still counted exactly
+    chunked = _run(rows)
+    for col in ("contam_bench", "contam_template_bench", "drop_reason"):
+        assert chunked[col].to_list() == whole[col].to_list()
