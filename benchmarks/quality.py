@@ -57,7 +57,8 @@ def flag_items(items: list[dict], settings=None) -> list[list[str]]:
 def rule_table(items: list[dict], flags: list[list[str]], *, part: str | None = None) -> list[dict]:
     """Counts per rule; `part` = "dev" (rows looked at while revising the rules), "holdout"
     (labelled afterwards, never used to revise them) or "holdout2" (a second multi_part holdout,
-    labelled before the restated-ask change was run on it); None = all rows."""
+    labelled before the restated-ask change was run on it) or "probe" (rows the multi_part
+    prefilter does not match, with two ask sentences: what the rule cannot see); None = all rows."""
     if part is not None:
         kept = [(it, fl) for it, fl in zip(items, flags) if it.get("set", "dev") == part]
         items, flags = [k[0] for k in kept], [k[1] for k in kept]
@@ -174,6 +175,8 @@ def main(argv=None) -> int:
     print_rules(rule_table(items, flags, part="holdout"), "holdout rows (labelled after the rules were fixed)")
     print_rules(rule_table(items, flags, part="holdout2"),
                 "holdout2 rows (multi_part, labelled by the restatement change before its output was looked at)")
+    print_rules(rule_table(items, flags, part="probe"),
+                "probe rows (multi_part recall outside its prefilter: two asks with one '?' or none)")
     from curation.config import CleanSettings
 
     leak_items = [it for it in items if it["rule"] == "answer_leak"]

@@ -281,38 +281,12 @@ _NUMBER_RE = (
 )
 
 
-def simple_answer_type(answer: str | None) -> str:
-    """Fallback classifier: integer / number / boolean / equation / set / expression / text / unknown."""
-    if answer is None or not answer.strip():
-        return "unknown"
-    a = answer.strip().strip("$").strip()
-    if re.match(_INT_RE, a):
-        return "integer"
-    if re.match(_NUMBER_RE, a):
-        return "number"
-    if a.lower() in ("yes", "no", "true", "false"):
-        return "boolean"
-    if "=" in a and not re.search(r"[<>]=|\\[lg]eq?", a):
-        return "equation"
-    if re.match(r"^\\?\{.*\\?\}$", a):
-        return "set"
-    if re.search(r"[\d\\^_+\-*/()]", a) or len(a) <= 2:
-        return "expression"
-    return "text"
-
-
 @functools.lru_cache(maxsize=200_000)
 def classify_answer(answer: str) -> str:
-    """`curation.verifier.classify_answer_type` when available and decisive, else the fallback."""
-    try:
-        from curation.verifier import classify_answer_type
-    except Exception:  # noqa: BLE001 - the verifier is optional here
-        return simple_answer_type(answer)
-    try:
-        kind = classify_answer_type(answer)
-    except Exception:  # noqa: BLE001
-        kind = None
-    return kind if isinstance(kind, str) and kind not in ("", "unknown") else simple_answer_type(answer)
+    """`curation.verifier.answer_type`, cached per distinct answer text."""
+    from curation.verifier import answer_type
+
+    return answer_type(answer)
 
 
 # --------------------------------------------------------------------------------- content id
