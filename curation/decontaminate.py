@@ -59,7 +59,7 @@ from schemas import conform
 _TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
 _K = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial n-gram hash
-_CHUNK_ROWS = 200_000  # training rows tokenized at once (bounds memory at ~1 GB for long texts)
+_CHUNK_ROWS = 100_000  # training rows tokenized at once (bounds memory for long texts)
 _SAMPLE_ROWS = 200_000  # rows whose n-grams estimate corpus frequencies when there are more
 # LaTeX commands that only change layout; copies of a problem differ in them freely
 _LAYOUT = [
@@ -366,7 +366,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
     template: numbers masked), with columns row, item, score, item_cover, row_cover.
 
     `bench_group` gives each benchmark item's benchmark (index), for the per-benchmark boilerplate count.
-    Training-corpus frequencies come from all rows when they fit in one chunk, else from a seeded
+    Training-corpus frequencies come from all rows when there are at most `_SAMPLE_ROWS`, else from a seeded
     random sample of `_SAMPLE_ROWS` rows (scaled up): boilerplate is frequent, so a sample finds it.
     """
     n, total = settings.ngram, len(rows)
@@ -381,12 +381,19 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         for k, b in bench.items()
     }
     counts = {k: _GramCounts(min(total, _SAMPLE_ROWS)) for k in kinds}
-    sampled = total > _CHUNK_ROWS
+    sampled = total > _SAMPLE_ROWS
     if sampled:  # first pass over a sample: the corpus frequencies every row's size depends on
         idx = np.sort(np.random.default_rng(_SEED).choice(total, _SAMPLE_ROWS, replace=False))
-        g = _grams(rows.gather(idx), n)
-        for k, attr in kinds.items():
-            counts[k].add(getattr(g, attr)["h"].to_numpy())
+        for start in range(0, _SAMPLE_ROWS, _CHUNK_ROWS):
+            g = _grams(rows.gather(idx[start : start + _CHUNK_ROWS]), n)
+            for k, attr in kinds.items():
+                counts[k].add(getattr(g, attr)["h"].to_numpy())
+    if not sampled and total > _CHUNK_ROWS:  # all rows counted first: every chunk's sizes need every count
+        for start in range(0, total, _CHUNK_ROWS):
+            g = _grams(rows.slice(start, _CHUNK_ROWS), n)
+            for k, attr in kinds.items():
+                counts[k].add(getattr(g, attr)["h"].to_numpy())
+    counted = sampled or total > _CHUNK_ROWS
     boiler = Boilerplate(bench_common, counts, total / _SAMPLE_ROWS if sampled else 1.0,
                          max(settings.corpus_common_rows, settings.corpus_common_share * total))
     matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
@@ -397,7 +404,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         g = _grams(chunk, n)
         for k, attr in kinds.items():
             gt = getattr(g, attr)
-            if not sampled:
+            if not counted:
                 counts[k].add(gt["h"].to_numpy())
             informative = ~boiler.mask(k, gt["h"].to_numpy())
             sizes[k].append(np.bincount(gt["doc"].to_numpy()[informative], minlength=len(chunk)))

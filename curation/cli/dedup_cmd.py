@@ -7,8 +7,10 @@ Heavy work is imported inside the command bodies so `curate --help` stays fast.
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 
@@ -26,6 +28,38 @@ def _priorities(values: Optional[list[str]]) -> dict[str, int]:
         except ValueError:
             raise ConfigError(f"--priority expects SOURCE=INT, got {v!r}") from None
     return out
+
+
+@contextmanager
+def _progress_bar(console, *, enabled: bool) -> Iterator[Callable[[int, int, dict], None]]:
+    """A Rich bar for `mark_duplicates(progress=)`: rows signed of all rows, rate, ETA, then the
+    phase running after the signatures (linking, clusters). Not shown when disabled or not a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("dedup", style="bold", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}", markup=False),
+        TextColumn("{task.fields[phase]}", markup=False),
+        TimeElapsedColumn(),
+        TextColumn("eta", markup=False),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not enabled,
+        transient=False,
+    )
+    task = bar.add_task("dedup", total=None, rate="", phase="")
+    started = time.perf_counter()
+
+    def on_progress(done: int, total: int, info: dict) -> None:
+        elapsed = max(time.perf_counter() - started, 1e-9)
+        phase = info.get("phase", "")
+        rate = f"{done / elapsed:,.0f} rows/s" if done and phase == "signatures" else ""
+        bar.update(task, completed=done, total=total, rate=rate, phase=phase.replace("signatures", "signing"))
+
+    with bar:
+        yield on_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +95,7 @@ def register(app: typer.Typer) -> None:
         priority: Optional[list[str]] = typer.Option(
             None, "--priority", help="SOURCE=INT source priority (higher wins as representative); repeatable."
         ),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard + same-problem rule)."""
         import polars as pl
@@ -96,7 +131,10 @@ def register(app: typer.Typer) -> None:
         console = make_console(stderr=True)
         df = read_problems(input)
         stats: dict = {}
-        out = mark_duplicates(df, settings=settings, source_priority=prio, index_dir=index, stats=stats)
+        with _progress_bar(console, enabled=progress) as on_progress:
+            out = mark_duplicates(
+                df, settings=settings, source_priority=prio, index_dir=index, stats=stats, progress=on_progress
+            )
         write_problems(out, output)
         added = None
         if index is not None and update_index:

@@ -162,6 +162,7 @@ def _wants_extraction(answer: str, mode: str) -> bool:
 
 def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int, model_judge=None) -> None:
     from curation.verifier import Judgment
+    from curation.verifier.pool import judge_in_pool
 
     try:
         lines = pairs.read_text(encoding="utf-8").splitlines()
@@ -195,7 +196,9 @@ def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int, mo
     judged: dict[int, Judgment] = {}
     for extract in (True, False):
         batch = [(idx, r, a) for idx, r, a, e in todo if e is extract]
-        got = verifier.judge_many([(r, a) for _, r, a in batch], responses=extract, processes=processes)
+        got = judge_in_pool([(r, a) for _, r, a in batch], responses=extract, processes=processes,
+                            timeout=verifier.timeout) if processes > 1 else verifier.judge_many(
+            [(r, a) for _, r, a in batch], responses=extract)
         for (idx, _, a), j in zip(batch, got):
             judged[idx] = j if extract else Judgment(j.outcome, j.reason, a, "as_given")
     if model_judge is not None:
@@ -209,12 +212,11 @@ def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int, mo
         records[idx].update(outcome=j.outcome, extracted=j.extracted, rule=j.rule, reason=j.reason, judged_by=j.judged_by)
         counts[j.outcome] += 1
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
+        from curation.io import atomic_path
+
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
             for rec in records:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        tmp.replace(out)
     except OSError as exc:
         raise VerifyInputError(f"cannot write {out}: {exc}") from None
     typer.echo(

@@ -55,8 +55,8 @@ def _json_rows(path: Path, fmt: str) -> tuple[list[tuple[int, dict]], list[dict]
 
 def build_code_problems(raw, *, source: str, path=None, fmt: str | None = None):
     """`raw` is a `curation.readers.RawTable` (JSONL/JSON files are re-read with `json` to keep
-    nested types); returns `curation.ingest.IngestResult`."""
-    from curation.ingest import QUARANTINE_SCHEMA, IngestResult
+    nested types); returns (problems, quarantine, rows read), the fields of `curation.ingest.IngestResult`."""
+    from schemas.quarantine import QUARANTINE_SCHEMA
 
     if fmt in ("jsonl", "json") and path is not None:
         if not Path(path).is_file():
@@ -103,4 +103,4 @@ def build_code_problems(raw, *, source: str, path=None, fmt: str | None = None):
     schema = polars_schema()
     names = [k for k in schema if any(k in r for r in records)]
     df = pl.DataFrame(records, schema={k: schema[k] for k in names}) if records else pl.DataFrame(schema=schema)
-    return IngestResult(conform(df, extra="drop"), quarantine, len(records) + len(bad))
+    return conform(df, extra="drop"), quarantine, len(records) + len(bad)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import polars as pl
@@ -74,16 +74,24 @@ def engine(
     stats: Optional[dict] = None,
     norm: Optional[pl.Series] = None,
     signatures: Optional[np.ndarray] = None,
+    progress: Optional[Callable[[int, int, dict], None]] = None,
+    near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
 ) -> pl.DataFrame:
     """`index_dir` may be a folder (loaded here) or an already loaded `LoadedIndex` (or None).
 
-    `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`."""
+    `signatures`: precomputed MinHash signatures of every row, see `mark_duplicates`.
+    `progress(done, total, info)`: rows signed of all rows (`info["phase"] == "signatures"`), then
+    one call per later phase ("link+verify", "clusters") at (rows, rows).
+    `near_edges`: verified near-duplicate edges already computed elsewhere (`near_duplicate_edges`
+    on band groups, e.g. on Dask workers) as (row pairs, Jaccard): linking is skipped."""
     check_settings(settings)
     df = conform(df)
     n = df.height
     t0 = time.perf_counter()
     if n == 0:
         return df
+    report = progress or (lambda done, total, info: None)
+    report(0, n, {"phase": "signatures"})
     batch = prepare_nodes(df, source_priority, norm)
     clock = _Clock(stats)
     clock("prepare")
@@ -118,11 +126,17 @@ def engine(
             bands_b = mh.band_hashes_from_signatures(sig_t, settings.bands, settings.rows)
             nonempty_b = np.ones(len(uniq_rows), dtype=bool)  # uniq excludes empty texts
         else:
+            u_all = len(uniq_rows)
+
+            def signed(done_u: int, _total: int) -> None:  # unique texts signed -> rows signed
+                report(n if done_u >= u_all else n * done_u // u_all, n, {"phase": "signatures"})
+
             bands_b, nonempty_b = mh.band_hashes(
                 uniq_shingled, num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size,
-                bands=settings.bands, rows=settings.rows,
+                bands=settings.bands, rows=settings.rows, progress=signed,
             )
         clock("signatures")
+        report(n, n, {"phase": "link+verify"})
         u = len(uniq_texts)
         numkeys_b = number_keys(uniq_texts)
         if index is not None and index.height:
@@ -167,6 +181,7 @@ def engine(
                 stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs.tolist(), near_sims.tolist())]
                 stats["rejected_pairs"] = [(names[i], names[j]) for i, j in linked.rejected_content.tolist()]
 
+    report(n, n, {"phase": "clusters"})
     # --- nodes: batch rows, then involved existing rows
     n_nodes = n
     if len(idx_pos):

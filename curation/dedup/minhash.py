@@ -36,7 +36,7 @@ Exact Jaccard
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Optional
 
 import numpy as np
@@ -289,11 +289,13 @@ def band_hashes(
     shingle_size: int = 5,
     bands: int = 16,
     rows: int = 8,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """LSH band keys (n, bands) uint64 and a bool mask of documents with at least one shingle.
 
     Processes `_DOC_CHUNK` documents at a time and keeps only the band keys (bands*8 bytes per doc),
-    never the full signature matrix or shingle arrays of the whole input.
+    never the full signature matrix or shingle arrays of the whole input. `progress(done, n)` is
+    called after each chunk.
     """
     if bands * rows > num_perm:
         raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {num_perm}")
@@ -307,6 +309,8 @@ def band_hashes(
         sig_t = _signatures_from_hashes(h, off, a, b)
         out[d0 : d0 + len(chunk)] = band_hashes_from_signatures(sig_t, bands, rows)
         nonempty[d0 : d0 + len(chunk)] = np.diff(off) > 0
+        if progress is not None:
+            progress(d0 + len(chunk), n)
     return out, nonempty
 
 

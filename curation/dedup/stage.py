@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import polars as pl
@@ -94,6 +94,7 @@ def mark_duplicates(
     index_dir: Optional[Path] = None,
     stats: Optional[dict] = None,
     signatures: Optional[np.ndarray] = None,
+    progress: Optional[Callable[[int, int, dict], None]] = None,
 ) -> pl.DataFrame:
     """The dedup stage: exact duplicates, template groups, near duplicates (in that order).
 
@@ -108,17 +109,23 @@ def mark_duplicates(
     `minhash.minhash_signatures(signature_texts(df), num_perm=, seed=, shingle_size=)` with these
     settings would compute them (shape (rows, num_perm), uint32) - e.g. computed in row chunks on
     several workers by the Prefect flow; the result is the same as without them.
+    `progress(done, total, info)` (optional): rows signed of all text rows after each signature
+    chunk (`info["phase"] == "signatures"`), then once per later phase; it ends at (rows, rows).
     """
     df = conform(df)
-    is_puzzle = df["kind"] == "puzzle"
+    is_puzzle = (df["kind"] == "puzzle").fill_null(False)  # a row without a kind is a text row
     if not is_puzzle.any():
-        return _mark_text_duplicates(
-            df, settings=settings, source_priority=source_priority, index_dir=index_dir, stats=stats, signatures=signatures
+        out = _mark_text_duplicates(
+            df, settings=settings, source_priority=source_priority, index_dir=index_dir, stats=stats,
+            signatures=signatures, progress=progress,
         )
+        if progress is not None:
+            progress(df.height, df.height, {"phase": "done"})
+        return out
     text_signatures = signatures[(~is_puzzle).to_numpy()] if signatures is not None else None
     df = apply_to_subset(
         df,
-        pl.col("kind") != "puzzle",
+        pl.col("kind").fill_null("") != "puzzle",
         lambda part: _mark_text_duplicates(
             part,
             settings=settings,
@@ -126,11 +133,15 @@ def mark_duplicates(
             index_dir=index_dir,
             stats=stats,
             signatures=text_signatures,
+            progress=progress,
         ),
     )
-    return apply_to_subset(
+    out = apply_to_subset(
         df, pl.col("kind") == "puzzle", lambda part: mark_puzzle_copies(part, drop=settings.drop_duplicates)
     )
+    if progress is not None:
+        progress(df.height, df.height, {"phase": "done"})
+    return out
 
 
 def mark_puzzle_copies(df: pl.DataFrame, *, drop: bool = True) -> pl.DataFrame:
@@ -156,6 +167,7 @@ def _mark_text_duplicates(
     index_dir: Optional[Path] = None,
     stats: Optional[dict] = None,
     signatures: Optional[np.ndarray] = None,
+    progress: Optional[Callable[[int, int, dict], None]] = None,
 ) -> pl.DataFrame:
     """Exact, template and near duplicates by question text (see `mark_duplicates`)."""
     check_settings(settings)
@@ -168,7 +180,9 @@ def _mark_text_duplicates(
     df = _template_groups(df, norm, index)
     if stats is not None:
         stats.setdefault("phases", {})["normalize+template"] = time.process_time() - t0
-    return engine(df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures)
+    return engine(
+        df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures, progress=progress
+    )
 
 
 def signature_texts(df: pl.DataFrame) -> pl.Series:

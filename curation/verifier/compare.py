@@ -13,6 +13,7 @@ Every step runs under a cooperative `Budget`; bounds raise and become `unparseab
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections import OrderedDict
 from fractions import Fraction
@@ -778,19 +779,12 @@ class Verifier:
     def judge_response(self, reference: str, response: str) -> Judgment:
         return _judge_extraction(self, reference, extract_answer(response))
 
-    def judge_many(
-        self, pairs: Iterable[tuple[str, str]], *, responses: bool = False, processes: int = 0
-    ) -> list[Judgment]:
+    def judge_many(self, pairs: Iterable[tuple[str, str]], *, responses: bool = False) -> list[Judgment]:
         """Judge (reference, answer) pairs in order; `responses=True` extracts answers first.
 
-        processes > 1 spreads the work over a pool of worker processes (spawned, so safe to call from
-        threads); each worker keeps its own reference cache.
+        For many pairs on several cores: `curation.verifier.pool.judge_in_pool` (worker processes,
+        each with its own Verifier and reference cache).
         """
-        pairs = list(pairs)
-        if processes and processes > 1 and len(pairs) > 1:
-            from curation.verifier.pool import judge_in_pool
-
-            return judge_in_pool(pairs, responses=responses, processes=processes, timeout=self.timeout)
         f = self.judge_response if responses else self.judge
         return [f(r, a) for r, a in pairs]
 
@@ -881,6 +875,40 @@ def classify_answer_type(answer: str) -> str:
         return "integer" if isinstance(val, Fraction) and val.denominator == 1 else "number"
     kind = VALUE_KINDS.get(tag_of(v))
     return kind.answer_type if kind is not None and kind.answer_type else "unknown"
+
+
+_FALLBACK_INT = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_FALLBACK_NUMBER = re.compile(
+    r"^[-+]?(?:\d+\.\d*|\.\d+|\d+(?:\.\d+)?[eE][-+]?\d+|\d+/\d+|\\[dt]?frac\{\d+\}\{\d+\}|\d+\.\d+%?|\d+%)$"
+)
+
+
+def answer_type(answer: str | None) -> str:
+    """The answer type every stage records: `classify_answer_type` where the verifier can read the
+    answer, else a textual guess (integer / number / boolean / equation / set / expression / text),
+    `unknown` for an empty answer. The one classifier of the project (ingest, MCQ, export)."""
+    if answer is None or not str(answer).strip():
+        return "unknown"
+    try:
+        kind = classify_answer_type(answer)
+    except Exception:  # noqa: BLE001 - a parser bug must not stop a stage; the guess below decides
+        kind = "unknown"
+    if kind and kind != "unknown":
+        return kind
+    a = str(answer).strip().strip("$").strip()
+    if _FALLBACK_INT.match(a):
+        return "integer"
+    if _FALLBACK_NUMBER.match(a):
+        return "number"
+    if a.lower() in ("yes", "no", "true", "false"):
+        return "boolean"
+    if "=" in a and not re.search(r"[<>]=|\\[lg]eq?", a):
+        return "equation"
+    if re.match(r"^\\?\{.*\\?\}$", a):
+        return "set"
+    if re.search(r"[\d\\^_+\-*/()]", a) or len(a) <= 2:
+        return "expression"
+    return "text"
 
 
 def is_verifiable(answer: str) -> bool:

@@ -172,3 +172,14 @@ def test_tokens_ignore_layout_but_keep_words_and_numbers():
     ]))
     assert a == ["both", "end", "in", "frac", "1", "2", "of", "1000", "and", "0.5", "x"]
     assert b == a
+
+
+def test_chunked_reading_gives_the_same_marks(monkeypatch):
+    import curation.decontaminate as dc
+
+    rows = [h[0] for h in HITS] + [n[0] for n in NON_HITS]
+    whole = _run(rows)
+    monkeypatch.setattr(dc, "_CHUNK_ROWS", 7)  # many chunks, all rows still counted exactly
+    chunked = _run(rows)
+    for col in ("contam_bench", "contam_template_bench", "drop_reason"):
+        assert chunked[col].to_list() == whole[col].to_list()
