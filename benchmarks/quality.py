@@ -55,8 +55,10 @@ def flag_items(items: list[dict], settings=None) -> list[list[str]]:
 
 
 def rule_table(items: list[dict], flags: list[list[str]], *, part: str | None = None) -> list[dict]:
-    """Counts per rule; `part` = "dev" (rows looked at while revising the rules) or "holdout"
-    (labelled afterwards, never used to revise them); None = all rows."""
+    """Counts per rule; `part` = "dev" (rows looked at while revising the rules), "holdout"
+    (labelled afterwards, never used to revise them) or "holdout2" (a second multi_part holdout,
+    labelled before the restated-ask change was run on it) or "probe" (rows the multi_part
+    prefilter does not match, with two ask sentences: what the rule cannot see); None = all rows."""
     if part is not None:
         kept = [(it, fl) for it, fl in zip(items, flags) if it.get("set", "dev") == part]
         items, flags = [k[0] for k in kept], [k[1] for k in kept]
@@ -129,13 +131,12 @@ def ingest_decisions() -> None:
         print(f"  GSM8K read as is (answer_extraction = 'none'): alarms {kinds or 'none'}; with default recognition: "
               f"{sorted({a.kind for a in sanity_alarms(flag_problems(res.problems))}) or 'none'}")
     from curation.clean import flag_problems as _flag
-    from curation.config import FieldMapping as _Mapping
 
     pn = real / "proofnet_test.jsonl"
     if pn.exists():
-        flagged = _flag(ingest_source(SourceConfig(name="proofnet", path=str(pn), mapping=_Mapping(question="nl_statement"))).problems)
+        flagged = _flag(ingest_source(SourceConfig(name="proofnet", path=str(pn))).problems)  # `nl_statement` recognised by default
         n_proof = sum("proof" in f for f in flagged["clean_flags"].to_list())
-        print(f"  ProofNet statements flagged proof: {n_proof}/{flagged.height} (all are dropped: {flagged['drop_reason'].is_not_null().sum()})")
+        print(f"  ProofNet statements (no mapping) flagged proof: {n_proof}/{flagged.height} (all are dropped: {flagged['drop_reason'].is_not_null().sum()})")
     tq = real / "theoremqa_test.json"
     if tq.exists():
         flagged = _flag(ingest_source(SourceConfig(name="theoremqa", path=str(tq))).problems)
@@ -172,6 +173,10 @@ def main(argv=None) -> int:
     print_rules(rule_table(items, flags), "all labelled rows")
     print_rules(rule_table(items, flags, part="dev"), "dev rows (read while the rules were revised)")
     print_rules(rule_table(items, flags, part="holdout"), "holdout rows (labelled after the rules were fixed)")
+    print_rules(rule_table(items, flags, part="holdout2"),
+                "holdout2 rows (multi_part, labelled by the restatement change before its output was looked at)")
+    print_rules(rule_table(items, flags, part="probe"),
+                "probe rows (multi_part recall outside its prefilter: two asks with one '?' or none)")
     from curation.config import CleanSettings
 
     leak_items = [it for it in items if it["rule"] == "answer_leak"]

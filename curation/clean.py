@@ -99,9 +99,31 @@ _ASK_START = (
     r"|\b(?:what|how\s+many|how\s+much|which|who)\b"
 )
 # asks that are not a new question: picking among listed options, a restated unknown
-_NOT_NEW_ASK = r"(?i)^which\s+(?:option|one|answer|choice|statement)s?\s+(?:is|are)\s+(?:correct|true|right)|^what\s+is\s+[a-z]\s*\?$"
+_NOT_NEW_ASK = r"(?i)^which\s+(?:option|one|answer|choice|statement)s?\s+(?:is|are)\s+(?:correct|true|right)|^what\s+is\s+(?:[a-z]|M\d+)\s*\?$"
 # follow-ups that restate the same ask: "The answer can be written in the form m/n ... What is m+n?"
-_FORM_FOLLOWUP = r"(?i)(?:in\s+the\s+form|can\s+be\s+written|where\s+M\s+and\s+M\s+are)[^?]{0,300}\?\s*$"
+_FORM_FOLLOWUP = r"(?i)(?:in\s+the\s+form|can\s+be\s+written|where\s+M\d*\s+and\s+M\d*\s+are)[^?]{0,300}\?\s*$"
+# an ask that restates the one before it is not a second ask: it opens with a restatement marker
+# ("That is, in how many ways ...", "In other words, ...", "i.e. ...") or it only asks for the answer
+# to what was already asked ("What am I? What is the answer to the riddle?")
+_RESTATED = (
+    r"(?i)^(?:that\s+is|in\s+other\s+words|i\.?\s*e\.?|ie|namely|equivalently|put\s+(?:another|differently)|"
+    r"or\s+(?:equivalently|put\s+another\s+way)|to\s+(?:put|say)\s+it\s+another\s+way)\b"
+)
+_ANSWER_ONLY = (
+    r"(?i)^(?:so\s+|then\s+|and\s+)?(?:what|which)\s+(?:is|was|would\s+be|will\s+be)\s+(?:the|your|its)\s+(?:final\s+|correct\s+)?"
+    r"(?:answer|result|solution|outcome)(?:\s+(?:to|of|for)\s+(?:the|this|that|it|her|his|their)(?:\s+\w+){0,2})?\s*\?$"
+)
+# the same ask repeated at once: consecutive asks with the same content words (math spans are
+# numbered, so "the coefficient of $CO$" and "the coefficient of $O_2$" stay different asks). Not
+# "mostly the same words": on labelled real rows that merged real pairs ("What is the most ...? What
+# is the least ...?", "norm from H to X? ... from H to H?"), and with a state change between two
+# asks ("... added 50 g of water. What is the concentration?") even equal words ask different things.
+_FUNCTION_WORDS = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been do does did can could will would "
+    "should what which how who when where why that this these those there it its as if then so than many much "
+    "any all each some you we your our i me my he she they him her them his their has have had "
+    "find determine compute calculate give".split()
+)
 # worked sub-problems before the asked one (Minerva-style "Subproblem 0: ... Solution: ..."): only
 # the text after the last "Subproblem N:" is asked
 # (found by scanning for the last label: a leading `.*` here backtracks quadratically on long text)
@@ -171,9 +193,21 @@ def _proof_expr(settings: CleanSettings) -> pl.Expr:
     return always | (q.str.contains(_PROOF_SOFT) & ~asks) | a.str.contains(_PROOF_ANSWER)
 
 
+def _content_words(sentence: str) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"\w+", sentence.lower()) if w not in _FUNCTION_WORDS}
+
+
+def _same_ask(a: str, b: str) -> bool:
+    """The same content words (at least two) in both asks."""
+    wa = _content_words(a)
+    return len(wa) >= 2 and wa == _content_words(b)
+
+
 def _count_asks(question: str) -> int:
     """Interrogative sentences outside quotes, of three words or more, minus option pickers and an
-    answer-form follow-up of the same ask."""
+    answer-form follow-up of the same ask, and asks that restate an earlier one."""
     import re
 
     last = None
@@ -182,12 +216,21 @@ def _count_asks(question: str) -> int:
     text = question[last.end():] if last is not None else question
     text = re.sub(_QUOTED, " ", text)
     text = re.sub(r"~|\\\\hspace\\{[^}]*\\}|\\\\textbf\\{|\\\\uline\\{[^}]*\\}", " ", text)  # layout commands
-    text = re.sub(r"\$\$[^$]*\$\$|\$[^$]*\$", "M", text)  # math is not sentence structure
+    spans: dict[str, str] = {}
+    # math is not sentence structure: each distinct span becomes one token (M1, M2, ...)
+    text = re.sub(r"\$\$[^$]*\$\$|\$[^$]*\$", lambda m: spans.setdefault(m.group(0), f"M{len(spans) + 1}"), text)
+    text = re.sub(r"(?i)\bi\.\s*e\.", "ie", text)  # "i.e." does not end a sentence
     sentences = [t.strip() for t in re.split(r"(?<=[.?!])\s+|\n+", text) if t.strip()]
-    asks = [
-        t for t in sentences
-        if t.endswith("?") and re.search(_ASK_START, t) and len(t.split()) >= 3 and not re.search(_NOT_NEW_ASK, t)
-    ]
+    asks: list[str] = []
+    previous_was_ask = False
+    for t in sentences:
+        if not (t.endswith("?") and re.search(_ASK_START, t) and len(t.split()) >= 3) or re.search(_NOT_NEW_ASK, t):
+            previous_was_ask = False
+            continue
+        if asks and (re.search(_RESTATED, t) or re.search(_ANSWER_ONLY, t) or (previous_was_ask and _same_ask(t, asks[-1]))):
+            continue  # the same ask again, in other words
+        asks.append(t)
+        previous_was_ask = True
     n = len(asks)
     if n >= 2 and re.search(_FORM_FOLLOWUP, text):
         n -= 1
@@ -271,7 +314,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "multi_part", "multi_part",
         "Two or more separately asked questions: labelled sub-questions that each ask ('1If ... 2If ...', "
-        "'(a) Find ... (b) Find ...'), or two interrogative sentences outside quotes (an answer-form "
+        "'(a) Find ... (b) Find ...'), or two interrogative sentences outside quotes (a restatement such as 'That is, ...', "
+        "'What is the answer to the riddle?' or the same ask repeated at once, and an answer-form "
         "follow-up such as 'written as m/n ... What is m+n?' is the same ask). Not enumerated givens or options.",
         _multi_part_labelled,
         # fires only with a second labelled ask, "(1) ... =", or two question marks

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from curation.frames import value_counts
 from schemas import conform
 
 
@@ -64,18 +65,11 @@ def outcome_counts(outcomes: Outcomes, quarantine: pl.DataFrame | None = None) -
         "quarantined": q.height,
     }
     counts["total"] = sum(counts.values())
-    counts["drop_reasons"] = _value_counts(outcomes.dropped, "drop_reason")
-    counts["review_reasons"] = _value_counts(outcomes.review, "review_reason", null_as="pending")
+    counts["drop_reasons"] = value_counts(outcomes.dropped, "drop_reason", null_as="(none)")
+    counts["review_reasons"] = value_counts(outcomes.review, "review_reason", null_as="pending")
     sources: dict[str, dict[str, int]] = {}
     for dest, frame in (("kept", outcomes.kept), ("dropped", outcomes.dropped), ("review", outcomes.review), ("quarantined", q)):
-        for name, n in _value_counts(frame, "source").items():
+        for name, n in value_counts(frame, "source", null_as="(none)").items():
             sources.setdefault(name, {"kept": 0, "dropped": 0, "review": 0, "quarantined": 0})[dest] = n
     counts["sources"] = dict(sorted(sources.items()))
     return counts
-
-
-def _value_counts(df: pl.DataFrame, column: str, *, null_as: str = "(none)") -> dict[str, int]:
-    if df.height == 0 or column not in df.columns:
-        return {}
-    vc = df.select(pl.col(column).cast(pl.Utf8).fill_null(null_as)).to_series().value_counts(sort=True)
-    return {str(k): int(v) for k, v in vc.iter_rows()}

@@ -68,6 +68,7 @@ import xxhash
 from curation.config import ExportSettings, SourceConfig
 from curation.drop import Outcomes, outcome_counts
 from curation.errors import ExportError
+from curation.io import write_text_atomic
 from schemas import SCHEMA_VERSION, conform
 
 SCHEMA_KEY = "curate_schema_version"
@@ -685,9 +686,7 @@ def _write_root_card(out_dir: Path, name: str, settings: ExportSettings, fingerp
         return
     lines = ["---", *_configs_yaml(settings, fingerprint, prefix=f"{name}/"), "---", "", ROOT_CARD_MARK, "", "# curate output", "",
              f"The curated dataset is in [`{name}/`]({name}/README.md) (card, manifest, Parquet shards).", ""]
-    tmp = path.with_name(f".README.md.tmp-{os.getpid()}")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, "\n".join(lines))
 
 
 _RENAME_EXCHANGE = 2

@@ -12,6 +12,18 @@ from schemas import conform
 _ROW = "__row"
 
 
+def value_counts(df: pl.DataFrame | None, column: str, *, null_as: str | None = None) -> dict[str, int]:
+    """{value: rows} of one column, most frequent first, then by value: the same order on every run
+    (card, manifest, run report, `curate stats`). Nulls are left out, or counted as `null_as`."""
+    if df is None or df.height == 0 or column not in df.columns:
+        return {}
+    values = pl.col(column).cast(pl.Utf8)
+    counts = (df.select(values.fill_null(null_as) if null_as is not None else values)
+              .drop_nulls().group_by(column).len()
+              .sort(["len", column], descending=[True, False]))
+    return {str(k): int(v) for k, v in counts.iter_rows()}
+
+
 def apply_to_subset(
     df: pl.DataFrame, mask: pl.Expr, fn: Callable[[pl.DataFrame], pl.DataFrame]
 ) -> pl.DataFrame:

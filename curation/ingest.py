@@ -53,7 +53,8 @@ from schemas.quarantine import QUARANTINE_SCHEMA, empty_quarantine  # the ingest
 
 # Field names recognised when the mapping leaves a role unset (first match wins, case-insensitive).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "question": ("question", "problem", "prompt", "input", "query"),
+    # `statement` / `nl_statement` last: theorem sets (ProofNet) name the text so and have none of the others
+    "question": ("question", "problem", "prompt", "input", "query", "statement", "nl_statement"),
     "answer": ("answer", "final_answer", "correct", "correct_answer", "gold", "target", "answer_value"),
     "choices": ("choices", "options", "answer_option_list"),
     "solution": ("solution", "rationale", "explanation", "reasoning"),
@@ -280,38 +281,12 @@ _NUMBER_RE = (
 )
 
 
-def simple_answer_type(answer: str | None) -> str:
-    """Fallback classifier: integer / number / boolean / equation / set / expression / text / unknown."""
-    if answer is None or not answer.strip():
-        return "unknown"
-    a = answer.strip().strip("$").strip()
-    if re.match(_INT_RE, a):
-        return "integer"
-    if re.match(_NUMBER_RE, a):
-        return "number"
-    if a.lower() in ("yes", "no", "true", "false"):
-        return "boolean"
-    if "=" in a and not re.search(r"[<>]=|\\[lg]eq?", a):
-        return "equation"
-    if re.match(r"^\\?\{.*\\?\}$", a):
-        return "set"
-    if re.search(r"[\d\\^_+\-*/()]", a) or len(a) <= 2:
-        return "expression"
-    return "text"
-
-
 @functools.lru_cache(maxsize=200_000)
 def classify_answer(answer: str) -> str:
-    """`curation.verifier.classify_answer_type` when available and decisive, else the fallback."""
-    try:
-        from curation.verifier import classify_answer_type
-    except Exception:  # noqa: BLE001 - the verifier is optional here
-        return simple_answer_type(answer)
-    try:
-        kind = classify_answer_type(answer)
-    except Exception:  # noqa: BLE001
-        kind = None
-    return kind if isinstance(kind, str) and kind not in ("", "unknown") else simple_answer_type(answer)
+    """`curation.verifier.answer_type`, cached per distinct answer text."""
+    from curation.verifier import answer_type
+
+    return answer_type(answer)
 
 
 # --------------------------------------------------------------------------------- content id
@@ -913,10 +888,8 @@ def ingest_file(path: Path) -> IngestResult:
 
 def write_quarantine(quarantine: pl.DataFrame, path: Path) -> None:
     """Write quarantined rows as JSONL (one object per bad row), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    from curation.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for row in quarantine.iter_rows(named=True):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)

@@ -1,59 +1,20 @@
 """Reading and writing problem tables, so every stage command takes any input and writes Parquet.
 
-Also the two file utilities every module shares: `atomic_path` (write next to the target, then rename,
-so a reader never sees half a file) and `sqlite_url` (a path or a SQLAlchemy URL -> a URL).
+The file utilities (`atomic_path`, `write_text_atomic`, `sqlite_url`) live in `curation.files`, below
+ingest in the import graph; they are importable from here too, as many callers do.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
 from curation.errors import SourceError
+from curation.files import atomic_path, sqlite_url, write_text_atomic  # noqa: F401  (the shared file utilities)
 from schemas import SCHEMA_VERSION, conform
 
 SCHEMA_KEY = "curate_schema_version"
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; when the block succeeds, rename it over `path`.
-
-    The rename is atomic on one filesystem, so readers see the old file or the whole new one; on an
-    error the temporary file is removed and `path` is untouched. The parent folder is created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `path` atomically; return the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def sqlite_url(url_or_path: str | Path) -> str:
-    """A SQLAlchemy URL as is; a filesystem path becomes an absolute `sqlite:///` URL (parent created)."""
-    text = str(url_or_path)
-    if "://" in text:
-        return text
-    path = Path(text).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
 
 
 def is_curated_parquet(path: Path) -> bool:

@@ -21,7 +21,7 @@ import polars as pl
 
 from curation.errors import ConfigError
 from curation.config import PipelineConfig
-from curation.frames import apply_to_subset, with_review_evidence
+from curation.frames import apply_to_subset, value_counts, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
 from curation.stage import Stage, StageRegistry, dump
 from schemas import conform, polars_schema
@@ -124,14 +124,6 @@ class Workspace:
     @property
     def dedup_index(self) -> Path | None:
         return self.cfg.dedup_index_dir()
-
-
-def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
-    if df.height == 0:
-        return {}
-    # most frequent first, then by name: the same order on every run (card, manifest, run report)
-    counts = df.get_column(column).drop_nulls().value_counts().sort(["count", column], descending=[True, False])
-    return {row[column]: row["count"] for row in counts.iter_rows(named=True)}
 
 
 def _added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -408,13 +400,13 @@ def run_stage(
         df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
     df = conform(df)
     out_file = write_problems(df, out_file or ws.stage_file(stage))
-    before_drop = _reason_counts(df_in, "drop_reason") if df_in is not None else {}
-    before_review = _reason_counts(df_in, "review_reason") if df_in is not None else {}
+    before_drop = value_counts(df_in, "drop_reason")
+    before_review = value_counts(df_in, "review_reason")
     count = StageCount(
         stage=stage,
         rows=df.height,
-        dropped=_added(before_drop, _reason_counts(df, "drop_reason")),
-        review=_added(before_review, _reason_counts(df, "review_reason")),
+        dropped=_added(before_drop, value_counts(df, "drop_reason")),
+        review=_added(before_review, value_counts(df, "review_reason")),
         seconds=time.perf_counter() - started,
         skipped=not enabled,
         note=note,

@@ -20,6 +20,7 @@ from pathlib import Path
 import xxhash
 
 from curation.config import PipelineConfig
+from curation.pipeline import PIPELINE
 
 #: the source trees a stage's result can depend on: all of them, so no import can be missed
 CODE_PACKAGES = ("curation", "generators", "schemas", "flows")
@@ -81,15 +82,11 @@ def code_digest(packages: tuple[str, ...] = CODE_PACKAGES) -> str:
 
 def stage_sections(cfg: PipelineConfig, stage: str) -> str:
     """Canonical JSON of the config data a stage reads (its cache-key part of the config)."""
-    from curation.pipeline import PIPELINE
-
     return json.dumps(PIPELINE[stage].cache_data(cfg), sort_keys=True, ensure_ascii=False, default=str)
 
 
 def external_digest(cfg: PipelineConfig, stage: str) -> str:
     """Digest of the files outside the work folder that a stage reads (`Stage.external_files`)."""
-    from curation.pipeline import PIPELINE
-
     h = xxhash.xxh3_128()
     for p in PIPELINE[stage].external_files(cfg):
         h.update(f"{p}\0{file_digest(p)}\n".encode())

@@ -177,12 +177,9 @@ def _counts_table(title: str, counts: dict[str, int], *, unit: str = "rows"):
 
 
 def _value_counts(df, column: str) -> dict[str, int]:
-    import polars as pl
+    from curation.frames import value_counts
 
-    if df.height == 0 or column not in df.columns:
-        return {}
-    vc = df.select(pl.col(column).cast(pl.Utf8).fill_null("(none)")).to_series().value_counts(sort=True)
-    return {str(k): int(v) for k, v in vc.iter_rows()}
+    return value_counts(df, column, null_as="(none)")
 
 
 def quarantine_path_for(out: Path) -> Path:

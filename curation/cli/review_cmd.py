@@ -338,13 +338,13 @@ def export_cmd(
     )
     if "at" in df.columns:
         df = df.with_columns(pl.from_epoch(pl.col("at"), time_unit="s").dt.replace_time_zone("UTC").alias("at_utc"))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    if fmt == "parquet":
-        df.write_parquet(tmp)
-    else:
-        df.write_ndjson(tmp)
-    os.replace(tmp, out)
+    from curation.io import atomic_path
+
+    with atomic_path(out) as tmp:
+        if fmt == "parquet":
+            df.write_parquet(tmp)
+        else:
+            df.write_ndjson(tmp)
     console.print(f"wrote {df.height} decisions to {out}")
 
 

@@ -212,12 +212,11 @@ def _verify_file(verifier, pairs: Path, out: Path, mode: str, processes: int, mo
         records[idx].update(outcome=j.outcome, extracted=j.extracted, rule=j.rule, reason=j.reason, judged_by=j.judged_by)
         counts[j.outcome] += 1
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
+        from curation.io import atomic_path
+
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
             for rec in records:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        tmp.replace(out)
     except OSError as exc:
         raise VerifyInputError(f"cannot write {out}: {exc}") from None
     typer.echo(

@@ -21,15 +21,25 @@ A near-duplicate pair (LSH + exact Jaccard) is the *same problem* only when, on 
 
 What stays a duplicate (recall): LaTeX spacing and `\\dfrac`/`\\frac` (normalization), punctuation and
 whitespace, `$` delimiters and braces (`x^{2}` = `x^2`), rewording that only changes function
-words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos.
+words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos, an operator or comma
+next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command or as letters
+(`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
+"the number line", "which one of" = "which of"), and, for texts of 8+ significant tokens with the
+same numbers: one redundant extra prose word in one copy (a word said 2+ times and left out every
+time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real",
+"positive", "distinct", "integer", "prime", "not", ...), and a copy cut off in the middle of its
+first or last word with every number kept.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
-"polynomials"), a renamed person, a reordered sentence. The rule is deliberately strict: a wrong merge loses a training
-problem silently, a missed merge keeps one extra near-copy.
+"polynomials"), a renamed person (the rule reads lowercased text and cannot tell a name from
+"boys" / "girls"), two or more extra words, a reordered sentence. The rule is deliberately strict:
+a wrong merge loses a training problem silently, a missed merge keeps one extra near-copy.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+
 import numpy as np
 import polars as pl
 
@@ -83,7 +93,18 @@ def number_keys(norm: pl.Series) -> np.ndarray:
 
 
 _FORMAT_SENTENCE = re.compile(r"(?:^|(?<=[.?!]))\s*\(?express (?:your|the) answer[^.?!$]*(?:\$[^$]*\$[^.?!$]*)*[.?!]?\)?")
-_DOTS = re.compile(r"(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…")
+# an ellipsis with the operators or commas around it (`+ \cdots +`, `, \ldots,`, `\cdots`): copies
+# often drop the operator next to the dots, which says nothing new ("a_4x^4 \cdots + a_{22}x^{22}")
+_DOTS = re.compile(r"(?:\s*(?:[+,]|\\cdot\b))?\s*(?:(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…)(?:\s*(?:[+,]|\\cdot\b(?!s)))?")
+# the same phrase said two ways: "the real number line" is "the number line"; "which one of" is "which of"
+_SAME_PHRASE = ((re.compile(r"\breal number line\b"), "number line"), (re.compile(r"\bwhich one of\b"), "which of"))
+# an operator name typed as a command or as plain letters (`\gcd` = `\text{gcd}` = `gcd`)
+_OPERATOR_NAME = re.compile(r"\\(sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|gcd|lcm|max|min|det|lim|mod|bmod)\b")
+# a literal backslash-n (a newline escaped twice in the source file), not a LaTeX command such as `\neq`
+_LITERAL_NEWLINE = re.compile(
+    r"\\n(?!(?:e|eq|eg|u|abla|ot|i|otin|ewline|mid|exists|leq|geq|less|gtr|sim|cong|parallel|subseteq|supseteq|"
+    r"leftarrow|rightarrow|olimits|atural|earrow|warrow|prec|succ|vdash|triangleleft|triangleright)\b)"
+)
 _SHORT_FRAC = re.compile(r"\\frac\s*(\d|[a-z])\s*(\d|[a-z])")
 _ARTICLE_A = re.compile(r"\ba (?=[a-z]{2})")
 # LaTeX layout that does not change the mathematics: environments, alignment, line breaks, text mode
@@ -97,29 +118,52 @@ def _canonical_layout(norm: str) -> str:
     (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
     common fraction.") that say how to write the answer, not what to compute."""
     text = re.sub(_THOUSANDS, r"\1\2", norm)
+    if "\\n" in text:
+        text = _LITERAL_NEWLINE.sub(" ", text)
+    for phrase, canonical in _SAME_PHRASE:
+        text = phrase.sub(canonical, text)
+    text = _OPERATOR_NAME.sub(r"\1", text)
     text = _SHORT_FRAC.sub(r"\\frac{\1}{\2}", text)
     text = _DOTS.sub(r" \\dots ", text)
     text = _FORMAT_SENTENCE.sub(" ", text)
     text = _LAYOUT.sub(" ", text)
-    return _ARTICLE_A.sub("", text)
+    # the article becomes a function word (not nothing), so a word put in its place is seen as a replacement
+    return _ARTICLE_A.sub("the ", text)
 
 
-def significant_tokens(norm: str) -> list[str]:
-    """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
+def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
+    """`significant_tokens`, and every token with function words kept (`_one_extra_word` needs to see
+    where a word was *added* and where it *replaced* another) with its kind: `_MATH` (numbers,
+    operators, tokens in math), `_WORD` (a prose word that counts), `_FILLER` (a `FILLER_WORDS` word)."""
     text = _canonical_layout(norm)
     out: list[str] = []
+    full: list[str] = []
+    kinds: list[int] = []
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
         in_math = k % 2 == 1
         for tok in _TOKEN.findall(segment):
             if tok[0].isdigit():
-                out.append(_canonical_number(tok))
+                tok, kind = _canonical_number(tok), _MATH
             elif tok.isalpha():
-                if in_math or tok not in FILLER_WORDS:
-                    out.append(tok)
+                kind = _MATH if in_math else (_FILLER if tok in FILLER_WORDS else _WORD)
             elif tok not in ".,;:?!'\"`‘’“”":  # sentence punctuation, also inside math (`$x=1.$`)
+                kind = _MATH
+            else:
+                continue
+            full.append(tok)
+            kinds.append(kind)
+            if kind != _FILLER:
                 out.append(tok)
-    return out
+    return out, full, kinds
+
+
+def significant_tokens(norm: str) -> list[str]:
+    """The sequence of the tokens of a normalized text that change the problem (see module docstring)."""
+    return _tokens_and_kinds(norm)[0]
+
+
+_MATH, _WORD, _FILLER = 0, 1, 2
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -158,9 +202,120 @@ def same_tokens(ta: list[str], tb: list[str]) -> bool:
     return all(x == y or _is_typo(x, y) for x, y in zip(ta, tb))
 
 
+#: prose words that change the mathematics when one copy adds or drops them ("the *real* roots",
+#: "*distinct* positive integers", "is *not* divisible", "the *largest* value", "*twice* as many"),
+#: so they never count as a harmless extra word (`_one_extra_word`)
+SIGNIFICANT_WORDS = frozenset(
+    """real positive negative nonnegative nonpositive nonzero zero distinct different distinguishable
+    indistinguishable identical same equal unequal unique integer integers integral whole natural rational
+    irrational complex imaginary prime primes composite odd even consecutive not no non never none nor
+    only exactly least most all each every any some both either neither more less fewer greater smaller
+    larger largest smallest greatest biggest maximum minimum max min many much total sum product
+    difference quotient remainder ratio average mean median mode area perimeter volume length width
+    height radius diameter circumference angle side sides inside outside interior exterior before after
+    above below without except remaining left right plus minus times twice half double triple square
+    squares squared cube cubes cubed root roots digit digits percent per first second third fourth fifth
+    last next previous other another one two three four five six seven eight nine ten eleven twelve
+    hundred thousand million billion increase decrease increased decreased more older younger
+    sin cos tan cot sec csc log ln exp lcm gcd mod det""".split()
+)
+#: a problem this short must match exactly: one word is a large share of it
+_MIN_TOKENS_FOR_TOLERANCE = 8
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    return sorted(t for t in tokens if t[0].isdigit())
+
+
+def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) -> bool:
+    """The copies agree (typos allowed, function words free) except that one copy has one more prose
+    word, possibly repeated ("values $6,10,15$ *cents*", "the sound you *hear*"). The extra word must be
+    *added*, not put in the place of another word (that is a replaced word: another problem; a function
+    word only the other copy has, within two tokens, counts as the replaced word), it must be redundant
+    (the other copy has it elsewhere, or it is said 2+ times and left out each time), all extra words must
+    sit in the same copy (a moved word is another order: another problem), and a variable, a number,
+    an operator, a LaTeX command or a `SIGNIFICANT_WORDS` word never counts."""
+    extra: set[str] = set()
+    extra_at = {"a": [], "b": []}  # where an extra word sits, in the coordinates of the *other* copy
+    lone_fillers = {"a": [], "b": []}  # function words one copy has and the other has nothing for
+    matcher = difflib.SequenceMatcher(a=fa, b=fb, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        left = [(t, k) for t, k in zip(fa[i1:i2], ka[i1:i2]) if k != _FILLER]
+        right = [(t, k) for t, k in zip(fb[j1:j2], kb[j1:j2]) if k != _FILLER]
+        if not left and not right:  # function words only
+            if op == "delete":
+                lone_fillers["a"].append(i1)
+            elif op == "insert":
+                lone_fillers["b"].append(j1)
+            continue
+        if left and right:
+            if len(left) != len(right) or not all(x == y or _is_typo(x, y) for (x, _), (y, _) in zip(left, right)):
+                return False
+            continue
+        if op == "replace":  # a word in the place of a function word: replaced, not added
+            return False
+        for tok, kind in left or right:
+            if kind != _WORD or len(tok) < 3 or tok in SIGNIFICANT_WORDS:
+                return False
+            extra.add(tok)
+        if left:
+            extra_at["a"].append(j1)
+        else:
+            extra_at["b"].append(i1)
+    sides = [side for side in "ab" if extra_at[side]]
+    if len(extra) > 1 or len(sides) > 1:
+        return False
+    for side in sides:
+        other = "b" if side == "a" else "a"
+        if any(abs(p - q) <= 2 for p in extra_at[side] for q in lone_fillers[other]):
+            return False
+        # the extra word must be redundant: a repetition the other copy also has ("the sound you hear
+        # ... the sound [you hear]") or a word said twice or more and left out every time (a unit,
+        # "cents"). A word said once and only in one copy adds information ("a *narrow* crack"): another problem.
+        (word,) = extra
+        mine, theirs = (fa, fb) if side == "a" else (fb, fa)
+        if word not in theirs and mine.count(word) < 2:
+            return False
+    return True
+
+
+def _truncated_copy(ta: list[str], tb: list[str]) -> bool:
+    """One copy is the other cut off at its start or its end, in the middle of a word (the cut word
+    is the evidence: "...Positive real n|umbers $x$ and $y$ satisfy..."), with every number kept."""
+    if len(ta) > len(tb):
+        ta, tb = tb, ta
+    # equal lengths: the cut may be in either copy's first or last word
+    return _cut_from(ta, tb) or (len(ta) == len(tb) and _cut_from(tb, ta))
+
+
+def _cut_from(short: list[str], long_: list[str]) -> bool:
+    n = len(short)
+    if n < _MIN_TOKENS_FOR_TOLERANCE or _numbers(short) != _numbers(long_):
+        return False
+    head, tail, first = short[0], short[-1], long_[len(long_) - n]
+    cut_start = short[1:] == long_[len(long_) - n + 1 :] and head.isalpha() and first.endswith(head) and first != head
+    last = long_[n - 1]
+    cut_end = short[:-1] == long_[: n - 1] and tail.isalpha() and last.startswith(tail) and last != tail
+    return cut_start or cut_end
+
+
+def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], list[str], list[int]]) -> bool:
+    (ta, fa, ka), (tb, fb, kb) = a, b
+    if same_tokens(ta, tb):
+        return True
+    # beyond typos, only for texts long enough and with exactly the same numbers
+    if min(len(ta), len(tb)) < _MIN_TOKENS_FOR_TOLERANCE or abs(len(ta) - len(tb)) > len(ta) // 3 + 1:
+        return False
+    if _numbers(ta) != _numbers(tb):
+        return False
+    return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb)
+
+
 def same_problem(norm_a: str, norm_b: str) -> bool:
     """True when two normalized texts state the same problem (rules in the module docstring)."""
-    return same_tokens(significant_tokens(norm_a), significant_tokens(norm_b))
+    return _same_kinded(_tokens_and_kinds(norm_a), _tokens_and_kinds(norm_b))
 
 
 def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
@@ -171,7 +326,7 @@ def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
         return out
     docs = np.unique(pairs)
     sub = texts.gather(docs).to_list() if isinstance(texts, pl.Series) else [texts[int(d)] for d in docs]
-    tokens = dict(zip(docs.tolist(), (significant_tokens(t or "") for t in sub)))
+    tokens = dict(zip(docs.tolist(), (_tokens_and_kinds(t or "") for t in sub)))
     for k, (i, j) in enumerate(pairs.tolist()):
-        out[k] = same_tokens(tokens[i], tokens[j])
+        out[k] = _same_kinded(tokens[i], tokens[j])
     return out

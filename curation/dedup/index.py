@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -19,6 +17,7 @@ from curation.dedup.content import number_keys
 from curation.dedup.nodes import prepare_nodes
 from curation.dedup.normalize import NORMALIZATION_VERSION, shingle_text, stable_hashes, template_expr
 from curation.errors import CurateError
+from curation.files import atomic_path
 from schemas import conform
 
 INDEX_FORMAT = 3  # 2: `nums` (number-multiset key, curation.dedup.content); 3: `nhash`, `nlen`
@@ -182,13 +181,7 @@ def update_index(df_kept: pl.DataFrame, index_dir: Path | str, settings: DedupSe
     rows = _index_rows(df, settings)
     n_parts = len(parts)
     path = index_dir / f"part-{n_parts:05d}.parquet"
-    fd, tmp = tempfile.mkstemp(prefix=".part.", suffix=".tmp", dir=index_dir)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         rows.write_parquet(tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return rows.height
 

@@ -6,10 +6,8 @@ neither imports the other at module level (no import cycle).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from curation.mcq import rules
 
 CONVERTED = "converted"
 NOT_CONVERTIBLE = "not_convertible"
@@ -78,21 +76,8 @@ def not_converted(reason: str, **kw) -> Conversion:
 
 
 def answer_type_of(value: str) -> str:
-    """answer_type from the verifier; a small fallback when it says 'unknown'."""
-    try:
-        from curation.verifier import classify_answer_type
+    """The converted answer's type: `curation.verifier.answer_type`, the project's one classifier."""
+    from curation.verifier import answer_type
 
-        kind = classify_answer_type(value)
-    except Exception:  # verifier missing or failing: fall back, never break the stage
-        kind = "unknown"
-    if kind and kind != "unknown":
-        return kind
-    if re.fullmatch(r"-?\d+", value):
-        return "integer"
-    if rules.numeric_value(value) is not None:
-        return "number"
-    if rules.is_texty(value):
-        return "text"
-    return "expression"
-
+    return answer_type(value)
 

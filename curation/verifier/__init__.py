@@ -12,6 +12,7 @@ from curation.verifier.types import Extraction, Judgment, Outcome
 from curation.verifier.extract import extract_answer
 from curation.verifier.compare import (
     Verifier,
+    answer_type,
     canonical_form,
     classify_answer_type,
     is_verifiable,
@@ -24,6 +25,7 @@ __all__ = [
     "Judgment",
     "Outcome",
     "Verifier",
+    "answer_type",
     "canonical_form",
     "classify_answer_type",
     "extract_answer",

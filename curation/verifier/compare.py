@@ -13,6 +13,7 @@ Every step runs under a cooperative `Budget`; bounds raise and become `unparseab
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections import OrderedDict
 from fractions import Fraction
@@ -874,6 +875,40 @@ def classify_answer_type(answer: str) -> str:
         return "integer" if isinstance(val, Fraction) and val.denominator == 1 else "number"
     kind = VALUE_KINDS.get(tag_of(v))
     return kind.answer_type if kind is not None and kind.answer_type else "unknown"
+
+
+_FALLBACK_INT = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_FALLBACK_NUMBER = re.compile(
+    r"^[-+]?(?:\d+\.\d*|\.\d+|\d+(?:\.\d+)?[eE][-+]?\d+|\d+/\d+|\\[dt]?frac\{\d+\}\{\d+\}|\d+\.\d+%?|\d+%)$"
+)
+
+
+def answer_type(answer: str | None) -> str:
+    """The answer type every stage records: `classify_answer_type` where the verifier can read the
+    answer, else a textual guess (integer / number / boolean / equation / set / expression / text),
+    `unknown` for an empty answer. The one classifier of the project (ingest, MCQ, export)."""
+    if answer is None or not str(answer).strip():
+        return "unknown"
+    try:
+        kind = classify_answer_type(answer)
+    except Exception:  # noqa: BLE001 - a parser bug must not stop a stage; the guess below decides
+        kind = "unknown"
+    if kind and kind != "unknown":
+        return kind
+    a = str(answer).strip().strip("$").strip()
+    if _FALLBACK_INT.match(a):
+        return "integer"
+    if _FALLBACK_NUMBER.match(a):
+        return "number"
+    if a.lower() in ("yes", "no", "true", "false"):
+        return "boolean"
+    if "=" in a and not re.search(r"[<>]=|\\[lg]eq?", a):
+        return "equation"
+    if re.match(r"^\\?\{.*\\?\}$", a):
+        return "set"
+    if re.search(r"[\d\\^_+\-*/()]", a) or len(a) <= 2:
+        return "expression"
+    return "text"
 
 
 def is_verifiable(answer: str) -> bool:

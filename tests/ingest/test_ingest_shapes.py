@@ -126,3 +126,31 @@ def test_embedded_image_is_named_not_copied(tmp_path):
     out = ingest_source(SourceConfig(name="imgs", path=str(p))).problems
     assert out["image"].to_list() == ["shapes/1.png", None]
     assert "PNG" not in (out["metadata"][0] or "")
+
+
+def test_statement_fields_are_the_question_when_no_usual_field_exists(tmp_path):
+    """Theorem sets (ProofNet-style) name their text `nl_statement`; it reads without a mapping and
+    the rows are flagged as proofs, not refused for a missing question field."""
+    from curation.clean import flag_problems
+
+    rows = [
+        {"id": "t1", "nl_statement": "Prove that the square of an odd integer is odd.", "nl_proof": "Write n = 2k+1 ...",
+         "formal_statement": "theorem odd_sq (n : ℤ) : Odd n → Odd (n^2) := sorry"},
+        {"id": "t2", "nl_statement": "Show that every group of order 4 is abelian.", "nl_proof": "...",
+         "formal_statement": "theorem g4 : True := sorry"},
+    ]
+    out = ingest(tmp_path, rows)
+    assert out["question"].to_list() == [r["nl_statement"] for r in rows]
+    assert all("proof" in f for f in flag_problems(out)["clean_flags"].to_list())
+    plain = ingest(tmp_path, [{"statement": "Prove that there are infinitely many primes."}])
+    assert plain["question"][0] == "Prove that there are infinitely many primes."
+
+
+def test_a_usual_question_field_wins_over_a_statement_field(tmp_path):
+    out = ingest(tmp_path, [{"problem": "What is 2+3?", "statement": "A note for graders.", "answer": "5"}])
+    assert out["question"][0] == "What is 2+3?"
+
+
+def test_no_question_field_at_all_still_names_statement_in_the_error(tmp_path):
+    with pytest.raises(SourceError, match="nl_statement"):
+        ingest(tmp_path, [{"text_body": "Prove it.", "answer": "1"}])

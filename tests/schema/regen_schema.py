@@ -1,4 +1,4 @@
-"""Regenerate schemas/problem.schema.json: `python -m tests.foundation.regen_schema`."""
+"""Regenerate schemas/problem.schema.json: `python -m tests.schema.regen_schema`."""
 
 import json
 from pathlib import Path
