@@ -229,6 +229,16 @@ def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
     recall = tp / (tp + fn) if tp + fn else 1.0
     print(f"real labelled pairs ({path.name}: {len(pairs)} pairs, {tp + fn} same problem, {fp + tn} different): "
           f"precision {precision:.3f} ({tp}/{tp + fp}), recall {recall:.3f} ({tp}/{tp + fn})")
+    strata: dict[str, list[int]] = {}
+    for r in pairs:  # the holdout is stratified: per stratum, pairs labelled same / merged among them / labelled different / merged
+        if "stratum" in r:
+            merged = cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+            c = strata.setdefault(r["stratum"], [0, 0, 0, 0])
+            k = 0 if r["label"] == "same" else 2
+            c[k] += 1
+            c[k + 1] += merged
+    for name, (ns, ms, nd, md) in strata.items():
+        print(f"  stratum {name}: labelled same {ns} (merged {ms}), labelled different {nd} (merged {md})")
     print("\n".join(wrong))
 
 

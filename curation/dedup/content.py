@@ -259,6 +259,9 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
                 lone_fillers["b"].append(j1)
             continue
         if left and right:
+            # prose words that differ only in spacing ("iate" / "i ate"); not math: `$ab$` and `$a,b$` differ
+            if all(k == _WORD for _, k in left + right) and "".join(t for t, _ in left) == "".join(t for t, _ in right):
+                continue
             if len(left) != len(right) or not all(x == y or _is_typo(x, y) for (x, _), (y, _) in zip(left, right)):
                 return False
             continue

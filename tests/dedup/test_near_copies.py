@@ -70,9 +70,17 @@ ACCEPTED = {
         "Two jars hold $12$ and $20$ marbles respectively, and Tom moves marbles until both jars hold the same number. How many does he move?",
         "Two jars hold $12$ and $20$ marbles, and Tom moves marbles until both jars hold the same number. How many does he move?",
     ),
+    "two prose words run together": (
+        "Iate half of a cake on Monday and a third of what was left on Tuesday. What fraction of the cake is left now?",
+        "I ate half of a cake on Monday and a third of what was left on Tuesday. What fraction of the cake is left now?",
+    ),
 }
 
 REJECTED = {
+    "two variables run together in math": (
+        "Given that $a+b=7$ and that both are positive integers below $7$, find the largest possible value of $ab$ here.",
+        "Given that $a+b=7$ and that both are positive integers below $7$, find the largest possible value of $a,b$ here.",
+    ),
     "a parenthesis with a year that is part of the problem": (
         "How many Sundays fall in the first $60$ days of the year (2023 was the year of the count)? Give the total days too.",
         "How many Sundays fall in the first $60$ days of the year (2024 was the year of the count)? Give the total days too.",
