@@ -15,7 +15,10 @@ implied by curate's clusters (transitive closure).
 Real labelled pairs: `benchmarks/quality/dedup/near_duplicate_pairs.jsonl` (committed; questions
 included, see the README there): pairs from public sets labelled same / different problem by
 reading. The stage runs on all their questions; a pair is predicted "same" when both land in one
-cluster. Precision and recall are printed with the pairs it gets wrong.
+cluster. Precision and recall are printed with the pairs it gets wrong. The holdout
+(`holdout_pairs.jsonl`, pairs not in the development file, from sets partly not in it) is printed
+separately: it is stratified (every pair the rule merged when it was collected, plus a random sample
+of the pairs it kept apart at Jaccard >= 0.7), see the README there for how to weigh it.
 
 curate: end to end `mark_duplicates(df)` (normalization, template groups, exact dups, signatures,
 linear LSH linking, exact-Jaccard + same-problem verification, clusters).
@@ -193,6 +196,7 @@ def implied_pairs(out: pl.DataFrame, rows: np.ndarray, pos_of_row: dict) -> set:
 
 # ------------------------------------------------------------------------------ real labelled pairs
 REAL_PAIRS = Path(__file__).resolve().parent / "quality" / "dedup" / "near_duplicate_pairs.jsonl"
+HOLDOUT_PAIRS = REAL_PAIRS.with_name("holdout_pairs.jsonl")
 
 
 def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
@@ -225,6 +229,16 @@ def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
     recall = tp / (tp + fn) if tp + fn else 1.0
     print(f"real labelled pairs ({path.name}: {len(pairs)} pairs, {tp + fn} same problem, {fp + tn} different): "
           f"precision {precision:.3f} ({tp}/{tp + fp}), recall {recall:.3f} ({tp}/{tp + fn})")
+    strata: dict[str, list[int]] = {}
+    for r in pairs:  # the holdout is stratified: per stratum, pairs labelled same / merged among them / labelled different / merged
+        if "stratum" in r:
+            merged = cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+            c = strata.setdefault(r["stratum"], [0, 0, 0, 0])
+            k = 0 if r["label"] == "same" else 2
+            c[k] += 1
+            c[k + 1] += merged
+    for name, (ns, ms, nd, md) in strata.items():
+        print(f"  stratum {name}: labelled same {ns} (merged {ms}), labelled different {nd} (merged {md})")
     print("\n".join(wrong))
 
 
@@ -269,6 +283,7 @@ def main() -> None:
     ap.add_argument("--baseline-n", type=int, default=10_000, help="rows given to the plain datasketch baseline")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--real", type=Path, default=REAL_PAIRS, help="labelled real near-duplicate pairs (JSONL)")
+    ap.add_argument("--holdout", type=Path, default=HOLDOUT_PAIRS, help="labelled holdout pairs (JSONL), printed separately")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     settings = DedupSettings()
@@ -333,6 +348,8 @@ def main() -> None:
         print(f"on the baseline subset ({k_texts:,} texts, {len(sub_truth):,} true pairs): datasketch precision "
               f"{bp:.4f}, recall {brec:.4f} ({len(pairs):,} pairs); curate precision {ours_p:.4f}, recall {ours_r:.4f}")
     real_pairs_quality(args.real, settings)
+    print("holdout (not used to develop the rule before it was measured; see quality/dedup/README.md):")
+    real_pairs_quality(args.holdout, settings)
 
 
 if __name__ == "__main__":

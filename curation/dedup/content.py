@@ -52,10 +52,17 @@ FILLER_WORDS = frozenset(
     what which who whom whose find compute determine calculate evaluate give state show write enter
     express answer value values result please then thus so also just let suppose given if
     do does did can could would should will shall may might must has have had
-    show work step steps reasoning explain carefully briefly""".split()
+    show work step steps reasoning explain carefully briefly respectively""".split()
 )
 
 _THOUSANDS = r"(\d)(?:\{,\}|,)(\d{3})\b"
+# where a problem comes from, not what it asks: "(2013 AMC 8 Problem, Question #14)", "(adapted from 2006
+# Math Kangaroo, Level 1-2)". A parenthesis that opens with a year and names a contest or a problem number.
+# Its numbers are not the problem's numbers (they are left out of the number key too).
+_CITATION = (
+    r"\((?:adapted from\s*)?\$?(?:19|20)\d\d\$?[^()]{0,100}?"
+    r"\b(?:amc|aime|kangaroo|mathcounts|olympiad|contest|competition|problems?|questions?)\b[^()]{0,100}\)"
+)
 _CHUNK = 100_000
 _NUMBER = r"\d+(?:\.\d+)?"
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|\\[a-z]+|[^\w\s$\\{}]")
@@ -69,7 +76,7 @@ def _canonical_number(s: str) -> str:
 
 def number_key_expr(norm: pl.Expr) -> pl.Expr:
     """The sorted multiset of canonical numbers of a normalized text, joined with `,` (a string)."""
-    e = norm.str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
+    e = norm.str.replace_all(_CITATION, " ").str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
     e = e.str.replace_all(r"\\frac\s*(\d)\s*(\d)", "\\frac{$1}{$2}")
     nums = e.str.extract_all(_NUMBER).list.eval(
         pl.element()
@@ -108,7 +115,7 @@ _LITERAL_NEWLINE = re.compile(
 _SHORT_FRAC = re.compile(r"\\frac\s*(\d|[a-z])\s*(\d|[a-z])")
 _ARTICLE_A = re.compile(r"\ba (?=[a-z]{2})")
 # LaTeX layout that does not change the mathematics: environments, alignment, line breaks, text mode
-_LAYOUT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}|&|\\\\|\\(?:text|mathrm|operatorname|mbox)\b")
+_LAYOUT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}|&|\\\\|\\(?:text|textbf|textit|emph|mathrm|mathbf|operatorname|mbox)\b")
 
 
 def _canonical_layout(norm: str) -> str:
@@ -117,7 +124,8 @@ def _canonical_layout(norm: str) -> str:
     (`\\begin{align}`, `&`, `\\\\`, `\\text{lcm}` = `lcm`), the article "a"
     (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
     common fraction.") that say how to write the answer, not what to compute."""
-    text = re.sub(_THOUSANDS, r"\1\2", norm)
+    text = re.sub(_CITATION, " ", norm) if "(" in norm else norm
+    text = re.sub(_THOUSANDS, r"\1\2", text)
     if "\\n" in text:
         text = _LITERAL_NEWLINE.sub(" ", text)
     for phrase, canonical in _SAME_PHRASE:
@@ -251,6 +259,9 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
                 lone_fillers["b"].append(j1)
             continue
         if left and right:
+            # prose words that differ only in spacing ("iate" / "i ate"); not math: `$ab$` and `$a,b$` differ
+            if all(k == _WORD for _, k in left + right) and "".join(t for t, _ in left) == "".join(t for t, _ in right):
+                continue
             if len(left) != len(right) or not all(x == y or _is_typo(x, y) for (x, _), (y, _) in zip(left, right)):
                 return False
             continue

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
-NORMALIZATION_VERSION = 1
+#: 2: the number key leaves out source citations (`curation.dedup.content`); older indexes are refused
+NORMALIZATION_VERSION = 2
 #: characters of a text that near-duplicate detection reads (the exact-duplicate key reads all)
 MAX_SHINGLE_CHARS = 20_000
 

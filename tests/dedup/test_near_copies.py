@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from curation.dedup import normalize_series
-from curation.dedup.content import SIGNIFICANT_WORDS, same_problem, same_problem_pairs
+from curation.dedup.content import SIGNIFICANT_WORDS, number_keys, same_problem, same_problem_pairs
 
 
 def _same(a: str, b: str) -> bool:
@@ -54,9 +54,37 @@ ACCEPTED = {
         "Solve the system \\begin{align}\\nx + y &= 10 \\\\\\nx - y &= 4\\n\\end{align} for the ordered pair $(x,y)$ of reals.",
         "Solve the system \\begin{align}\n x + y &= 10 \\\\\n x - y &= 4\n\\end{align} for the ordered pair $(x,y)$ of reals.",
     ),
+    "a source citation after the question": (
+        "A fair $8$-sided die is rolled twice. What is the probability that the second roll is larger? (2015 AMC 8 Problems, Question #21)",
+        "A fair $8$-sided die is rolled twice. What is the probability that the second roll is larger?",
+    ),
+    "two spellings of one source citation": (
+        "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails? (adapted from 2008 Math Kangaroo, Level 3-4, Question #9)",
+        "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails?（2008 Math Kangaroo Problem, Question \\#9）",
+    ),
+    "bold type around a statement": (
+        r"Ann said: \textbf{Bea took the pen.} Bea said: \textbf{Cal took it.} Only one of the $3$ girls lies. Who took the pen?",
+        "Ann said: Bea took the pen. Bea said: Cal took it. Only one of the $3$ girls lies. Who took the pen?",
+    ),
+    "'respectively' left out": (
+        "Two jars hold $12$ and $20$ marbles respectively, and Tom moves marbles until both jars hold the same number. How many does he move?",
+        "Two jars hold $12$ and $20$ marbles, and Tom moves marbles until both jars hold the same number. How many does he move?",
+    ),
+    "two prose words run together": (
+        "Iate half of a cake on Monday and a third of what was left on Tuesday. What fraction of the cake is left now?",
+        "I ate half of a cake on Monday and a third of what was left on Tuesday. What fraction of the cake is left now?",
+    ),
 }
 
 REJECTED = {
+    "two variables run together in math": (
+        "Given that $a+b=7$ and that both are positive integers below $7$, find the largest possible value of $ab$ here.",
+        "Given that $a+b=7$ and that both are positive integers below $7$, find the largest possible value of $a,b$ here.",
+    ),
+    "a parenthesis with a year that is part of the problem": (
+        "How many Sundays fall in the first $60$ days of the year (2023 was the year of the count)? Give the total days too.",
+        "How many Sundays fall in the first $60$ days of the year (2024 was the year of the count)? Give the total days too.",
+    ),
     "an adjective that changes the mathematics is added": (
         "How many roots of the polynomial $x^4 - 5x^2 + 4$ lie in the interval from $-3$ to $3$ on the graph?",
         "How many real roots of the polynomial $x^4 - 5x^2 + 4$ lie in the interval from $-3$ to $3$ on the graph?",
@@ -122,6 +150,16 @@ def test_near_copy_is_the_same_problem(name: str) -> None:
 def test_look_alike_edit_is_another_problem(name: str) -> None:
     a, b = REJECTED[name]
     assert not _same(a, b) and not _same(b, a)
+
+
+def test_source_citation_numbers_are_not_problem_numbers() -> None:
+    # the citation's year and problem number must not split the copies into two LSH buckets
+    a, b = ACCEPTED["a source citation after the question"]
+    ka, kb = number_keys(normalize_series(pl.Series([a, b])))
+    assert ka == kb
+    c, d = REJECTED["a parenthesis with a year that is part of the problem"]
+    kc, kd = number_keys(normalize_series(pl.Series([c, d])))
+    assert kc != kd
 
 
 def test_maths_changing_words_are_listed() -> None:
