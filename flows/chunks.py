@@ -82,18 +82,45 @@ def _group_signature_columns(signature_files: list[str | Path], first: int, stop
 
 
 def compute_band_group_edges(
-    cfg, input_file: str, signature_files: list[str], first_band: int, band_count: int, out_file: str
+    cfg, input_file: str, signature_files: list[str], first_band: int, band_count: int, out_file: str,
+    *, key_rows: int = 500_000,
 ) -> dict[str, Any]:
     """Verified near-duplicate edges of one band group, saved to `out_file` (.npz: `pairs` (k, 2)
-    int64 row positions, `similarities` (k,)): what travels to the cluster task. The texts for
-    verification are read here from the input file (shared storage), not sent."""
-    from curation.dedup import near_duplicate_edges
+    int64 row positions, `similarities` (k,)): what travels to the cluster task.
+
+    Memory: 16 bytes a row (text hash + number key, computed `key_rows` rows at a time) plus this
+    group's signature columns; texts are read from the input file (shared storage) only for the
+    rows of the pairs checked, never sent."""
+    from curation.dedup import normalize_series
+    from curation.dedup.clusters import band_group_edges, text_keys
     from flows.fingerprint import file_digest
 
-    df = pl.read_parquet(input_file, columns=["question", "kind"])
+    scan = pl.scan_parquet(input_file)
+    has_kind = "kind" in scan.collect_schema().names()
+    hashes, numkeys = [], []
+    for start in range(0, row_count(input_file), key_rows):
+        part = scan.slice(start, key_rows).select("question", *(["kind"] if has_kind else [])).collect()
+        h, k = text_keys(part["question"])
+        if has_kind:
+            h[(part["kind"] == "puzzle").fill_null(False).to_numpy()] = 0  # puzzles are not text rows
+        hashes.append(h)
+        numkeys.append(k)
+
+    def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
+        got = (
+            scan.select("question").with_row_index("_row")
+            .filter(pl.col("_row").is_in(pl.Series(rows.astype(np.uint32))))
+            .collect()
+        )
+        order = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))}).join(got, on="_row", how="left", maintain_order="left")
+        return normalize_series(order["question"])
+
     r = cfg.dedup.rows
     sig = _group_signature_columns(signature_files, first_band * r, (first_band + band_count) * r)
-    linked = near_duplicate_edges(df, settings=cfg.dedup, signatures=sig, first_band=first_band, band_count=band_count)
+    linked = band_group_edges(
+        np.concatenate([np.zeros(0, np.uint64), *hashes]), np.concatenate([np.zeros(0, np.uint64), *numkeys]), sig, read_texts,
+        settings=cfg.dedup, first_band=first_band, band_count=band_count,
+    )
     out = Path(out_file)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, pairs=linked.pairs.astype(np.int64).reshape(-1, 2), similarities=linked.similarities.astype(np.float64))

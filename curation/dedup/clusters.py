@@ -72,6 +72,18 @@ def unique_text_rows(norm: pl.Series) -> np.ndarray:
     return t.unique(subset="_norm", keep="first", maintain_order=True)["_row"].to_numpy().astype(np.int64)
 
 
+def text_keys(questions: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: a 64-bit hash of the normalized question (0 for an empty text) and the number key
+    (`content.number_keys`): what a band-group task keeps of every row instead of its text."""
+    norm = normalize_series(questions)
+    nonempty = (norm.str.len_bytes() > 0).fill_null(False).to_numpy()
+    h = np.zeros(len(norm), dtype=np.uint64)
+    idx = np.flatnonzero(nonempty)
+    if len(idx):
+        h[idx] = np.asarray(stable_hashes(norm.gather(idx).to_list()), dtype=np.uint64) | np.uint64(1)  # never 0
+    return h, number_keys(norm)
+
+
 def near_duplicate_edges(
     df: pl.DataFrame,
     *,
@@ -87,36 +99,57 @@ def near_duplicate_edges(
     edges, given to `mark_duplicates(near_edges=)`, replaces the linking step there (the single
     union-find/cluster step needs only these pairs, never signatures or texts). `signatures`: the
     (rows, num_perm) MinHash matrix of `df`'s rows (only this group's columns are read: a
-    memory-mapped `.npy` stays on disk), or just this group's (rows, band_count*rows) columns. Puzzle rows are not text rows: they get no edges.
-    Same verification as the single-process path (Jaccard >= threshold, same-problem rule, work cap
-    per band)."""
-    check_settings(settings)
+    memory-mapped `.npy` stays on disk), or just this group's (rows, band_count*rows) columns.
+    Puzzle rows are not text rows: they get no edges. Same verification as the single-process
+    path (Jaccard >= threshold, same-problem rule, work cap per band)."""
     df = conform(df)
+    is_text = ~(df["kind"] == "puzzle").fill_null(False).to_numpy()
+    hashes, numkeys = text_keys(df["question"])
+    hashes[~is_text] = 0
+    questions = df["question"]
+    return band_group_edges(
+        hashes, numkeys, signatures, lambda rows: normalize_series(questions.gather(rows)),
+        settings=settings, first_band=first_band, band_count=band_count,
+    )
+
+
+def band_group_edges(
+    hashes: np.ndarray,
+    numkeys: np.ndarray,
+    signatures: np.ndarray,
+    read_texts: Callable[[np.ndarray], pl.Series],
+    *,
+    settings: DedupSettings,
+    first_band: int = 0,
+    band_count: Optional[int] = None,
+) -> LinkResult:
+    """`near_duplicate_edges` from per-row keys (`text_keys`; hash 0 = no text row) and a reader of
+    the normalized texts of given rows (sorted row positions): a worker holds 16 bytes a row plus
+    its signature columns, and reads texts only for the pairs it checks."""
+    check_settings(settings)
     band_count = settings.bands - first_band if band_count is None else band_count
     if not (0 <= first_band and band_count >= 1 and first_band + band_count <= settings.bands):
         raise ValueError(f"band group {first_band}+{band_count} outside 0..{settings.bands}")
+    if signatures.shape[0] != len(hashes):
+        raise ValueError(f"signatures must have one row per row ({len(hashes)}), got {signatures.shape[0]}")
     empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
-    text_rows = np.flatnonzero(~(df["kind"] == "puzzle").fill_null(False).to_numpy())
-    if len(text_rows) < 2:
+    # the first row of each distinct text (by hash), in row order: the engine's `unique_text_rows`
+    live = np.flatnonzero(hashes != 0)
+    _, first = np.unique(hashes[live], return_index=True)
+    rows = np.sort(live[first]).astype(np.int64)
+    if len(rows) < 2:
         return empty
-    norm = normalize_series(df["question"].gather(text_rows))
-    uniq_local = unique_text_rows(norm)
-    if len(uniq_local) < 2:
-        return empty
-    rows = text_rows[uniq_local]  # row positions in df
     r = settings.rows
     # the whole matrix, or just this group's columns (a worker reads only those from disk)
     if signatures.shape[1] == band_count * r:
         group_sig = signatures
     else:
         group_sig = signatures[:, first_band * r : (first_band + band_count) * r]
-    if signatures.shape[0] != df.height:
-        raise ValueError(f"signatures must have one row per row of the frame ({df.height}), got {signatures.shape[0]}")
     sig_t = np.ascontiguousarray(np.asarray(group_sig)[rows].T)
     bands_b = mh.band_hashes_from_signatures(sig_t, band_count, r, first_band=first_band)
-    texts = norm.gather(uniq_local)
     linked = link_near_duplicates(
-        bands_b, texts, group=number_keys(texts) if settings.require_same_problem else None,
+        bands_b, lambda pos: read_texts(rows[np.asarray(pos, dtype=np.int64)]),
+        group=np.asarray(numkeys, dtype=np.uint64)[rows] if settings.require_same_problem else None,
         shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
         max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
     )

@@ -73,3 +73,21 @@ def test_bad_band_group_and_index_are_refused(tmp_path):
     update_index(df.head(3), tmp_path / "idx", settings)
     with pytest.raises(ValueError, match="index"):
         mark_duplicates(df, settings=settings, index_dir=tmp_path / "idx", near_edges=(np.zeros((0, 2), np.int64), np.zeros(0)))
+
+
+def test_band_group_task_files_give_the_single_process_result(tmp_path):
+    # the flow's pieces: chunk signature files, band-group tasks keeping 16 bytes a row (keys read
+    # 4 rows at a time) and reading texts only for checked pairs, edges loaded by the cluster step
+    from curation.config import PipelineConfig
+    from curation.io import write_problems
+    from flows.chunks import band_groups, compute_band_group_edges, compute_signature_chunk, load_edges
+
+    df, cfg = corpus(), PipelineConfig()
+    src = write_problems(df, tmp_path / "in.parquet")
+    files = [compute_signature_chunk(cfg, str(src), a, min(df.height, a + 7), str(tmp_path / f"s{a}.npy"))["file"]
+             for a in range(0, df.height, 7)]
+    results = [compute_band_group_edges(cfg, str(src), files, a, b, str(tmp_path / f"e{a}.npz"), key_rows=4)
+               for a, b in band_groups(cfg.dedup.bands, 3)]
+    assert sum(r["edges"] for r in results) > 0
+    out = mark_duplicates(df, settings=cfg.dedup, near_edges=load_edges([r["file"] for r in results]))
+    assert out.select(COLUMNS).equals(mark_duplicates(df, settings=cfg.dedup).select(COLUMNS))
