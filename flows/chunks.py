@@ -107,12 +107,9 @@ def compute_band_group_edges(
         numkeys.append(k)
 
     def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
-        got = (
-            scan.select("question").with_row_index("_row")
-            .filter(pl.col("_row").is_in(pl.Series(rows.astype(np.uint32))))
-            .collect()
-        )
-        order = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))}).join(got, on="_row", how="left", maintain_order="left")
+        want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})
+        got = scan.select("question").with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
+        order = want.join(got, on="_row", how="left", maintain_order="left")
         return normalize_series(order["question"])
 
     r = cfg.dedup.rows
