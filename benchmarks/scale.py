@@ -4,6 +4,7 @@
     python benchmarks/scale.py dedup -n 1000000 --baseline-n 0
     python benchmarks/scale.py run -n 1000000             # curate run end to end (difficulty off)
     python benchmarks/scale.py incremental -n 10000000 --batch 1000000
+    python benchmarks/scale.py dask -n 200000 --workers 2  # single process vs Dask LocalCluster
 
 Cap memory from outside (`prlimit --as=12000000000 python benchmarks/scale.py ...`): the old
 quadratic candidate enumeration was OOM-killed at 24 GB on 1M of these rows.
@@ -203,6 +204,84 @@ def run_dedup(path: Path, baseline_n: int) -> None:
     print(f"process peak RSS {gb(ru_peak())}")
 
 
+def _vm_hwm() -> int:
+    """Peak resident memory of this process (bytes), from /proc (a worker's own figure)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups: int) -> None:
+    """Single process vs the sharded path on a Dask LocalCluster, same rows, same output.
+
+    Sharded path = what `curate run --engine prefect --task-runner dask` runs for dedup (the
+    functions of flows/chunks.py), submitted with `distributed` directly so Prefect's own task
+    overhead is not measured: signature chunk tasks (.npy), band-group tasks (edges .npz: row pairs
+    + Jaccard), then the single cluster step in this process with `near_edges=`."""
+    from distributed import Client, LocalCluster
+
+    from curation.config import PipelineConfig
+    from curation.dedup import mark_duplicates
+    from curation.io import write_problems
+    from flows.chunks import band_groups as groups_of, compute_band_group_edges, compute_signature_chunk, load_edges
+
+    df = _ingest(path)
+    n = df.height
+    frame = write_problems(df, work / "dask-input.parquet")
+    cfg = PipelineConfig()
+    cols = ["exact_dup_of", "cluster_id", "duplicate_of", "dup_similarity", "conflicting_answers", "drop_reason",
+            "review_reason", "template_group"]
+
+    c0, w0 = time.process_time(), time.perf_counter()
+    single = mark_duplicates(df).select(cols)
+    single_wall, single_cpu = time.perf_counter() - w0, time.process_time() - c0
+    print(f"single process: {n:,} rows in {single_wall:.1f}s wall ({single_cpu:.1f} CPU-s), {n / single_wall:,.0f} rows/s; "
+          f"process peak RSS so far {gb(ru_peak())}", flush=True)
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.run(lambda: __import__("curation.dedup"))  # warm imports: not part of the work
+        sig_dir = work / "dask-signatures"
+        sig_dir.mkdir(exist_ok=True)
+        w0 = time.perf_counter()
+        futs = [
+            client.submit(compute_signature_chunk, cfg, str(frame), a, min(n, a + chunk_rows),
+                          str(sig_dir / f"sig_{a:09d}.npy"), pure=False)
+            for a in range(0, n, chunk_rows)
+        ]
+        files = [r["file"] for r in client.gather(futs)]
+        w_sig = time.perf_counter()
+        groups = groups_of(cfg.dedup.bands, band_groups)
+        futs = [
+            client.submit(compute_band_group_edges, cfg, str(frame), files, a, b, str(sig_dir / f"bands_{a:03d}.npz"), pure=False)
+            for a, b in groups
+        ]
+        band_results = client.gather(futs)
+        w_band = time.perf_counter()
+        c_driver = time.process_time()
+        edges = load_edges([r["file"] for r in band_results])
+        sharded = mark_duplicates(df, near_edges=edges).select(cols)
+        w_end = time.perf_counter()
+        driver_cpu = time.process_time() - c_driver
+        worker_peaks = client.run(_vm_hwm)
+    dask_wall = w_end - w0
+    edge_bytes = sum(Path(r["file"]).stat().st_size for r in band_results)
+    sig_bytes = sum(Path(f).stat().st_size for f in files)
+    print(f"dask LocalCluster, {workers} workers x 1 thread: {dask_wall:.1f}s wall = signatures {w_sig - w0:.1f}s "
+          f"({len(files)} chunk tasks) + band/link {w_band - w_sig:.1f}s ({len(groups)} band-group tasks, "
+          f"{sum(r['checked'] for r in band_results):,} pairs checked) + cluster step {w_end - w_band:.1f}s "
+          f"({driver_cpu:.1f} CPU-s in the driver); {n / dask_wall:,.0f} rows/s")
+    print(f"  travelled to the cluster step: {len(edges[0]):,} edges, {edge_bytes / 1e6:.2f} MB of .npz "
+          f"(the signatures, {sig_bytes / 1e6:,.0f} MB, stay with the workers' storage)")
+    print(f"  worker peak RSS: " + ", ".join(gb(v) for v in worker_peaks.values()) + f"; driver peak RSS {gb(ru_peak())}")
+    same = single.equals(sharded)
+    print(f"  same output as the single process: {same}")
+    print(f"ratio single/dask wall: {single_wall / dask_wall:.2f}x (machine: {os.cpu_count()} cores, shared)")
+    if not same:
+        raise SystemExit("sharded dedup differs from the single process")
+
+
 def run_end_to_end(path: Path, work: Path) -> None:
     from curation.config import load_config
     from curation.pipeline import run_pipeline, stage_names
@@ -325,7 +404,7 @@ def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> Non
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["dedup", "run", "incremental"])
+    ap.add_argument("mode", choices=["dedup", "run", "incremental", "dask"])
     ap.add_argument("-n", "--rows", type=int, default=100_000)
     ap.add_argument("--corpus", choices=["template", "diverse"], default="template")
     ap.add_argument("--copies", type=float, default=0.02, help="share of planted re-formatted copies (template corpus)")
@@ -334,6 +413,9 @@ def main() -> None:
     ap.add_argument("--prefill-index", type=int, default=0,
                     help="incremental: start from an index of this many synthetic entries (e.g. 9000000)")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
+    ap.add_argument("--workers", type=int, default=2, help="dask: LocalCluster worker processes")
+    ap.add_argument("--chunk-rows", type=int, default=50_000, help="dask: rows per signature chunk task")
+    ap.add_argument("--band-groups", type=int, default=4, help="dask: band-group tasks of the band/link pass")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -352,6 +434,8 @@ def main() -> None:
               f"generated in {time.perf_counter() - t:.0f}s", flush=True)
     if args.mode == "dedup":
         run_dedup(path, args.baseline_n)
+    elif args.mode == "dask":
+        run_dask(path, work, args.workers, args.chunk_rows, args.band_groups)
     else:
         run_end_to_end(path, work)
 

@@ -397,6 +397,10 @@ class PrefectSettings(_Section):
     signature_chunk_rows: int = Field(
         50_000, ge=1, description="Rows per MinHash-signature chunk task (process / Dask runners; ~20 us a row)."
     )
+    dedup_band_groups: int = Field(
+        4, ge=1, description="Dedup band/link pass split into this many band-group tasks (process / Dask runners); "
+        "only their edges travel to the one cluster task."
+    )
     network_retries: int = Field(2, ge=0, description="Retries of stages that call a model endpoint.")
     retry_delay_seconds: float = Field(10.0, ge=0)
     schedules: list[Schedule] = Field(default_factory=list)

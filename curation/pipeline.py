@@ -195,14 +195,15 @@ def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
     return source_priority_from_config(cfg)
 
 
-def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None) -> tuple[pl.DataFrame, str | None]:
+def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=None) -> tuple[pl.DataFrame, str | None]:
     """`signatures` (optional): the MinHash signatures of every row of `df`, in row order, computed
-    elsewhere (the Prefect flow's chunk tasks); see `curation.dedup.mark_duplicates`."""
+    elsewhere (the Prefect flow's chunk tasks); `near_edges` (optional): the verified near-duplicate
+    edges of all band groups (the flow's band tasks); see `curation.dedup.mark_duplicates`."""
     from curation.dedup import mark_duplicates
 
     out = mark_duplicates(
         df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
-        signatures=signatures, progress=ws.progress_for("dedup"),
+        signatures=signatures, near_edges=near_edges, progress=ws.progress_for("dedup"),
     )
     return out, None
 

@@ -1,10 +1,13 @@
 """The chunked pieces of dedup and puzzle generation (no Prefect here: plain functions the tasks call).
 
 Dedup: `compute_signature_chunk` computes the MinHash signatures of a row range of the input and
-saves them as `.npy`; the band/cluster task then runs the stage itself (`run_stage`) with
-`signatures=load_signatures(files)` (banding, candidate pairs, exact Jaccard and clustering need
-every row, so that part is one task). The signatures are the very ones `mark_duplicates` would
-compute itself (same texts, same parameters): same output.
+saves them as `.npy`; `compute_band_group_edges` runs the band/link pass of one group of LSH bands
+(bands are independent) over every row, reading only that group's signature columns, and saves the
+verified edges (row pairs + Jaccard) as `.npz`; the cluster task then runs the stage itself
+(`run_stage`) with `near_edges=load_edges(files)`: exact duplicates, union-find and representatives
+need every row, so that part is one task, and only edges reach it. With an existing dedup index the
+cluster task links against the index itself with `signatures=load_signatures(files)`. The
+signatures are the very ones `mark_duplicates` would compute itself: same output.
 
 Generation: `seed_chunks` splits a request's seeds the way `generators.generate_records` assigns
 them (item i: seed + i); `generate_chunk_file` writes one chunk's records as Parquet; the merge task
@@ -64,6 +67,57 @@ def load_signatures(signature_files: list[str | Path]) -> np.ndarray | None:
     if not signature_files:
         return None
     return np.concatenate([np.load(p) for p in signature_files])
+
+
+def band_groups(bands: int, groups: int) -> list[tuple[int, int]]:
+    """`groups` contiguous (first_band, band_count) ranges covering bands 0..bands-1 (as even as can be)."""
+    groups = max(1, min(groups, bands))
+    cuts = [round(i * bands / groups) for i in range(groups + 1)]
+    return [(a, b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _group_signature_columns(signature_files: list[str | Path], first: int, stop: int) -> np.ndarray:
+    """Columns [first, stop) of the chunk signature files, stacked: the rest stays on disk (mmap)."""
+    return np.concatenate([np.asarray(np.load(p, mmap_mode="r")[:, first:stop]) for p in signature_files])
+
+
+def compute_band_group_edges(
+    cfg, input_file: str, signature_files: list[str], first_band: int, band_count: int, out_file: str
+) -> dict[str, Any]:
+    """Verified near-duplicate edges of one band group, saved to `out_file` (.npz: `pairs` (k, 2)
+    int64 row positions, `similarities` (k,)): what travels to the cluster task. The texts for
+    verification are read here from the input file (shared storage), not sent."""
+    from curation.dedup import near_duplicate_edges
+    from flows.fingerprint import file_digest
+
+    df = pl.read_parquet(input_file, columns=["question", "kind"])
+    r = cfg.dedup.rows
+    sig = _group_signature_columns(signature_files, first_band * r, (first_band + band_count) * r)
+    linked = near_duplicate_edges(df, settings=cfg.dedup, signatures=sig, first_band=first_band, band_count=band_count)
+    out = Path(out_file)
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, pairs=linked.pairs.astype(np.int64).reshape(-1, 2), similarities=linked.similarities.astype(np.float64))
+    return {
+        "file": str(out),
+        "edges": int(len(linked.pairs)),
+        "checked": int(linked.checked),
+        "products": {str(out): file_digest(out)},
+    }
+
+
+def load_edges(edge_files: list[str | Path]) -> tuple[np.ndarray, np.ndarray]:
+    """All band groups' edges, each pair once: the `near_edges` input of the dedup stage."""
+    pairs, sims = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0)]
+    for f in edge_files:
+        with np.load(f) as z:
+            pairs.append(z["pairs"])
+            sims.append(z["similarities"])
+    p, s = np.concatenate(pairs), np.concatenate(sims)
+    if len(p):
+        p = np.sort(p, axis=1)
+        p, first = np.unique(p, axis=0, return_index=True)
+        s = s[first]
+    return p, s
 
 
 # --- puzzle generation ----------------------------------------------------------------------------

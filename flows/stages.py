@@ -143,6 +143,7 @@ def submit_stage(ctx: RunContext, stage: str, input_file: Path | None) -> dict[s
         "cached": cached,
         "attempts": result.get("attempts", 1),
         "chunks": result.get("chunks", 1),
+        "band_groups": result.get("band_groups", 0),  # dedup band/link tasks (0: linked in the cluster task)
         "wall_seconds": round(time.perf_counter() - t0, 3),  # as seen by the flow: task overhead included
     }
     return result
@@ -179,16 +180,44 @@ def _dedup_chunked(ctx: RunContext, params: dict[str, Any]) -> tuple[dict[str, A
         if not tasks.products_intact(res):
             sig_results[i] = sig_task.with_options(refresh_cache=True).submit(**chunk_params[i]).result()
     files = [r["file"] for r in sig_results]
+    sig_digests = [r["products"][r["file"]] for r in sig_results]
+    edges: dict[str, Any] = {}
+    groups: list[tuple[int, int]] = []
+    index = ctx.ws.dedup_index
+    if index is None or not Path(index).exists():
+        # the band/link pass sharded by band group; only the edges reach the cluster task (an
+        # existing index is linked against in the cluster task itself)
+        groups = chunks.band_groups(ctx.cfg.dedup.bands, ctx.cfg.prefect.dedup_band_groups)
+        band_task = tasks.band_group_task.with_options(**opts)
+        group_params = [
+            dict(
+                spec=ctx.spec, input_file=input_file, input_digest=params["input_digest"], signature_files=files,
+                signature_digests=sig_digests, first_band=a, band_count=b, sections=params["sections"],
+                code=params["code"],
+                out_file=str((sig_dir / f"{params['input_digest'][:16]}_bands_{a:03d}_{b:03d}.npz").resolve()),
+            )
+            for a, b in groups
+        ]
+        band_results = [f.result() for f in [band_task.submit(**p) for p in group_params]]
+        for i, res in enumerate(band_results):
+            if not tasks.products_intact(res):
+                band_results[i] = band_task.with_options(refresh_cache=True).submit(**group_params[i]).result()
+        edges = dict(
+            edge_files=[r["file"] for r in band_results],
+            edge_digests=[r["products"][r["file"]] for r in band_results],
+        )
     result, cached = _submit_checked(
         tasks.dedup_cluster_task,
         opts,
         signature_files=files,
-        signature_digests=[r["products"][r["file"]] for r in sig_results],
+        signature_digests=sig_digests,
         external=external_digest(ctx.cfg, "dedup"),
+        **edges,
         **params,
     )
     result = dict(result)
     result["chunks"] = len(files)
+    result["band_groups"] = len(groups)
     return result, cached
 
 

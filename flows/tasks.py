@@ -104,6 +104,26 @@ def signature_chunk_task(
     return compute_signature_chunk(config_from_spec(spec), input_file, start, stop, out_file)
 
 
+@task(name="dedup-bands", cache_policy=STAGE_CACHE, persist_result=True,
+      task_run_name="bands[{first_band}:+{band_count}]")
+def band_group_task(
+    spec: dict[str, Any],
+    input_file: str,
+    input_digest: str,
+    signature_files: list[str],
+    signature_digests: list[str],
+    first_band: int,
+    band_count: int,
+    sections: str,
+    code: str,
+    out_file: str,
+) -> dict[str, Any]:
+    """The band/link pass of one band group over every row; saves the verified edges, returns the path."""
+    from flows.chunks import compute_band_group_edges
+
+    return compute_band_group_edges(config_from_spec(spec), input_file, signature_files, first_band, band_count, out_file)
+
+
 @task(name="dedup-cluster", cache_policy=STAGE_CACHE, persist_result=True, task_run_name="dedup-cluster")
 def dedup_cluster_task(
     spec: dict[str, Any],
@@ -115,13 +135,19 @@ def dedup_cluster_task(
     external: str,
     code: str,
     out_file: str,
+    edge_files: list[str] | None = None,
+    edge_digests: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The dedup stage with the chunk signatures: band, verify, cluster (one task: LSH needs every row)."""
+    """The dedup stage's single cluster step: with `edge_files` (the band-group tasks' edges) it
+    only clusters; otherwise it bands, links and clusters from the chunk signatures itself."""
     from curation.pipeline import Workspace, run_stage
-    from flows.chunks import load_signatures
+    from flows.chunks import load_edges, load_signatures
 
     ws = Workspace(config_from_spec(spec))
-    out, count = run_stage(ws, "dedup", Path(input_file), signatures=load_signatures(signature_files))
+    if edge_files is not None:
+        out, count = run_stage(ws, "dedup", Path(input_file), near_edges=load_edges(edge_files))
+    else:
+        out, count = run_stage(ws, "dedup", Path(input_file), signatures=load_signatures(signature_files))
     return {
         "stage": "dedup",
         "file": str(out),

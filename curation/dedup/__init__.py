@@ -85,7 +85,7 @@ members only). `update_index(df_kept, index_dir, settings)` appends a part file.
 
 from __future__ import annotations
 
-from curation.dedup.clusters import engine
+from curation.dedup.clusters import engine, near_duplicate_edges
 from curation.dedup.index import DedupIndexError, INDEX_FORMAT, PARAMS_FILE, LoadedIndex, load_index, update_index
 from curation.dedup.minhash import minhash_signatures, window_hashes
 from curation.dedup.normalize import (
@@ -110,6 +110,7 @@ from curation.dedup.stage import (
 )
 
 __all__ = [
+    "near_duplicate_edges",
     "DedupIndexError",
     "INDEX_FORMAT",
     "LoadedIndex",

@@ -13,8 +13,8 @@ from curation.config import DedupSettings
 from curation.dedup import minhash as mh
 from curation.dedup.content import number_keys
 from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
-from curation.dedup.lsh import link_near_duplicates
-from curation.dedup.normalize import shingle_text, stable_hashes
+from curation.dedup.lsh import LinkResult, link_near_duplicates
+from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes
 from curation.dedup.nodes import prepare_nodes, rank_nodes
 from schemas import conform
 
@@ -65,6 +65,66 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
     return out
 
 
+def unique_text_rows(norm: pl.Series) -> np.ndarray:
+    """Row positions of the first row of each distinct non-empty normalized text, in row order (the
+    rows near-duplicate linking works on; duplicates of a text are exact duplicates)."""
+    t = pl.DataFrame({"_norm": norm}).with_row_index("_row").filter(pl.col("_norm").str.len_bytes() > 0)
+    return t.unique(subset="_norm", keep="first", maintain_order=True)["_row"].to_numpy().astype(np.int64)
+
+
+def near_duplicate_edges(
+    df: pl.DataFrame,
+    *,
+    settings: DedupSettings,
+    signatures: np.ndarray,
+    first_band: int = 0,
+    band_count: Optional[int] = None,
+) -> LinkResult:
+    """Verified near-duplicate edges of one *band group* (bands `first_band .. first_band+band_count`),
+    as pairs of row positions of `df` with their exact Jaccard.
+
+    Bands are independent, so band groups can run on different workers; the union of all groups'
+    edges, given to `mark_duplicates(near_edges=)`, replaces the linking step there (the single
+    union-find/cluster step needs only these pairs, never signatures or texts). `signatures`: the
+    (rows, num_perm) MinHash matrix of `df`'s rows (only this group's columns are read: a
+    memory-mapped `.npy` stays on disk), or just this group's (rows, band_count*rows) columns. Puzzle rows are not text rows: they get no edges.
+    Same verification as the single-process path (Jaccard >= threshold, same-problem rule, work cap
+    per band)."""
+    check_settings(settings)
+    df = conform(df)
+    band_count = settings.bands - first_band if band_count is None else band_count
+    if not (0 <= first_band and band_count >= 1 and first_band + band_count <= settings.bands):
+        raise ValueError(f"band group {first_band}+{band_count} outside 0..{settings.bands}")
+    empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
+    text_rows = np.flatnonzero(~(df["kind"] == "puzzle").fill_null(False).to_numpy())
+    if len(text_rows) < 2:
+        return empty
+    norm = normalize_series(df["question"].gather(text_rows))
+    uniq_local = unique_text_rows(norm)
+    if len(uniq_local) < 2:
+        return empty
+    rows = text_rows[uniq_local]  # row positions in df
+    r = settings.rows
+    # the whole matrix, or just this group's columns (a worker reads only those from disk)
+    if signatures.shape[1] == band_count * r:
+        group_sig = signatures
+    else:
+        group_sig = signatures[:, first_band * r : (first_band + band_count) * r]
+    if signatures.shape[0] != df.height:
+        raise ValueError(f"signatures must have one row per row of the frame ({df.height}), got {signatures.shape[0]}")
+    sig_t = np.ascontiguousarray(np.asarray(group_sig)[rows].T)
+    bands_b = mh.band_hashes_from_signatures(sig_t, band_count, r, first_band=first_band)
+    texts = norm.gather(uniq_local)
+    linked = link_near_duplicates(
+        bands_b, texts, group=number_keys(texts) if settings.require_same_problem else None,
+        shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
+        max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
+    )
+    linked.pairs = rows[linked.pairs] if len(linked.pairs) else linked.pairs
+    linked.rejected_content = rows[linked.rejected_content] if len(linked.rejected_content) else linked.rejected_content
+    return linked
+
+
 def engine(
     df: pl.DataFrame,
     settings: DedupSettings,
@@ -106,8 +166,8 @@ def engine(
     near_pairs = np.zeros((0, 2), dtype=np.int64)
     near_sims = np.zeros(0)
     # unique non-empty texts in the batch (first row of each)
-    uniq = batch.filter(~empty).unique(subset="_norm", keep="first", maintain_order=True)
-    uniq_rows = uniq["_node"].to_numpy()
+    uniq_rows = unique_text_rows(batch["_norm"])
+    uniq = batch[uniq_rows]
     uniq_texts = uniq["_norm"]
     uniq_shingled = shingle_text(uniq_texts)
     idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
@@ -118,7 +178,22 @@ def engine(
         if hit.height:
             same = index.texts(hit["_ipos"].to_numpy()) == hit["_norm"]
             idx_pos = hit.filter(same)["_ipos"].to_numpy().astype(np.int64)
-    if near and len(uniq_texts):
+    if near_edges is not None and index is not None and index.height:
+        raise ValueError("near_edges cover the batch only: with an existing dedup index, link in one process")
+    if near and len(uniq_texts) and near_edges is not None:
+        # verified edges computed elsewhere (band groups on workers), as row pairs of this frame
+        row_pairs, near_sims = near_edges
+        row_to_uniq = np.full(n, -1, dtype=np.int64)
+        row_to_uniq[uniq_rows] = np.arange(len(uniq_rows))
+        near_pairs = row_to_uniq[np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)]
+        if (near_pairs < 0).any():
+            raise ValueError("near_edges must join first rows of distinct non-empty texts (from near_duplicate_edges)")
+        near_sims = np.asarray(near_sims, dtype=np.float64)
+        report(n, n, {"phase": "link+verify"})
+        clock("link+verify")
+        if stats is not None:
+            stats["verified_pairs"] = len(near_pairs)
+    elif near and len(uniq_texts):
         if signatures is not None:  # precomputed per row (e.g. in chunks on several workers by flows/)
             if signatures.shape != (n, settings.num_perm):
                 raise ValueError(f"signatures must have shape ({n}, {settings.num_perm}), got {signatures.shape}")

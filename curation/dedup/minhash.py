@@ -266,14 +266,17 @@ def minhash_signatures(
     return out
 
 
-def band_hashes_from_signatures(sig_t: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64 band keys from a (num_perm, n) signature matrix."""
+def band_hashes_from_signatures(sig_t: np.ndarray, bands: int, rows: int, first_band: int = 0) -> np.ndarray:
+    """(n, bands) uint64 band keys from a (num_perm, n) signature matrix.
+
+    `first_band`: `sig_t` holds only the signature rows of bands `first_band ...` (a band group of
+    one worker); the keys equal those the whole matrix gives for these bands."""
     if bands * rows > sig_t.shape[0]:
         raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {sig_t.shape[0]}")
     n = sig_t.shape[1]
     out = np.empty((n, bands), dtype=np.uint64)
     for j in range(bands):
-        acc = np.full(n, FNV_OFFSET ^ np.uint64(j), dtype=np.uint64)
+        acc = np.full(n, FNV_OFFSET ^ np.uint64(first_band + j), dtype=np.uint64)
         for t in range(rows):
             np.bitwise_xor(acc, sig_t[j * rows + t].astype(np.uint64), out=acc)
             np.multiply(acc, FNV_PRIME, out=acc)

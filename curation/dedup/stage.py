@@ -95,6 +95,7 @@ def mark_duplicates(
     stats: Optional[dict] = None,
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
+    near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
 ) -> pl.DataFrame:
     """The dedup stage: exact duplicates, template groups, near duplicates (in that order).
 
@@ -111,18 +112,28 @@ def mark_duplicates(
     several workers by the Prefect flow; the result is the same as without them.
     `progress(done, total, info)` (optional): rows signed of all text rows after each signature
     chunk (`info["phase"] == "signatures"`), then once per later phase; it ends at (rows, rows).
+    `near_edges` (optional): (row pairs (k, 2), Jaccard (k,)) = the union of `near_duplicate_edges`
+    over band groups that cover every band (e.g. one task per group on Dask workers): the linking
+    step is skipped, exact duplicates, template groups and clusters are computed here as usual.
+    Not with `index_dir` (the edges do not cover the index).
     """
     df = conform(df)
     is_puzzle = (df["kind"] == "puzzle").fill_null(False)  # a row without a kind is a text row
     if not is_puzzle.any():
         out = _mark_text_duplicates(
             df, settings=settings, source_priority=source_priority, index_dir=index_dir, stats=stats,
-            signatures=signatures, progress=progress,
+            signatures=signatures, progress=progress, near_edges=near_edges,
         )
         if progress is not None:
             progress(df.height, df.height, {"phase": "done"})
         return out
     text_signatures = signatures[(~is_puzzle).to_numpy()] if signatures is not None else None
+    text_edges = None
+    if near_edges is not None:  # row pairs of df -> row pairs of the text subset (puzzles have none)
+        local = np.full(df.height, -1, dtype=np.int64)
+        text_rows = np.flatnonzero((~is_puzzle).to_numpy())
+        local[text_rows] = np.arange(len(text_rows))
+        text_edges = (local[np.asarray(near_edges[0], dtype=np.int64).reshape(-1, 2)], near_edges[1])
     df = apply_to_subset(
         df,
         pl.col("kind").fill_null("") != "puzzle",
@@ -134,6 +145,7 @@ def mark_duplicates(
             stats=stats,
             signatures=text_signatures,
             progress=progress,
+            near_edges=text_edges,
         ),
     )
     out = apply_to_subset(
@@ -168,6 +180,7 @@ def _mark_text_duplicates(
     stats: Optional[dict] = None,
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
+    near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
 ) -> pl.DataFrame:
     """Exact, template and near duplicates by question text (see `mark_duplicates`)."""
     check_settings(settings)
@@ -181,7 +194,8 @@ def _mark_text_duplicates(
     if stats is not None:
         stats.setdefault("phases", {})["normalize+template"] = time.process_time() - t0
     return engine(
-        df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures, progress=progress
+        df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures, progress=progress,
+        near_edges=near_edges,
     )
 
 

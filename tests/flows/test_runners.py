@@ -48,7 +48,7 @@ def test_chunked_generation_equals_run_pipeline(thread_run: Path, tmp_path: Path
 def test_dask_runner_gives_same_dedup_and_puzzles(thread_run: Path, tmp_path: Path):
     from flows.pipeline import curation_pipeline
 
-    cfg = write_sample(tmp_path / "dask", generate=True, runner="dask", chunk_rows=3, extra="dask_workers = 2")
+    cfg = write_sample(tmp_path / "dask", generate=True, runner="dask", chunk_rows=3, extra="dask_workers = 2\ndedup_band_groups = 3")
     result = curation_pipeline(config_path=str(cfg))
     _compare(thread_run, tmp_path / "dask" / "out")
     stages = {s["stage"]: s for s in result["flow_stages"]}
@@ -56,6 +56,20 @@ def test_dask_runner_gives_same_dedup_and_puzzles(thread_run: Path, tmp_path: Pa
     # the work really was split: 3 sudoku + 2 maze seed chunks, one signature task per 3 rows
     assert stages["generate"]["chunks"] == 5
     assert stages["dedup"]["chunks"] == -(-stages["dedup"]["rows"] // 3)
+    # the band/link pass ran as separate band-group tasks whose edges alone reached the cluster
+    # task, and the near pair (p2 / p2-near) was still found there
+    assert stages["dedup"]["band_groups"] == 3
+    dedup = stage_table(tmp_path / "dask" / "out", "dedup")
+    near = dedup.filter(pl.col("question").str.ends_with("integer please."))
+    assert near["drop_reason"].to_list() == ["near_duplicate"]
+    assert dedup.filter(pl.col("id") == near["duplicate_of"][0])["question"].str.ends_with("an integer.").all()
+    edges = sorted((tmp_path / "dask" / "out").rglob("*_bands_*.npz"))
+    assert len(edges) == 3
+    for f in edges:
+        import numpy as np
+
+        with np.load(f) as z:
+            assert sorted(z.files) == ["pairs", "similarities"]  # row pairs and Jaccard only
 
 
 def test_task_runner_override_and_process_pool(thread_run: Path, tmp_path: Path):
