@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(
             None, "--config", "-c", help="Pipeline TOML: [dedup] settings and source priorities come from it."
         ),
-        threshold: Optional[float] = typer.Option(None, help="Exact Jaccard threshold for near duplicates (default 0.7)."),
+        threshold: Optional[float] = typer.Option(None, help="Exact Jaccard threshold for near duplicates (default 0.5; the same-problem rule guards precision)."),
         num_perm: Optional[int] = typer.Option(None, "--num-perm", help="MinHash permutations (default 128)."),
         bands: Optional[int] = typer.Option(None, help="LSH bands (default 32)."),
         rows: Optional[int] = typer.Option(None, help="Rows per LSH band (default 4); bands*rows <= num-perm."),
