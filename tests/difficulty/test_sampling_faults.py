@@ -234,30 +234,13 @@ def test_sigkilled_cli_run_resumes_without_repeating_requests(tmp_path):
     """A real kill -9 of `curate difficulty` mid-run; the rerun asks only for samples not stored."""
     import os
     import signal
-    import subprocess
-    import sys
-    import time
-
-    from curation.io import write_problems
 
     rows = [{"id": f"q{i}", "question": f"killable question {i}", "answer": "42"} for i in range(40)]
-    inp = tmp_path / "in.parquet"
-    write_problems(frame(rows), inp)
-    store = tmp_path / "store.sqlite"
-    store_url = f"sqlite:///{store}"
     k = 2
     with FakeServer(latency=0.05) as srv:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
-             "--base-url", srv.base_url, "--model", "m", "--k", str(k), "--concurrency", "2",
-             "--store", str(store), "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
-        )
+        proc, store, store_url = _start_difficulty(tmp_path, rows, srv.base_url, "--k", str(k), "--concurrency", "2")
         try:
-            deadline = time.monotonic() + 120
-            while srv.ok_responses < 10 and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.01)
-            assert proc.poll() is None, "the run finished before it could be killed"
+            _wait_running(proc, lambda: srv.ok_responses >= 10)
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(30)
@@ -297,42 +280,24 @@ def test_samples_are_stored_as_they_arrive_not_when_the_item_completes(tmp_path)
     at that moment loses none of them (the rerun asks only for the one that never came)."""
     import os
     import signal
-    import subprocess
-    import sys
-    import time
-
-    from curation.io import write_problems
 
     rows = [{"id": "slow", "question": "a question with one slow sample", "answer": "42"}]
-    inp = tmp_path / "in.parquet"
-    write_problems(frame(rows), inp)
-    store = tmp_path / "store.sqlite"
-    store_url = f"sqlite:///{store}"
     k = 4
     # the first request (n=4) gets one choice, so the client falls back to single requests; the
     # first of those hangs
     scripts = [Script("one slow sample", answers=["\\boxed{42}"], faults=["ok", "hang"])]
     with FakeServer(scripts, supports_n=False, hang_seconds=120) as srv:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
-             "--base-url", srv.base_url, "--model", "m", "--k", str(k), "--timeout", "300",
-             "--store", str(store), "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
-        )
+        proc, store, store_url = _start_difficulty(tmp_path, rows, srv.base_url, "--k", str(k), "--timeout", "300")
+
+        def stored() -> int:
+            try:
+                return store_stats(store_url)["samples"]
+            except Exception:  # the schema may not be there yet
+                return 0
+
         try:
-            deadline = time.monotonic() + 90
-            stored = 0
-            while time.monotonic() < deadline and proc.poll() is None:
-                if store.exists():
-                    try:
-                        stored = store_stats(store_url)["samples"]
-                    except Exception:  # the schema may not be there yet
-                        stored = 0
-                    if stored == k - 1:
-                        break
-                time.sleep(0.05)
-            assert proc.poll() is None, "the run ended although one request hangs"
-            assert stored == k - 1, f"{stored} of the {k - 1} received samples were stored while the item was incomplete"
+            _wait_running(proc, lambda: stored() == k - 1, seconds=90)
+            assert stored() == k - 1, f"{stored()} of the {k - 1} received samples were stored while the item was incomplete"
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             if proc.poll() is None:
@@ -394,29 +359,12 @@ def test_sigterm_unwinds_like_ctrl_c_and_marks_the_run_interrupted(tmp_path):
     interrupted, exit 130; nothing received is asked for again."""
     import os
     import signal
-    import subprocess
-    import sys
-    import time
-
-    from curation.io import write_problems
 
     rows = [{"id": f"t{i}", "question": f"terminated question {i}", "answer": "42"} for i in range(40)]
-    inp = tmp_path / "in.parquet"
-    write_problems(frame(rows), inp)
-    store = tmp_path / "store.sqlite"
-    store_url = f"sqlite:///{store}"
     with FakeServer(latency=0.05) as srv:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
-             "--base-url", srv.base_url, "--model", "m", "--k", "2", "--concurrency", "2",
-             "--store", str(store), "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
-        )
+        proc, store, store_url = _start_difficulty(tmp_path, rows, srv.base_url, "--k", "2", "--concurrency", "2")
         try:
-            deadline = time.monotonic() + 120
-            while srv.ok_responses < 6 and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.01)
-            assert proc.poll() is None, "the run finished before it could be stopped"
+            _wait_running(proc, lambda: srv.ok_responses >= 6)
             os.kill(proc.pid, signal.SIGTERM)
             assert proc.wait(60) == 130
         finally:
@@ -429,3 +377,31 @@ def test_sigterm_unwinds_like_ctrl_c_and_marks_the_run_interrupted(tmp_path):
     with FakeServer() as srv:  # what was flushed is not asked for again
         grade_difficulty(frame(rows), settings=make_settings(srv.base_url, model="m", k=2), store_url=store_url)
         assert sum(h.n for h in srv.hits) == 80 - stats["samples"]
+
+
+def _start_difficulty(tmp_path: Path, rows: list[dict], base_url: str, *options: str):
+    """A real `curate difficulty` process over `rows`; returns (process, store path, store URL)."""
+    import subprocess
+    import sys
+
+    from curation.io import write_problems
+
+    inp = tmp_path / "in.parquet"
+    write_problems(frame(rows), inp)
+    store = tmp_path / "store.sqlite"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curation.cli.main", "difficulty", str(inp), str(tmp_path / "out.parquet"),
+         "--base-url", base_url, "--model", "m", "--store", str(store), "--no-progress", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+    )
+    return proc, store, f"sqlite:///{store}"
+
+
+def _wait_running(proc, condition, seconds: float = 120) -> None:
+    """Wait until `condition()` holds while the process still runs (it must not have ended)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be stopped"
