@@ -28,7 +28,9 @@ import json
 import os
 import queue
 import socket
+import sqlite3
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -144,9 +146,19 @@ def make_engine(url: str):
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # switching a new file to WAL needs a moment alone with it and, unlike writes, does
+            # not wait on the busy timeout: retry briefly (WAL is a property of the file, so a
+            # concurrent process that wins sets it for everyone)
+            for attempt in range(50):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 49:
+                        raise
+                    time.sleep(0.05)
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
@@ -326,19 +338,25 @@ class ResponseStore:
 
 
 def create_schema(engine) -> None:
-    """Create the tables (and columns added since) if missing. Two processes opening a new store at
-    once race here: the loser's CREATE/ALTER fails with "already exists", and the schema is there."""
-    from sqlalchemy.exc import OperationalError
+    """Create the tables, their indexes and columns added since, where missing.
 
-    for attempt in range(3):
-        try:
-            metadata.create_all(engine)
-            _add_missing_columns(engine, runs_table)
-            return
-        except OperationalError as exc:
-            text = str(exc).lower()
-            if attempt == 2 or not ("already exists" in text or "duplicate column" in text or "locked" in text):
-                raise
+    `CREATE ... IF NOT EXISTS` makes this safe when several processes open a new store at once
+    (check-then-create raced: the loser failed with "table already exists"); adding a column
+    another process just added is ignored the same way.
+    """
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            conn.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                conn.execute(CreateIndex(index, if_not_exists=True))
+    try:
+        _add_missing_columns(engine, runs_table)
+    except OperationalError as exc:
+        if "duplicate column" not in str(exc).lower():
+            raise
 
 
 def _add_missing_columns(engine, table) -> None:

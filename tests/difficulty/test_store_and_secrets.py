@@ -115,7 +115,7 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path):
 
     from curation.model.store import ResponseStore
 
-    for trial in range(5):
+    for trial in range(10):
         url = f"sqlite:///{tmp_path / f'race{trial}.sqlite'}"
         with concurrent.futures.ProcessPoolExecutor(2) as pool:
             done = list(pool.map(_open_store, [url] * 4))
