@@ -23,6 +23,18 @@ _SECTION_NOTES = {
 }
 
 
+#: where the template departs from the defaults, and why (section -> (comment lines, values))
+_TEMPLATE_OVERRIDES: dict[str, tuple[tuple[str, ...], dict]] = {
+    # with no base_url the embedded demo model grades: every item would take minutes on a small
+    # machine for meaningless grades, so the template grades a few (like data/curate.toml)
+    "difficulty": (
+        ("DEMO: without [difficulty.model] base_url the embedded SmolLM2-135M model grades (mechanics only,",
+         "about 25 s per item on 2 cores). Remove sample_limit once base_url points at a real model."),
+        {"sample_limit": 8},
+    ),
+}
+
+
 def _section_note(name: str) -> str:
     from curation.pipeline import PIPELINE
 
@@ -126,14 +138,9 @@ def example_config() -> str:
             note += " Rules, first match is the drop reason:\n" + rules_help()
         out.append("# " + note.replace("\n", "\n# "))
         out.append(f"[{name}]")
-        if name == "difficulty":
-            # with no base_url the embedded demo model grades: every item would take minutes on a
-            # small machine for meaningless grades, so the template grades a few (like data/curate.toml)
-            out.append("# DEMO: without [difficulty.model] base_url the embedded SmolLM2-135M model grades (mechanics only,")
-            out.append("# about 25 s per item on 2 cores). Remove sample_limit once base_url points at a real model.")
-            out += _field_lines(cls, values={"sample_limit": 8})
-        else:
-            out += _field_lines(cls)
+        notes, values = _TEMPLATE_OVERRIDES.get(name, ((), None))
+        out += [f"# {line}" for line in notes]
+        out += _field_lines(cls, values=values)
         for sub_name, sub in cls.model_fields.items():
             ann = sub.annotation
             if isinstance(ann, type) and issubclass(ann, BaseModel):
@@ -174,12 +181,6 @@ def _counts_table(title: str, counts: dict[str, int], *, unit: str = "rows"):
     for k, v in counts.items():
         table.add_row(str(k), str(v))
     return table
-
-
-def _value_counts(df, column: str) -> dict[str, int]:
-    from curation.frames import value_counts
-
-    return value_counts(df, column, null_as="(none)")
 
 
 def quarantine_path_for(out: Path) -> Path:
@@ -273,6 +274,7 @@ def register(app: typer.Typer) -> None:
         from curation.alarms import check_alarms
         from curation.clean import flag_problems
         from curation.config import CleanSettings, load_config
+        from curation.frames import value_counts
         from curation.io import read_problems, write_problems
 
         settings = load_config(config).clean if config is not None else CleanSettings()
@@ -287,7 +289,7 @@ def register(app: typer.Typer) -> None:
         dropped = df.filter(df["drop_reason"].is_not_null())
         typer.echo(f"{df.height} rows → {output}; {dropped.height} flagged")
         if dropped.height:
-            make_console().print(_counts_table("rows per drop reason", _value_counts(dropped, "drop_reason")))
+            make_console().print(_counts_table("rows per drop reason", value_counts(dropped, "drop_reason", null_as="(none)")))
 
     @app.command("export")
     def export(
@@ -399,6 +401,8 @@ def collect_stats(path: Path) -> dict:
         outcomes = Outcomes(kept, dropped, review)
     else:
         outcomes = split_outcomes(read_problems(path))
+    from curation.frames import value_counts
+
     every = pl.concat([outcomes.kept, outcomes.dropped, outcomes.review], how="vertical_relaxed")
     data = {
         "path": str(dataset or path),
@@ -408,10 +412,10 @@ def collect_stats(path: Path) -> dict:
             "review": outcomes.review.height,
             "quarantined": quarantine.height,
         },
-        "sources": _value_counts(every, "source"),
-        "drop_reasons": _value_counts(outcomes.dropped, "drop_reason"),
-        "answer_types": _value_counts(every, "answer_type"),
-        "kinds": _value_counts(every, "kind"),
+        "sources": value_counts(every, "source", null_as="(none)"),
+        "drop_reasons": value_counts(outcomes.dropped, "drop_reason", null_as="(none)"),
+        "answer_types": value_counts(every, "answer_type", null_as="(none)"),
+        "kinds": value_counts(every, "kind", null_as="(none)"),
     }
     for folder in {p for p in (path if path.is_dir() else path.parent, (dataset or path).parent) if p}:
         store = Path(folder) / "responses.sqlite"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,25 +22,41 @@ pytestmark = [
 ]
 
 
+@contextmanager
+def review_page(db):
+    """`curate review serve` on `db` and a headless Chromium: yields (browser, base url, token)."""
+    proc, base, token = start_server(db)
+    browser = None
+    try:
+        browser = Browser()
+        yield browser, base, token
+    finally:
+        if browser is not None:
+            browser.close()
+        stop_server(proc)
+
+
+def sign_in(browser: Browser, base: str, token: str, reviewer: str) -> None:
+    """Open the page with its token, save the reviewer name, leave the keyboard to the shortcuts."""
+    browser.navigate(f"{base}/?token={token}")
+    browser.wait_for("document.body && document.body.dataset.ready === '1'")
+    browser.evaluate(f"document.getElementById('reviewer').value = '{reviewer}'; document.getElementById('save-name').click()")
+    browser.wait_for("document.getElementById('msg').textContent.includes('reviewer set')")
+    browser.evaluate("document.activeElement && document.activeElement.blur()")
+
+
 def test_claim_and_accept_with_keyboard_in_chromium(tmp_path):
     db = tmp_path / "review.sqlite"
     df = make_df(3)
     q = ReviewQueue(str(db))
     assert queue_items(df, q) == 3
     q.close()
-    proc, base, token = start_server(db)
-    browser = None
-    try:
-        browser = Browser()
+    with review_page(db) as (browser, base, token):
         # no token: the server refuses the page
         browser.navigate(base + "/")
         browser.wait_for("document.body && document.body.innerText.includes('access token required')")
-        browser.navigate(f"{base}/?token={token}")
-        browser.wait_for("document.body && document.body.dataset.ready === '1'")
+        sign_in(browser, base, token, "carol")
         assert "token" not in browser.evaluate("location.href")  # dropped from the URL after login
-        browser.evaluate("document.getElementById('reviewer').value = 'carol'; document.getElementById('save-name').click()")
-        browser.wait_for("document.getElementById('msg').textContent.includes('reviewer set')")
-        browser.evaluate("document.activeElement && document.activeElement.blur()")
         browser.press("n")
         item_id = int(browser.wait_for("document.body.dataset.itemId"))
         assert browser.evaluate("document.getElementById('q-src').textContent") == df["question"][0]
@@ -50,10 +67,6 @@ def test_claim_and_accept_with_keyboard_in_chromium(tmp_path):
         browser.wait_for(f"document.body.dataset.lastDecision === 'accepted:{item_id}'")
         # the page moved on and claimed the next item for carol
         browser.wait_for(f"document.body.dataset.itemId && document.body.dataset.itemId !== '{item_id}'")
-    finally:
-        if browser is not None:
-            browser.close()
-        stop_server(proc)
     q = ReviewQueue(str(db))
     try:
         item = q.get(item_id)
@@ -81,15 +94,8 @@ def test_evidence_undo_position_and_list_view_in_chromium(tmp_path):
     q = ReviewQueue(str(db))
     assert queue_items(df, q, evidence={"p0": stage}) == 3
     q.close()
-    proc, base, token = start_server(db)
-    browser = None
-    try:
-        browser = Browser()
-        browser.navigate(f"{base}/?token={token}")
-        browser.wait_for("document.body && document.body.dataset.ready === '1'")
-        browser.evaluate("document.getElementById('reviewer').value = 'dana'; document.getElementById('save-name').click()")
-        browser.wait_for("document.getElementById('msg').textContent.includes('reviewer set')")
-        browser.evaluate("document.activeElement && document.activeElement.blur()")
+    with review_page(db) as (browser, base, token):
+        sign_in(browser, base, token, "dana")
         browser.press("n")
         first = int(browser.wait_for("document.body.dataset.itemId"))
         assert first == 1
@@ -112,10 +118,6 @@ def test_evidence_undo_position_and_list_view_in_chromium(tmp_path):
         browser.wait_for("document.body.dataset.listRows === '3'")
         browser.evaluate("document.getElementById('f-source').value = 'forum'; document.getElementById('f-apply').click()")
         browser.wait_for("document.body.dataset.listRows === '2'")
-    finally:
-        if browser is not None:
-            browser.close()
-        stop_server(proc)
     q = ReviewQueue(str(db))
     try:
         item = q.get(first)
