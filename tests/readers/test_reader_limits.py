@@ -7,6 +7,8 @@ import csv
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curation.config import SourceConfig
 from curation.ingest import ingest_source
@@ -101,3 +103,16 @@ def test_max_row_bytes_must_be_positive():
     with pytest.raises(ValueError):
         SourceConfig(path="x.jsonl", max_row_bytes=0)
 
+
+
+@given(lines=st.lists(st.integers(0, 40), min_size=1, max_size=10), limit=st.integers(1, 30),
+       trailing_newline=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_long_line_scan_agrees_with_splitting(tmp_path_factory, lines, limit, trailing_newline):
+    """The memory-map jump scan finds a line over the limit exactly when splitting the file does."""
+    from curation.readers import _has_line_longer_than
+
+    data = b"\n".join(b"x" * n for n in lines) + (b"\n" if trailing_newline else b"")
+    path = tmp_path_factory.mktemp("scan") / "f.jsonl"
+    path.write_bytes(data)
+    assert _has_line_longer_than(path, limit) == any(len(line) > limit for line in data.split(b"\n"))
