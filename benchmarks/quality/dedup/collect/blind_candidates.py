@@ -1,7 +1,7 @@
 import json, sys, time
 import numpy as np, polars as pl
-sys.path.insert(0, '/work/wt/neardup2'); sys.path.insert(0, '/tmp/nd2')
-from load import load
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
+from blind_sources import load
 from curation.dedup.normalize import normalize_series, shingle_text
 from curation.dedup import minhash as mh
 rows = load()
@@ -38,10 +38,10 @@ sims = mh.jaccard_pairs(sh, P, shingle_size=5)
 keep = sims >= 0.4
 P, sims = P[keep], sims[keep]
 print('J>=0.4', len(P))
-np.save('/tmp/nd2/P.npy', P); np.save('/tmp/nd2/S.npy', sims)
+np.save('P.npy', P); np.save('S.npy', sims)
 # identical normalized stems
 df = pl.DataFrame({'i': np.arange(n), 'norm': norm})
 g = df.filter(pl.col('norm').str.len_bytes()>0).group_by('norm').agg('i').filter(pl.col('i').list.len()>1)
 ident = [(a, b) for l in g['i'].to_list() for x, a in enumerate(l) for b in l[x+1:]]
 print('identical-norm pairs', len(ident))
-np.save('/tmp/nd2/I.npy', np.array(ident, dtype=np.int64).reshape(-1,2))
+np.save('I.npy', np.array(ident, dtype=np.int64).reshape(-1,2))

@@ -1,6 +1,6 @@
 import json, sys, random
-sys.path.insert(0, '/tmp/nd2')
-from load import load
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
+from blind_sources import load
 rows = load()
 pop = json.load(open('pop.json'))
 rng = random.Random(2026)

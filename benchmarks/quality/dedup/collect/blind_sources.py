@@ -1,7 +1,7 @@
 """Load every set in ../shared/corpora as (id, source, question, choices)."""
 import json, gzip, re
 from pathlib import Path
-C = Path("/work/shared/corpora")
+C = Path(__file__).resolve().parents[5] / "shared" / "corpora"  # ../shared/corpora beside the repository
 
 def _jsonl(p):
     return [json.loads(l) for l in open(p, encoding="utf-8") if l.strip()]

@@ -1,13 +1,13 @@
 import json, sys
 import numpy as np
-sys.path.insert(0, '/tmp/nd2')
-from load import load
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
+from blind_sources import load
 rows = load(); ids=[r[0] for r in rows]
 P = np.load('P.npy'); S = np.load('S.npy'); I = np.load('I.npy')
 cl = json.load(open('cl_before.json'))
 seen=set()
 for f in ['near_duplicate_pairs.jsonl','holdout_pairs.jsonl']:
-    for l in open('/work/wt/neardup2/benchmarks/quality/dedup/'+f):
+    for l in open('../'+f):
         r=json.loads(l); seen.add(frozenset((r['a_id'], r['b_id'])))
 identset = set(map(tuple, I.tolist()))
 pop = {}
