@@ -195,6 +195,13 @@ def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
     return source_priority_from_config(cfg)
 
 
+def _reviewed_distinct(cfg: PipelineConfig) -> list[list[str]]:
+    """Problem ids a reviewer declared "not duplicates" (kept in the review database)."""
+    from curation.review import distinct_groups_for
+
+    return distinct_groups_for(cfg)
+
+
 def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=None) -> tuple[pl.DataFrame, str | None]:
     """`signatures` (optional): the MinHash signatures of every row of `df`, in row order, computed
     elsewhere (the Prefect flow's chunk tasks); `near_edges` (optional): the verified near-duplicate
@@ -204,6 +211,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=N
     out = mark_duplicates(
         df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
         signatures=signatures, near_edges=near_edges, progress=ws.progress_for("dedup"),
+        not_duplicates=_reviewed_distinct(ws.cfg),
     )
     return out, None
 
@@ -336,6 +344,8 @@ PIPELINE.register(Stage(
             "conflicting_answers", *_OUTCOME),
     cache_settings=lambda cfg: {
         "dedup": dump(cfg.dedup), "priority": sorted(_source_priority(cfg).items()),
+        # a reviewer's "not duplicates" changes the clusters: a cached result must not outlive it
+        "not_duplicates": _reviewed_distinct(cfg),
     },
     external_files=lambda cfg: [p for p in [cfg.dedup_index_dir()] if p is not None],
     card_section=_dedup_card,

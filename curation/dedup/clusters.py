@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import polars as pl
@@ -63,6 +63,27 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
         if not same:
             out.add(comp)
     return out
+
+
+def without_reviewed_distinct(edges: np.ndarray, ids: pl.Series, groups: Sequence[Sequence[str]]) -> np.ndarray:
+    """`edges` (node pairs) without those joining two *different* problem ids of one group a
+    reviewer declared "not duplicates" (`ReviewQueue.distinct_groups`): such members never land in
+    one cluster again. Rows with the same id (identical content) stay exact duplicates."""
+    if len(edges) == 0:
+        return edges
+    member_of: dict[str, set[int]] = {}
+    for g, group in enumerate(groups):
+        for pid in group:
+            member_of.setdefault(str(pid), set()).add(g)
+    id_list = ids.to_list()
+    in_group = ids.is_in(list(member_of)).fill_null(False).to_numpy()
+    candidates = np.flatnonzero(in_group[edges[:, 0]] & in_group[edges[:, 1]])
+    keep = np.ones(len(edges), dtype=bool)
+    for e in candidates.tolist():  # only edges between two reviewed ids: few
+        a, b = id_list[edges[e, 0]], id_list[edges[e, 1]]
+        if a != b and member_of[a] & member_of[b]:
+            keep[e] = False
+    return edges[keep]
 
 
 def unique_text_rows(norm: pl.Series) -> np.ndarray:
@@ -169,6 +190,7 @@ def engine(
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
     near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    not_duplicates: Optional[Sequence[Sequence[str]]] = None,
 ) -> pl.DataFrame:
     """`index_dir` may be a folder (loaded here) or an already loaded `LoadedIndex` (or None).
 
@@ -176,7 +198,9 @@ def engine(
     `progress(done, total, info)`: rows signed of all rows (`info["phase"] == "signatures"`), then
     one call per later phase ("link+verify", "clusters") at (rows, rows).
     `near_edges`: verified near-duplicate edges already computed elsewhere (`near_duplicate_edges`
-    on band groups, e.g. on Dask workers) as (row pairs, Jaccard): linking is skipped."""
+    on band groups, e.g. on Dask workers) as (row pairs, Jaccard): linking is skipped.
+    `not_duplicates`: groups of problem ids a reviewer declared different problems (see
+    `without_reviewed_distinct`)."""
     check_settings(settings)
     df = conform(df)
     n = df.height
@@ -337,7 +361,10 @@ def engine(
     first = nodes["_key"].to_numpy()
     same = first != np.arange(n_nodes)
     edges.append(np.stack([np.flatnonzero(same), first[same]], axis=1))
-    comp = mh.connected_components(n_nodes, np.concatenate(edges))
+    all_edges = np.concatenate(edges)
+    if not_duplicates:
+        all_edges = without_reviewed_distinct(all_edges, nodes["id"], not_duplicates)
+    comp = mh.connected_components(n_nodes, all_edges)
     rank = rank_nodes(nodes)
     nodes = nodes.with_columns(pl.Series("_comp", comp), pl.Series("_rank", rank))
     nodes = nodes.with_columns(
