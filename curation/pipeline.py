@@ -268,7 +268,19 @@ def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | No
         out = apply_review_decisions(df, queue)
     finally:
         queue.close()
-    return out, f"{queued} newly queued"
+    from curation.review.apply import applied_decisions
+
+    applied = applied_decisions(out)
+    note = f"{queued} newly queued"
+    if applied:
+        note += "; decisions applied: " + ", ".join(f"{d} {n}" for d, n in applied.items())
+    return out, note
+
+
+def _review_card(df: pl.DataFrame) -> str | None:
+    from curation.review.apply import review_card_section
+
+    return review_card_section(df)
 
 
 def _dedup_card(df: pl.DataFrame) -> str | None:
@@ -375,8 +387,9 @@ PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
     reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
-    writes=("question", "answer", "review_status", *_OUTCOME),
+    writes=("question", "answer", "review_status", "duplicate_of", *_OUTCOME),
     cacheable=False,  # the review database changes between runs (human decisions)
+    card_section=_review_card,
 ))
 
 

@@ -65,10 +65,14 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
     return out
 
 
-def without_reviewed_distinct(edges: np.ndarray, ids: pl.Series, groups: Sequence[Sequence[str]]) -> np.ndarray:
+def without_reviewed_distinct(
+    edges: np.ndarray, ids: pl.Series, keys: pl.Series, groups: Sequence[Sequence[str]]
+) -> np.ndarray:
     """`edges` (node pairs) without those joining two *different* problem ids of one group a
     reviewer declared "not duplicates" (`ReviewQueue.distinct_groups`): such members never land in
-    one cluster again. Rows with the same id (identical content) stay exact duplicates."""
+    one cluster again. Nodes with the same id and the same exact key (`keys`: identical content)
+    stay linked: an edge to each one's first node is added, since the exact-duplicate star may have
+    run through a cut member."""
     if len(edges) == 0:
         return edges
     member_of: dict[str, set[int]] = {}
@@ -83,7 +87,13 @@ def without_reviewed_distinct(edges: np.ndarray, ids: pl.Series, groups: Sequenc
         a, b = id_list[edges[e, 0]], id_list[edges[e, 1]]
         if a != b and member_of[a] & member_of[b]:
             keep[e] = False
-    return edges[keep]
+    if keep.all():
+        return edges
+    first = pl.DataFrame({"id": ids, "key": keys}).with_row_index("node").select(
+        pl.col("node").min().over(["id", "key"])
+    ).to_series().to_numpy().astype(np.int64)
+    again = np.flatnonzero(first != np.arange(len(first)))
+    return np.concatenate([edges[keep], np.stack([again, first[again]], axis=1).astype(edges.dtype)])
 
 
 def unique_text_rows(norm: pl.Series) -> np.ndarray:
@@ -363,7 +373,7 @@ def engine(
     edges.append(np.stack([np.flatnonzero(same), first[same]], axis=1))
     all_edges = np.concatenate(edges)
     if not_duplicates:
-        all_edges = without_reviewed_distinct(all_edges, nodes["id"], not_duplicates)
+        all_edges = without_reviewed_distinct(all_edges, nodes["id"], nodes["_key"], not_duplicates)
     comp = mh.connected_components(n_nodes, all_edges)
     rank = rank_nodes(nodes)
     nodes = nodes.with_columns(pl.Series("_comp", comp), pl.Series("_rank", rank))

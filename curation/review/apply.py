@@ -168,6 +168,34 @@ def _apply_cluster_decisions(out: pl.DataFrame, tmp: str) -> pl.DataFrame:
     ).drop(tmp + "canon", tmp + "canon_group")
 
 
+#: review decisions a row can carry once applied, in the order reports list them
+APPLIED_DECISIONS = (ACCEPTED, EDITED, DUPLICATE, REJECTED)
+
+
+def applied_decisions(df: pl.DataFrame) -> dict[str, int]:
+    """Rows carrying an applied review decision (`review_status`), by decision (non-zero only)."""
+    if df.height == 0 or "review_status" not in df.columns:
+        return {}
+    found = dict(df.filter(pl.col("review_status").is_in(APPLIED_DECISIONS)).group_by("review_status").len().iter_rows())
+    return {d: found[d] for d in APPLIED_DECISIONS if found.get(d)}
+
+
+def review_card_section(df: pl.DataFrame) -> str | None:
+    """The dataset card's review section: decisions applied by decision, and what still waits."""
+    applied = applied_decisions(df)
+    if not applied:
+        return None
+    labels = {
+        ACCEPTED: "accepted (kept as is)",
+        EDITED: "edited (kept with the reviewer's question/answer)",
+        DUPLICATE: f"kept another member of its duplicate cluster (dropped: {DUPLICATE_OF_REVIEWED})",
+        REJECTED: "rejected (dropped: review_rejected)",
+    }
+    lines = ["## Review decisions", "", "Human decisions from the review queue applied to this export's rows:", ""]
+    lines += [f"- {labels[d]}: {n}" for d, n in applied.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _content_key_expr() -> pl.Expr:
     choices = pl.col("choices").list.join(CHOICE_SEP).fill_null("")
     return pl.concat_str(
