@@ -37,7 +37,10 @@ SHARED = next(
     (p for p in (Path(os.environ.get("CURATE_SHARED", "/nonexistent")), ROOT.parent / "shared" / "corpora", ROOT.parent.parent / "shared" / "corpora") if p.exists()),
     ROOT.parent / "shared" / "corpora",
 )
-PAIRS = Path(__file__).resolve().parent / "quality" / "contamination" / "pairs.jsonl"
+QUALITY = Path(__file__).resolve().parent / "quality" / "contamination"
+# pairs.jsonl: drawn and labelled while the rule was tuned; blind_pairs.jsonl: drawn from other set
+# pairs and labelled before the rule was run on them (see the README there)
+PAIR_FILES = {"tuning": QUALITY / "pairs.jsonl", "blind": QUALITY / "blind_pairs.jsonl"}
 
 
 def _src(name: str, rel: str, question: str | None = None, id: str | None = None) -> SourceConfig:
@@ -55,6 +58,11 @@ SOURCES = {
     "aime24": _src("aime24", "real/aime24.jsonl", "problem", "id"),
     "amc23": _src("amc23", "real/amc23.jsonl", "problem", "id"),
     "gsm8k_test": _src("gsm8k_test", "real/gsm8k_test.jsonl", "question", "idx"),
+    "olympiadbench": _src("olympiadbench", "olympiadbench.jsonl", "question", "id"),
+    "minerva_math": _src("minerva_math", "minerva_math.jsonl", "problem"),
+    "theoremqa": _src("theoremqa", "real/theoremqa_test.json", "Question", "id"),
+    "aqua": _src("aqua", "aqua.jsonl", "question"),
+    "proofnet": _src("proofnet", "real/proofnet_test.jsonl", "nl_statement", "id"),
 }
 
 
@@ -101,25 +109,37 @@ def _prf(tp: int, fp: int, fn: int) -> str:
 
 
 # ------------------------------------------------------------------------------------- quality
-def quality(settings: DecontaminateSettings) -> None:
-    pairs = pl.read_ndjson(PAIRS)
-    print(f"labelled pairs: {pairs.height} ({(pairs['label'] == 'same').sum()} same problem)")
+def quality(settings: DecontaminateSettings, which: tuple[str, ...] = ("tuning", "blind"), show_errors: bool = False) -> None:
+    for part in which:
+        quality_of(PAIR_FILES[part], part, settings, show_errors)
+
+
+def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_errors: bool) -> None:
+    pairs = pl.read_ndjson(path, infer_schema_length=None)
+    if "item_row" not in pairs.columns:
+        pairs = pairs.with_columns(pl.lit(None, dtype=pl.Int64).alias("item_row"))
+    print(f"{part} set {path.name}: {pairs.height} labelled pairs ({(pairs['label'] == 'same').sum()} same problem)")
     totals = {"before": [0, 0, 0], "after": [0, 0, 0]}
+    cache: dict[str, pl.DataFrame] = {}
+    read = lambda name: cache.setdefault(name, _read(name))  # noqa: E731
     for (train_name, bench_name), group in pairs.group_by(["train", "benchmark"], maintain_order=True):
-        train, bench = _read(train_name), _read(bench_name)
+        train, bench = read(train_name), read(bench_name)
         row_of = {int(r): i for i, r in enumerate(train["source_row"].to_list())}
-        ids = bench["source_id"].cast(pl.Utf8).to_list()
+        # the id the rule reports (source_id, else curate's id) and the row it stands for
+        ids = bench["source_id"].cast(pl.Utf8).fill_null(bench["id"].cast(pl.Utf8)).to_list()
         item_of = {v: i for i, v in enumerate(ids)}
+        item_of_row = {int(r): i for i, r in enumerate(bench["source_row"].to_list())}
+        texts = bench["question"].to_list()
         old = old_rule_pairs(train["question"], bench["question"])
         marked = mark_contamination(train, benchmarks={bench_name: bench}, settings=settings)
         hit = marked[contam_column(bench_name)].to_list()
-        bench_text = dict(zip(ids, bench["question"].to_list()))
         counts = {"before": [0, 0, 0], "after": [0, 0, 0]}
         for rec in group.iter_rows(named=True):
-            r, it = row_of[rec["train_row"]], item_of[rec["item_id"]]
+            r = row_of[rec["train_row"]]
+            it = item_of_row[rec["item_row"]] if rec["item_row"] is not None else item_of[rec["item_id"]]
             same = rec["label"] == "same"
             # a row is reported with its best item; an identical twin item counts as that item
-            new = hit[r] is not None and (hit[r] == rec["item_id"] or bench_text[hit[r]] == bench_text[rec["item_id"]])
+            new = hit[r] is not None and texts[item_of[hit[r]]] == texts[it]
             for key, pred in (("before", (r, it) in old), ("after", new)):
                 c = counts[key]
                 if pred and same:
@@ -128,6 +148,9 @@ def quality(settings: DecontaminateSettings) -> None:
                     c[1] += 1
                 elif same:
                     c[2] += 1
+            if show_errors and new != same:
+                kind = "missed" if same else "false hit"
+                print(f"      {kind}: {train_name}:{rec['train_row']} vs {bench_name}:{rec['item_id']}  {rec['note']}")
         for key in counts:
             totals[key] = [a + b for a, b in zip(totals[key], counts[key])]
         print(f"  {train_name} vs {bench_name} ({group.height} pairs):")
@@ -136,8 +159,8 @@ def quality(settings: DecontaminateSettings) -> None:
         flagged_before = len({r for r, _ in old})
         flagged_after = int(marked[contam_column(bench_name)].is_not_null().sum())
         print(f"    rows flagged in the whole training file: before {flagged_before}, after {flagged_after} of {train.height}")
-    print(f"  ALL before  {_prf(*totals['before'])}")
-    print(f"  ALL after   {_prf(*totals['after'])}")
+    print(f"  {part.upper()} ALL before  {_prf(*totals['before'])}")
+    print(f"  {part.upper()} ALL after   {_prf(*totals['after'])}")
 
 
 # -------------------------------------------------------------------------------------- copies
@@ -284,6 +307,8 @@ def main() -> None:
     ap.add_argument("--quality", action="store_true")
     ap.add_argument("--copies", action="store_true")
     ap.add_argument("--speed", action="store_true")
+    ap.add_argument("--part", choices=["tuning", "blind"], help="only this labelled set (default: both)")
+    ap.add_argument("--errors", action="store_true", help="list the misses and false hits of --quality")
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--benchmarks", type=int, default=20)
     ap.add_argument("--items", type=int, default=5000)
@@ -295,7 +320,7 @@ def main() -> None:
     else:
         if a.quality or run_all:
             print("== labelled real pairs ==")
-            quality(settings)
+            quality(settings, (a.part,) if a.part else ("tuning", "blind"), a.errors)
         if a.copies or run_all:
             print("== synthetic copies of benchmark items ==")
             copies(settings)

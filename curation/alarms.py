@@ -121,14 +121,6 @@ def check_alarms(df: pl.DataFrame, *, strict: bool = False, threshold: float = 0
     return alarms
 
 
-def strict_requested(settings_strict: bool) -> bool:
-    """Strict from `[clean] strict_alarms`, or from `curate run --strict` under the Prefect engine,
-    which runs stages from the config file and so gets the flag through CURATE_STRICT_ALARMS."""
-    import os
-
-    return settings_strict or os.environ.get("CURATE_STRICT_ALARMS") == "1"
-
-
 def alarms_card_section(df: pl.DataFrame, *, threshold: float = 0.5) -> str:
     """The dataset card's "Sanity alarms" section (empty string when there are none)."""
     alarms = sanity_alarms(df, threshold=threshold)

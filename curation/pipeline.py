@@ -166,17 +166,17 @@ def step_generate(
 
 
 def step_clean(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.alarms import check_alarms, strict_requested
+    from curation.alarms import check_alarms
     from curation.clean import flag_problems
 
     # code problems have no answer to clean: the code_tests stage checks them
     out = apply_to_subset(df, pl.col("kind") != "code", lambda part: flag_problems(part, settings=ws.cfg.clean))
-    alarms = check_alarms(out, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
+    alarms = check_alarms(out, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
 
 def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    from curation.alarms import DataAlarmError, strict_requested
+    from curation.alarms import DataAlarmError
     from curation.mcq import convert_multiple_choice, mcq_alarms
 
     model = ws.cfg.difficulty.model if ws.cfg.mcq.model_mode else None
@@ -184,7 +184,7 @@ def step_convert_mcq(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str
         df, pl.col("kind") != "code", lambda part: convert_multiple_choice(part, settings=ws.cfg.mcq, model=model)
     )
     alarms = mcq_alarms(out)  # a source whose every multiple-choice row was refused for one reason
-    if alarms and strict_requested(ws.cfg.clean.strict_alarms):
+    if alarms and ws.cfg.clean.strict_alarms:
         raise DataAlarmError(alarms[0].message())
     return out, ("ALARM " + " | ".join(a.message() for a in alarms)) if alarms else None
 
@@ -449,10 +449,10 @@ def finish(ws: Workspace, last_file: Path, counts: list[StageCount]) -> Pipeline
     from curation.export import export_dataset
 
     df = read_problems(last_file)
-    from curation.alarms import check_alarms, strict_requested
+    from curation.alarms import check_alarms
 
     # after every stage (a source can also lose its rows at MCQ or dedup); strict stops before export
-    alarms = check_alarms(df, strict=strict_requested(ws.cfg.clean.strict_alarms), threshold=ws.cfg.clean.alarm_share)
+    alarms = check_alarms(df, strict=ws.cfg.clean.strict_alarms, threshold=ws.cfg.clean.alarm_share)
     outcomes = split_outcomes(df)
     quarantine = pl.read_ndjson(ws.quarantine_file) if ws.quarantine_file.exists() and ws.quarantine_file.stat().st_size else None
     result = export_dataset(

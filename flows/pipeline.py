@@ -99,8 +99,10 @@ def api_url_for_workers(url: str | None = None):
 
 
 @flow(name="curation-pipeline-on-runner")
-def _pipeline_on_runner(config_path: str, output_dir: str | None = None) -> dict[str, Any]:
-    return run_stages(load_run_config(config_path, output_dir))
+def _pipeline_on_runner(
+    config_path: str, output_dir: str | None = None, allow_empty: bool = False, strict: bool = False
+) -> dict[str, Any]:
+    return run_stages(load_run_config(config_path, output_dir, allow_empty=allow_empty, strict=strict))
 
 
 @flow(name="curation-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -109,21 +111,24 @@ def curation_pipeline(
     output_dir: str | None = None,
     task_runner: str | None = None,
     dask_address: str | None = None,
+    allow_empty: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Run every configured stage of the config at `config_path`, then split, export and report.
 
     `task_runner` ("thread", "process", "dask") and `dask_address` override `[prefect]` in the
     config. When the flow was started with a different runner (a deployment always starts it
-    with the thread runner), the stages run in a subflow on the requested one.
+    with the thread runner), the stages run in a subflow on the requested one. `allow_empty` and
+    `strict` are `curate run --allow-empty / --strict` (they can only switch the config's setting on).
     """
-    cfg = load_run_config(config_path, output_dir)
+    cfg = load_run_config(config_path, output_dir, allow_empty=allow_empty, strict=strict)
     kind, address = _choose_runner(cfg, task_runner, dask_address)
     ctx = FlowRunContext.get()
     current = runner_kind(ctx.task_runner) if ctx else "other"
     if current != kind:
         runner = runner_for(cfg, task_runner, dask_address)
         with api_url_for_workers():
-            return _pipeline_on_runner.with_options(task_runner=runner)(config_path, output_dir)
+            return _pipeline_on_runner.with_options(task_runner=runner)(config_path, output_dir, allow_empty, strict)
     return run_stages(cfg)
 
 
@@ -172,6 +177,8 @@ def run_with_prefect(
     task_runner: str | None = None,
     dask_address: str | None = None,
     output_dir: str | None = None,
+    allow_empty: bool = False,
+    strict: bool = False,
 ) -> PipelineReport:
     """Run `curation_pipeline` on the Prefect engine and return the same report as `run_pipeline`.
 
@@ -191,7 +198,7 @@ def run_with_prefect(
             "PREFECT_API_URL is not set: starting a temporary local Prefect server (20-50 s; up to %s s allowed)",
             EPHEMERAL_STARTUP_TIMEOUT,
         )
-    cfg = load_run_config(config_path, output_dir)
+    cfg = load_run_config(config_path, output_dir, allow_empty=allow_empty, strict=strict)
     runner = runner_for(cfg, task_runner, dask_address)
     kind, address = _choose_runner(cfg, task_runner, dask_address)
     timeout = max(EPHEMERAL_STARTUP_TIMEOUT, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
@@ -207,6 +214,11 @@ def run_with_prefect(
         updates[PREFECT_API_URL] = url
     with temporary_settings(updates), api_url_for_workers(url):
         result = curation_pipeline.with_options(task_runner=runner)(
-            config_path=str(config_path), output_dir=output_dir, task_runner=kind, dask_address=address
+            config_path=str(config_path),
+            output_dir=output_dir,
+            task_runner=kind,
+            dask_address=address,
+            allow_empty=allow_empty,
+            strict=strict,
         )
     return report_from_dict(result)

@@ -84,10 +84,25 @@ def _runner_is_parallel() -> bool:
     return bool(ctx) and runner_kind(ctx.task_runner) in ("process", "dask")
 
 
-def load_run_config(config_path: str | Path, output_dir: str | None = None) -> PipelineConfig:
+def load_run_config(
+    config_path: str | Path,
+    output_dir: str | None = None,
+    *,
+    allow_empty: bool = False,
+    strict: bool = False,
+) -> PipelineConfig:
+    """The config a flow runs with: the file, plus the `curate run` options that override it.
+
+    The overrides go into the config object itself, so they reach every task through its spec
+    (tasks rebuild the config from the spec, not from the file).
+    """
     cfg = load_config(Path(config_path).expanduser().resolve())  # absolute paths: tasks may run elsewhere
     if output_dir:
         cfg.output_dir = str(Path(output_dir).expanduser().resolve())
+    if allow_empty:
+        cfg.export.allow_empty = True
+    if strict:
+        cfg.clean.strict_alarms = True
     return cfg
 
 

@@ -84,12 +84,10 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         if output is not None:
             cfg.output_dir = str(output.resolve())
-        allow_empty_in_file = cfg.export.allow_empty
         if allow_empty:
             cfg.export.allow_empty = True
         if strict:
             cfg.clean.strict_alarms = True
-            os.environ["CURATE_STRICT_ALARMS"] = "1"  # the Prefect engine reads the config file itself
         if cfg.difficulty.enabled and not cfg.difficulty.model.base_url:
             console.print(styled(
                 ("note:", "bold yellow"),
@@ -98,12 +96,6 @@ def register(app: typer.Typer) -> None:
                 ("difficulty.model.base_url", "bold"), " to a real OpenAI-compatible endpoint.",
             ))
         use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
-        if use_prefect and allow_empty and not allow_empty_in_file:
-            from curation.errors import ConfigError
-
-            # the Prefect flow reads the config file itself: a CLI override would be silently lost
-            raise ConfigError("--allow-empty applies to the local engine; with the Prefect engine set "
-                              "[export] allow_empty = true in the config")
         if use_prefect:
             from flows.pipeline import run_with_prefect
 
@@ -114,6 +106,8 @@ def register(app: typer.Typer) -> None:
                 task_runner=task_runner,
                 dask_address=dask_address,
                 output_dir=str(output.resolve()) if output else None,
+                allow_empty=allow_empty,
+                strict=strict,
             )
         else:
 

@@ -14,7 +14,7 @@ from curation.dedup import minhash as mh
 from curation.dedup.content import number_keys
 from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
 from curation.dedup.lsh import LinkResult, link_near_duplicates
-from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes
+from curation.dedup.normalize import dedup_question, normalize_series, shingle_text, stable_hashes
 from curation.dedup.nodes import prepare_nodes, rank_nodes
 from schemas import conform
 
@@ -135,9 +135,9 @@ def near_duplicate_edges(
     path (Jaccard >= threshold, same-problem rule, work cap per band)."""
     df = conform(df)
     is_text = ~(df["kind"] == "puzzle").fill_null(False).to_numpy()
-    hashes, numkeys = text_keys(df["question"])
+    questions = dedup_question(df)  # with the options of a multiple-choice row
+    hashes, numkeys = text_keys(questions)
     hashes[~is_text] = 0
-    questions = df["question"]
     return band_group_edges(
         hashes, numkeys, signatures, lambda rows: normalize_series(questions.gather(rows)),
         settings=settings, first_band=first_band, band_count=band_count,

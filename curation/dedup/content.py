@@ -43,7 +43,7 @@ import re
 import numpy as np
 import polars as pl
 
-from curation.dedup.normalize import stable_hashes
+from curation.dedup.normalize import OPTION_MARK, OPTIONS_MARK, stable_hashes, stem_expr
 
 #: function words, question phrasings and solving instructions that never change which problem is asked
 FILLER_WORDS = frozenset(
@@ -65,7 +65,12 @@ _CITATION = (
 )
 _CHUNK = 100_000
 _NUMBER = r"\d+(?:\.\d+)?"
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|\\[a-z]+|[^\w\s$\\{}]")
+# a CJK character is a word of its own (Chinese has no spaces): without it a Chinese stem has no
+# prose tokens at all, and "下列叙述错误的是" (which is wrong) = "下列叙述正确的是" (which is right)
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"\d+(?:\.\d+)?|[a-z]+|[{_CJK}]|\\[a-z]+|[^\w\s$\\{{}}]")
+# sentence punctuation and quotes (ASCII, typographic, CJK): not content, also inside math (`$x=1.$`)
+_PUNCTUATION = frozenset(".,;:?!'\"`‘’“”。、《》「」『』【】")
 
 
 def _canonical_number(s: str) -> str:
@@ -76,7 +81,7 @@ def _canonical_number(s: str) -> str:
 
 def number_key_expr(norm: pl.Expr) -> pl.Expr:
     """The sorted multiset of canonical numbers of a normalized text, joined with `,` (a string)."""
-    e = norm.str.replace_all(_CITATION, " ").str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
+    e = stem_expr(norm).str.replace_all(_CITATION, " ").str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
     e = e.str.replace_all(r"\\frac\s*(\d)\s*(\d)", "\\frac{$1}{$2}")
     nums = e.str.extract_all(_NUMBER).list.eval(
         pl.element()
@@ -155,7 +160,7 @@ def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
                 tok, kind = _canonical_number(tok), _MATH
             elif tok.isalpha():
                 kind = _MATH if in_math else (_FILLER if tok in FILLER_WORDS else _WORD)
-            elif tok not in ".,;:?!'\"`‘’“”":  # sentence punctuation, also inside math (`$x=1.$`)
+            elif tok not in _PUNCTUATION:
                 kind = _MATH
             else:
                 continue
@@ -324,9 +329,33 @@ def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], 
     return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb)
 
 
+def _parsed(norm: str):
+    """(stem tokens as `_tokens_and_kinds`, significant tokens of each option or None): a
+    multiple-choice dedup text (`normalize.dedup_question`) carries its options after `OPTIONS_MARK`."""
+    if OPTIONS_MARK not in norm:
+        return _tokens_and_kinds(norm), None
+    stem, options = norm.split(OPTIONS_MARK, 1)
+    return _tokens_and_kinds(stem), [tuple(significant_tokens(o)) for o in options.split(OPTION_MARK)]
+
+
+def _same_options(oa: list[tuple], ob: list[tuple]) -> bool:
+    """The same options: the same set (in any order), or one for one in order up to typos."""
+    if len(oa) != len(ob):
+        return False
+    return sorted(oa) == sorted(ob) or all(same_tokens(list(x), list(y)) for x, y in zip(oa, ob))
+
+
+def _same_item(a, b) -> bool:
+    """Same stem (`_same_kinded`) and, when both are multiple choice, the same options: one stem with
+    other options is another item. A free-response row and a multiple-choice row with the same stem
+    are the same problem (the options add no new question)."""
+    (sa, oa), (sb, ob) = a, b
+    return _same_kinded(sa, sb) and (oa is None or ob is None or _same_options(oa, ob))
+
+
 def same_problem(norm_a: str, norm_b: str) -> bool:
     """True when two normalized texts state the same problem (rules in the module docstring)."""
-    return _same_kinded(_tokens_and_kinds(norm_a), _tokens_and_kinds(norm_b))
+    return _same_item(_parsed(norm_a), _parsed(norm_b))
 
 
 def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
@@ -337,7 +366,7 @@ def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
         return out
     docs = np.unique(pairs)
     sub = texts.gather(docs).to_list() if isinstance(texts, pl.Series) else [texts[int(d)] for d in docs]
-    tokens = dict(zip(docs.tolist(), (_tokens_and_kinds(t or "") for t in sub)))
+    tokens = dict(zip(docs.tolist(), (_parsed(t or "") for t in sub)))
     for k, (i, j) in enumerate(pairs.tolist()):
-        out[k] = _same_kinded(tokens[i], tokens[j])
+        out[k] = _same_item(tokens[i], tokens[j])
     return out

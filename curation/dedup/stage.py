@@ -12,7 +12,7 @@ import polars as pl
 from curation.config import DedupSettings
 from curation.dedup.clusters import engine
 from curation.dedup.index import LoadedIndex, check_settings, load_index
-from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes, template_expr
+from curation.dedup.normalize import dedup_question, normalize_series, shingle_text, stable_hashes, template_expr
 from curation.frames import apply_to_subset
 from schemas import conform
 
@@ -37,7 +37,7 @@ def mark_template_groups(df: pl.DataFrame, *, index_dir: Optional[Path] = None, 
     if df.height == 0:
         return df
     index = load_index(Path(index_dir), settings) if index_dir is not None else None
-    return _template_groups(df, normalize_series(df["question"]), index)
+    return _template_groups(df, normalize_series(dedup_question(df)), index)
 
 
 def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[LoadedIndex]) -> pl.DataFrame:
@@ -194,7 +194,7 @@ def _mark_text_duplicates(
     if df.height == 0:
         return df
     t0 = time.process_time()
-    norm = normalize_series(df["question"])
+    norm = normalize_series(dedup_question(df))
     index = load_index(Path(index_dir), settings) if index_dir is not None else None
     df = _template_groups(df, norm, index)
     if stats is not None:
@@ -208,7 +208,7 @@ def _mark_text_duplicates(
 def signature_texts(df: pl.DataFrame) -> pl.Series:
     """The text of each row that near-duplicate detection shingles (`shingle_text` of the normalized
     question)."""
-    return shingle_text(normalize_series(conform(df)["question"]))
+    return shingle_text(normalize_series(dedup_question(conform(df))))
 
 
 def source_priority_from_config(cfg) -> dict[str, int]:

@@ -451,14 +451,3 @@ def test_kill_between_renames_is_recovered(tmp_path, curated):
     recover_dataset_dir(tmp_path)
     assert find_dataset_dir(tmp_path) == tmp_path / "dataset"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "dataset"]
-
-
-def test_run_allow_empty_with_the_prefect_engine_is_refused_not_lost(tmp_path):
-    """The Prefect flow reads the config file itself: the CLI flag would be silently dropped."""
-    (tmp_path / "x.jsonl").write_text('{"question": "What is one plus one?", "answer": "2"}\n')
-    (tmp_path / "c.toml").write_text('output_dir = "out"\n[[sources]]\npath = "x.jsonl"\n')
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    r = subprocess.run([sys.executable, "-m", "curation.cli.main", "run", "-c", str(tmp_path / "c.toml"), "--engine", "prefect",
-                        "--allow-empty"], capture_output=True, text=True, env=env)
-    assert r.returncode == 2 and "[export] allow_empty = true" in r.stderr
-    assert not (tmp_path / "out").exists()
