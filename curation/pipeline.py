@@ -199,6 +199,13 @@ def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
     return source_priority_from_config(cfg)
 
 
+def _reviewed_distinct(cfg: PipelineConfig) -> list[list[str]]:
+    """Problem ids a reviewer declared "not duplicates" (kept in the review database)."""
+    from curation.review import distinct_groups_for
+
+    return distinct_groups_for(cfg)
+
+
 def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=None) -> tuple[pl.DataFrame, str | None]:
     """`signatures` (optional): the MinHash signatures of every row of `df`, in row order, computed
     elsewhere (the Prefect flow's chunk tasks); `near_edges` (optional): the verified near-duplicate
@@ -208,6 +215,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=N
     out = mark_duplicates(
         df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
         signatures=signatures, near_edges=near_edges, progress=ws.progress_for("dedup"),
+        not_duplicates=_reviewed_distinct(ws.cfg),
     )
     return out, None
 
@@ -264,7 +272,19 @@ def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | No
         out = apply_review_decisions(df, queue)
     finally:
         queue.close()
-    return out, f"{queued} newly queued"
+    from curation.review.apply import applied_decisions
+
+    applied = applied_decisions(out)
+    note = f"{queued} newly queued"
+    if applied:
+        note += "; decisions applied: " + ", ".join(f"{d} {n}" for d, n in applied.items())
+    return out, note
+
+
+def _review_card(df: pl.DataFrame) -> str | None:
+    from curation.review.apply import review_card_section
+
+    return review_card_section(df)
 
 
 def _dedup_card(df: pl.DataFrame) -> str | None:
@@ -340,6 +360,8 @@ PIPELINE.register(Stage(
             "conflicting_answers", *_OUTCOME),
     cache_settings=lambda cfg: {
         "dedup": dump(cfg.dedup), "priority": sorted(_source_priority(cfg).items()),
+        # a reviewer's "not duplicates" changes the clusters: a cached result must not outlive it
+        "not_duplicates": _reviewed_distinct(cfg),
     },
     external_files=lambda cfg: [p for p in [cfg.dedup_index_dir()] if p is not None],
     card_section=_dedup_card,
@@ -369,8 +391,9 @@ PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
     reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
-    writes=("question", "answer", "review_status", *_OUTCOME),
+    writes=("question", "answer", "review_status", "duplicate_of", *_OUTCOME),
     cacheable=False,  # the review database changes between runs (human decisions)
+    card_section=_review_card,
 ))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import polars as pl
@@ -63,6 +63,37 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
         if not same:
             out.add(comp)
     return out
+
+
+def without_reviewed_distinct(
+    edges: np.ndarray, ids: pl.Series, keys: pl.Series, groups: Sequence[Sequence[str]]
+) -> np.ndarray:
+    """`edges` (node pairs) without those joining two *different* problem ids of one group a
+    reviewer declared "not duplicates" (`ReviewQueue.distinct_groups`): such members never land in
+    one cluster again. Nodes with the same id and the same exact key (`keys`: identical content)
+    stay linked: an edge to each one's first node is added, since the exact-duplicate star may have
+    run through a cut member."""
+    if len(edges) == 0:
+        return edges
+    member_of: dict[str, set[int]] = {}
+    for g, group in enumerate(groups):
+        for pid in group:
+            member_of.setdefault(str(pid), set()).add(g)
+    id_list = ids.to_list()
+    in_group = ids.is_in(list(member_of)).fill_null(False).to_numpy()
+    candidates = np.flatnonzero(in_group[edges[:, 0]] & in_group[edges[:, 1]])
+    keep = np.ones(len(edges), dtype=bool)
+    for e in candidates.tolist():  # only edges between two reviewed ids: few
+        a, b = id_list[edges[e, 0]], id_list[edges[e, 1]]
+        if a != b and member_of[a] & member_of[b]:
+            keep[e] = False
+    if keep.all():
+        return edges
+    first = pl.DataFrame({"id": ids, "key": keys}).with_row_index("node").select(
+        pl.col("node").min().over(["id", "key"])
+    ).to_series().to_numpy().astype(np.int64)
+    again = np.flatnonzero(first != np.arange(len(first)))
+    return np.concatenate([edges[keep], np.stack([again, first[again]], axis=1).astype(edges.dtype)])
 
 
 def exact_text_keys(norm: pl.Series) -> np.ndarray:
@@ -189,6 +220,7 @@ def engine(
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
     near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    not_duplicates: Optional[Sequence[Sequence[str]]] = None,
 ) -> pl.DataFrame:
     """`index_dir` may be a folder (loaded here) or an already loaded `LoadedIndex` (or None).
 
@@ -197,6 +229,8 @@ def engine(
     one call per later phase ("link+verify", "clusters") at (rows, rows).
     `near_edges`: verified near-duplicate edges already computed elsewhere (`near_duplicate_edges`
     on band groups, e.g. on Dask workers) as (row pairs, Jaccard): linking is skipped.
+    `not_duplicates`: groups of problem ids a reviewer declared different problems (see
+    `without_reviewed_distinct`).
 
     Memory: the frame's normalized texts are the only copy of the texts kept; unique texts are
     referred to by row position and gathered (and shingled) a chunk at a time; the cluster step
@@ -331,7 +365,7 @@ def engine(
     report(n, n, {"phase": "clusters"})
     out_cols = _cluster_columns(
         batch, norm, key, uniq_rows, near_pairs, near_sims, index if with_index else None, idx_pos, uniq_hashes,
-        source_priority, settings,
+        source_priority, settings, not_duplicates,
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],
@@ -384,6 +418,7 @@ def _cluster_columns(
     uniq_hashes: np.ndarray,
     source_priority: Optional[dict[str, int]],
     settings: DedupSettings,
+    not_duplicates: Optional[Sequence[Sequence[str]]] = None,
 ) -> pl.DataFrame:
     """The cluster step: exact + near edges -> connected components -> representative, similarity to
     it and conflicts, as the output columns of the batch rows (plus `_dup_reason`, `_review`).
@@ -430,8 +465,12 @@ def _cluster_columns(
         del node_pairs, order
     else:
         known_key, known_sim = np.zeros(0, dtype=np.uint64), np.zeros(0)
-    comp = mh.connected_components(n_nodes, np.concatenate(edges))
+    all_edges = np.concatenate(edges)
     del edges, same
+    if not_duplicates:
+        all_edges = without_reviewed_distinct(all_edges, nodes["id"], pl.Series("_key", key_all), not_duplicates)
+    comp = mh.connected_components(n_nodes, all_edges)
+    del all_edges
     rank = rank_nodes(nodes)
     by_rank = np.empty(n_nodes, dtype=np.int64)
     by_rank[rank] = np.arange(n_nodes, dtype=np.int64)
