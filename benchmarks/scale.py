@@ -2,7 +2,7 @@
 
     python benchmarks/scale.py dedup -n 100000            # dedup alone + the quadratic baseline on a prefix
     python benchmarks/scale.py dedup -n 1000000 --baseline-n 0
-    python benchmarks/scale.py run -n 1000000             # curate run end to end (difficulty off)
+    python benchmarks/scale.py run --sizes 100000,1000000 --corpora template,diverse  # curate run end to end
     python benchmarks/scale.py incremental -n 10000000 --batch 1000000
     python benchmarks/scale.py dask -n 200000 --workers 2  # single process vs Dask LocalCluster
 
@@ -15,7 +15,8 @@ problems), plus planted re-formatted copies of `--copies` (2%) of the rows (whit
 breaks, LaTeX spacing, `\\dfrac`, `\\(...\\)` delimiters, "Find" -> "What is"): the ground truth.
 A planted copy is the same problem as its source; every other pair of rows with different
 normalized text is a different problem (each templated row carries its own numbers). `--corpus
-diverse`: the unrelated-problem generator of `benchmarks/dedup.py` (no ground truth printed here).
+diverse`: the unrelated-problem generator of `benchmarks/dedup.py` (Zipf-distributed words, 5% planted
+edits of a recent row: re-formattings are the same problem, number / word / order changes another).
 
 dedup: ingest, then `mark_duplicates` in-process; prints rows per CPU-second, peak RSS, checked
 pairs per row, linking rounds, and pair precision / recall on the planted copies. Baseline in the
@@ -23,8 +24,11 @@ same run (`--baseline-n` rows, default 20,000): the previous algorithm's candida
 of every LSH bucket up to `max_bucket` members, a star above, `minhash.candidate_pairs`, each pair Jaccard-checked) on the
 same prefix, against the linear linking on that prefix.
 
-run: `curate run` in-process (local engine) on a config with only this source, difficulty and
-puzzle generation off, no benchmarks; per-stage wall time and peak RSS (sampled every 20 ms).
+run: `curate run` (local engine) on a config with only this source, difficulty and puzzle generation
+off, no benchmarks, for every corpus x size, each in a fresh process; per-stage wall time, CPU and
+peak RSS (the run report's `peak_rss_mb`), then one table: rows/s, peak memory, candidate pairs
+checked per row, precision / recall on the planted copies, with two baselines measured in the same
+invocation (the quadratic candidate step on a prefix of each corpus; the first diverse run's rows/s).
 
 incremental: `n` rows in batches of `--batch`, generated batch by batch: each batch is deduplicated
 against the persisted index (`update_index` with the kept rows), the way a 10M-row pool is handled
@@ -85,11 +89,13 @@ def make_corpus(path: Path, n: int, *, corpus: str, copies: float, seed: int = 0
     if corpus == "diverse":
         from dedup import make_docs
 
-        texts, _ = make_docs(n, seed=seed)
+        texts, _, problem = make_docs(n, seed=seed)
         with open(path, "w", encoding="utf-8") as fh:
             for i, t in enumerate(texts):
-                fh.write(json.dumps({"id": f"div-{i}", "problem": t, "answer": "1"}) + "\n")
-        return 0
+                # a re-formatted copy names its problem: `<problem id>@<row>-copy` (see `_problem`)
+                sid = f"div-{i}" if problem[i] == i else f"div-{problem[i]}@{i}-copy"
+                fh.write(json.dumps({"id": sid, "problem": t, "answer": "1"}) + "\n")
+        return int((problem != np.arange(n)).sum())
     n_copies = int(n * copies)
     generate(path, n - n_copies, malformed=0, seed=seed)
     rnd = random.Random(seed + 1)
@@ -117,12 +123,18 @@ def _ingest(path: Path) -> pl.DataFrame:
     return ingest_source(SourceConfig(name="synthetic", path=str(path))).problems
 
 
+def _problem(sid: pl.Expr) -> pl.Expr:
+    """The planted problem a source id stands for: a copy carries its problem's id plus a suffix
+    (`-copy`, `-xcopy` across incremental batches; `@<row>` when a problem has several copies)."""
+    return sid.str.replace(r"-x?copy$", "").str.replace(r"@\d+$", "")
+
+
 def quality(out: pl.DataFrame) -> dict:
     """Precision / recall of duplicate links against the planted copies (template corpus)."""
     from curation.dedup import normalize_series
 
     df = out.select("id", "cluster_id", "duplicate_of", "question", pl.col("source_id").alias("sid")).with_columns(
-        pl.col("sid").str.replace(r"-copy$", "").alias("problem"), normalize_series(out["question"]).alias("_n")
+        _problem(pl.col("sid")).alias("problem"), normalize_series(out["question"]).alias("_n")
     )
     # predicted duplicate pairs: (member, its representative); ids are content hashes, so rows are
     # matched through the representative row (cluster member without `duplicate_of`)
@@ -282,9 +294,10 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
         raise SystemExit("sharded dedup differs from the single process")
 
 
-def run_end_to_end(path: Path, work: Path) -> None:
+def run_end_to_end(path: Path, work: Path) -> dict:
+    """`curate run` (local engine) on `path`; prints the per-stage table and returns the figures."""
     from curation.config import load_config
-    from curation.pipeline import run_pipeline, stage_names
+    from curation.pipeline import run_pipeline
 
     cfg_path = work / "scale.toml"
     cfg_path.write_text(
@@ -293,36 +306,88 @@ def run_end_to_end(path: Path, work: Path) -> None:
         encoding="utf-8",
     )
     cfg = load_config(cfg_path)
-    sampler = RssSampler()
-    order = list(stage_names())
-    sampler.set(order[0])
     rows: list[tuple] = []
-
     last_cpu = [time.process_time()]
 
     def on_stage(count) -> None:
         now = time.process_time()
         cpu, last_cpu[0] = now - last_cpu[0], now
-        rows.append((count.stage, count.rows, count.seconds, cpu, sum(count.dropped.values()), sum(count.review.values()), count.skipped))
-        i = order.index(count.stage) if count.stage in order else -1
-        sampler.set(order[i + 1] if 0 <= i < len(order) - 1 else "split+export")
+        rows.append((count, cpu))
 
     w0, c0 = time.perf_counter(), time.process_time()
-    run_pipeline(cfg, on_stage=on_stage)
+    report = run_pipeline(cfg, on_stage=on_stage)
     total, total_cpu = time.perf_counter() - w0, time.process_time() - c0
-    peaks = sampler.stop()
-    print(f"curate run (local engine, difficulty off): {total:.1f}s wall, {total_cpu:.1f} CPU-s (all threads), "
-          f"process peak RSS {gb(ru_peak())}; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"  {'stage':<14} {'rows':>9} {'wall s':>8} {'CPU s':>8} {'dropped':>8} {'review':>7}  peak RSS")
-    for stage, n, sec, cpu, dropped, review, skipped in rows:
-        print(f"  {stage:<14} {n:>9,} {sec:>8.1f} {cpu:>8.1f} {dropped:>8,} {review:>7,}  {gb(peaks.get(stage, 0))}{' (off)' if skipped else ''}")
-    print(f"  {'split+export':<14} {'':>9} {total - sum(r[2] for r in rows):>8.1f} {total_cpu - sum(r[3] for r in rows):>8.1f} "
-          f"{'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
+    n_in = rows[0][0].rows if rows else 0
+    print(f"curate run (local engine, difficulty off) on {path.name}: {n_in:,} rows in {total:.1f}s wall, "
+          f"{total_cpu:.1f} CPU-s (all threads), process peak RSS {gb(ru_peak())}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"  {'stage':<14} {'rows':>9} {'wall s':>8} {'CPU s':>8} {'dropped':>8} {'review':>7} {'peak RSS':>9}  note")
+    for count, cpu in rows:
+        peak = gb(count.peak_rss_mb * 1e6) if count.peak_rss_mb else "-"
+        print(f"  {count.stage:<14} {count.rows:>9,} {count.seconds:>8.1f} {cpu:>8.1f} {sum(count.dropped.values()):>8,} "
+              f"{sum(count.review.values()):>7,} {peak:>9}  {'(off) ' if count.skipped else ''}{count.note or ''}")
+    print(f"  {'split+export':<14} {'':>9} {total - sum(c.seconds for c, _ in rows):>8.1f} "
+          f"{total_cpu - sum(cpu for _, cpu in rows):>8.1f}")
+    dedup = next(c for c, _ in rows if c.stage == "dedup")
+    checked = int(re.match(r"([\d,]+) candidate pairs", dedup.note or "0").group(1).replace(",", "")) if dedup.note else 0
+    dedup_file = next((work / "out" / "work").glob("*_dedup.parquet"), None)
+    out = pl.read_parquet(dedup_file, columns=["id", "cluster_id", "duplicate_of", "question", "source_id"]) if dedup_file else None
+    q = quality(out) if out is not None and out["source_id"].str.ends_with("-copy").any() else None
+    return {
+        "rows": n_in, "wall": total, "cpu": total_cpu, "peak": ru_peak(), "dedup_peak": (dedup.peak_rss_mb or 0) * 1e6,
+        "dedup_wall": dedup.seconds, "checked": checked, "kept": report.destinations.get("kept", 0), "quality": q,
+    }
 
 
-def _problem(sid: pl.Expr) -> pl.Expr:
-    """The planted problem a source id stands for: copies carry their source's id plus a suffix."""
-    return sid.str.replace(r"-x?copy$", "")
+def run_matrix(work: Path, sizes: list[int], corpora: list[str], copies: float, baseline_n: int) -> None:
+    """`curate run` end to end on each corpus x size, each run in a fresh process (so its peak
+    memory is its own), then one table; the baseline in the same run is (a) the quadratic candidate
+    step (every pair of every LSH bucket, Jaccard-checked) on the first `baseline_n` rows of each
+    corpus, and (b) the rows/s of the smallest diverse run."""
+    import subprocess
+
+    results = []
+    for corpus in corpora:
+        for n in sizes:
+            path = work / f"{corpus}-{n}.jsonl"
+            if not path.exists():
+                make_corpus(path, n, corpus=corpus, copies=copies)
+            sub = work / f"run-{corpus}-{n}"
+            sub.mkdir(exist_ok=True)
+            proc = subprocess.run(
+                [sys.executable, __file__, "run-one", "--path", str(path), "--dir", str(sub)],
+                capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            sys.stdout.write(proc.stdout)
+            if proc.returncode:
+                sys.stdout.write(proc.stderr[-3000:])
+                raise SystemExit(f"curate run failed on {corpus} {n:,}")
+            res = json.loads(proc.stdout.strip().splitlines()[-1].removeprefix("RESULT "))
+            results.append((corpus, n, res))
+            sys.stdout.flush()
+    base = {}
+    for corpus in corpora:
+        if baseline_n:
+            path = work / f"{corpus}-{min(sizes)}.jsonl"
+            base[corpus] = baseline_quadratic(_ingest(path).head(baseline_n))
+    ref = next((r for c, n, r in results if c == "diverse"), results[0][2])
+    ref_rate = ref["rows"] / ref["wall"]
+    print(f"\ncurate run end to end (local engine, difficulty off; {os.cpu_count()} shared cores, nice 5):")
+    print(f"  {'corpus':<9} {'rows':>10} {'wall s':>7} {'CPU s':>7} {'rows/s':>8} {'vs ref':>6} {'peak RSS':>9} "
+          f"{'dedup s':>7} {'dedup peak':>10} {'pairs/row':>9} {'quadratic pairs/row':>19} {'precision':>9} {'recall':>7}")
+    for corpus, n, r in results:
+        q = r["quality"] or {}
+        b = base.get(corpus)
+        bq = f"{b['candidates'] / baseline_n:,.1f}" if b else "-"
+        print(f"  {corpus:<9} {n:>10,} {r['wall']:>7.1f} {r['cpu']:>7.1f} {r['rows'] / r['wall']:>8,.0f} "
+              f"{r['rows'] / r['wall'] / ref_rate:>5.2f}x {gb(r['peak']):>9} {r['dedup_wall']:>7.1f} {gb(r['dedup_peak']):>10} "
+              f"{r['checked'] / max(r['rows'], 1):>9.3f} {bq:>19} "
+              f"{q.get('precision', float('nan')):>9.4f} {q.get('recall', float('nan')):>7.4f}")
+    print(f"  vs ref: rows/s against the first diverse run; quadratic pairs/row: the previous candidate step "
+          f"on the first {baseline_n:,} rows of that corpus (pairs of every bucket), against `pairs/row` checked now")
+    for corpus, b in base.items():
+        print(f"  baseline {corpus}: {b['candidates']:,} candidate pairs, {b['verified']:,} with Jaccard >= threshold, "
+              f"{b['cpu']:.1f} CPU-s for the candidate step alone on {baseline_n:,} rows")
 
 
 def _cross_batch_quality(out: pl.DataFrame, indexed: pl.DataFrame, index_dir: Path) -> dict:
@@ -462,11 +527,16 @@ def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> Non
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["dedup", "run", "incremental", "dask"])
+    ap.add_argument("mode", choices=["dedup", "run", "run-one", "incremental", "dask"])
+    ap.add_argument("--sizes", default="100000,1000000", help="run: comma-separated row counts")
+    ap.add_argument("--corpora", default="template,diverse", help="run: comma-separated corpora")
+    ap.add_argument("--path", type=Path, default=None, help="run-one: the corpus file")
     ap.add_argument("-n", "--rows", type=int, default=100_000)
     ap.add_argument("--corpus", choices=["template", "diverse"], default="template")
     ap.add_argument("--copies", type=float, default=0.02, help="share of planted re-formatted copies (template corpus)")
-    ap.add_argument("--baseline-n", type=int, default=20_000, help="rows for the quadratic baseline (0: skip)")
+    ap.add_argument("--baseline-n", type=int, default=None,
+                    help="rows for the quadratic baseline (0: skip; default 20,000 for dedup, 5,000 for run: on the "
+                         "template corpus nearly every pair of the prefix is a candidate)")
     ap.add_argument("--batch", type=int, default=1_000_000, help="rows per incremental batch")
     ap.add_argument("--prefill-index", type=int, default=0,
                     help="incremental: start from an index of this many synthetic entries (e.g. 9000000)")
@@ -484,6 +554,13 @@ def main() -> None:
             print(f"prefilled the index with {args.prefill_index:,} synthetic entries in {time.perf_counter() - t:.0f}s", flush=True)
         run_incremental(work, args.rows, args.batch, args.copies)
         return
+    if args.mode == "run":
+        run_matrix(work, [int(x) for x in args.sizes.split(",")], args.corpora.split(","), args.copies,
+                   5_000 if args.baseline_n is None else args.baseline_n)
+        return
+    if args.mode == "run-one":
+        print("RESULT " + json.dumps(run_end_to_end(args.path, work)))
+        return
     path = work / f"{args.corpus}-{args.rows}.jsonl"
     if not path.exists():
         t = time.perf_counter()
@@ -491,11 +568,9 @@ def main() -> None:
         print(f"corpus: {args.rows:,} {args.corpus} rows ({planted:,} planted copies), {path.stat().st_size / 1e6:,.0f} MB, "
               f"generated in {time.perf_counter() - t:.0f}s", flush=True)
     if args.mode == "dedup":
-        run_dedup(path, args.baseline_n)
+        run_dedup(path, 20_000 if args.baseline_n is None else args.baseline_n)
     elif args.mode == "dask":
         run_dask(path, work, args.workers, args.chunk_rows, args.band_groups)
-    else:
-        run_end_to_end(path, work)
 
 
 if __name__ == "__main__":
