@@ -79,12 +79,13 @@ def without_reviewed_distinct(
     for g, group in enumerate(groups):
         for pid in group:
             member_of.setdefault(str(pid), set()).add(g)
-    id_list = ids.to_list()
     in_group = ids.is_in(list(member_of)).fill_null(False).to_numpy()
     candidates = np.flatnonzero(in_group[edges[:, 0]] & in_group[edges[:, 1]])
     keep = np.ones(len(edges), dtype=bool)
-    for e in candidates.tolist():  # only edges between two reviewed ids: few
-        a, b = id_list[edges[e, 0]], id_list[edges[e, 1]]
+    # only edges between two reviewed ids (few): their ids become Python strings, never every node's
+    ends_a = ids.gather(edges[candidates, 0]).to_list()
+    ends_b = ids.gather(edges[candidates, 1]).to_list()
+    for e, a, b in zip(candidates.tolist(), ends_a, ends_b):
         if a != b and member_of[a] & member_of[b]:
             keep[e] = False
     if keep.all():
