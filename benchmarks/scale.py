@@ -245,11 +245,14 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
     cols = ["exact_dup_of", "cluster_id", "duplicate_of", "dup_similarity", "conflicting_answers", "drop_reason",
             "review_reason", "template_group"]
 
+    from curation.memory import PeakRss
+
     c0, w0 = time.process_time(), time.perf_counter()
-    single = mark_duplicates(df).select(cols)
+    with PeakRss() as single_peak:
+        single = mark_duplicates(df).select(cols)
     single_wall, single_cpu = time.perf_counter() - w0, time.process_time() - c0
     print(f"single process: {n:,} rows in {single_wall:.1f}s wall ({single_cpu:.1f} CPU-s), {n / single_wall:,.0f} rows/s; "
-          f"process peak RSS so far {gb(ru_peak())}", flush=True)
+          f"peak RSS during dedup {gb(single_peak.bytes)} (the input frame included)", flush=True)
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -272,11 +275,13 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
         band_results = client.gather(futs)
         w_band = time.perf_counter()
         c_driver = time.process_time()
-        edges = load_edges([r["file"] for r in band_results])
-        sharded = mark_duplicates(df, near_edges=edges).select(cols)
+        with PeakRss() as cluster_peak:
+            edges = load_edges([r["file"] for r in band_results])
+            sharded = mark_duplicates(df, near_edges=edges).select(cols)
         w_end = time.perf_counter()
         driver_cpu = time.process_time() - c_driver
         worker_peaks = client.run(_vm_hwm)
+        worker_cpu = client.run(lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
     dask_wall = w_end - w0
     edge_bytes = sum(Path(r["file"]).stat().st_size for r in band_results)
     sig_bytes = sum(Path(f).stat().st_size for f in files)
@@ -284,9 +289,17 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
           f"({len(files)} chunk tasks) + band/link {w_band - w_sig:.1f}s ({len(groups)} band-group tasks, "
           f"{sum(r['checked'] for r in band_results):,} pairs checked) + cluster step {w_end - w_band:.1f}s "
           f"({driver_cpu:.1f} CPU-s in the driver); {n / dask_wall:,.0f} rows/s")
-    print(f"  travelled to the cluster step: {len(edges[0]):,} edges, {edge_bytes / 1e6:.2f} MB of .npz "
-          f"(the signatures, {sig_bytes / 1e6:,.0f} MB, stay with the workers' storage)")
-    print(f"  worker peak RSS: " + ", ".join(gb(v) for v in worker_peaks.values()) + f"; driver peak RSS {gb(ru_peak())}")
+    contents = set()
+    for r in band_results:
+        with np.load(r["file"]) as z:
+            contents |= set(z.files)
+    print(f"  travelled to the cluster step: {len(edges[0]):,} edges, {edge_bytes / 1e6:.2f} MB of .npz holding only "
+          f"{sorted(contents)} (the signatures, {sig_bytes / 1e6:,.0f} MB, stay with the workers' storage)")
+    if contents != {"pairs", "similarities"}:
+        raise SystemExit(f"band-group files carry more than edges: {sorted(contents)}")
+    print(f"  worker peak RSS: " + ", ".join(gb(v) for v in worker_peaks.values())
+          + f"; worker CPU-s (incl. start-up): " + ", ".join(f"{v:.0f}" for v in worker_cpu.values())
+          + f"; cluster step peak RSS {gb(cluster_peak.bytes)} (driver, input frame included); driver process peak {gb(ru_peak())}")
     same = single.equals(sharded)
     print(f"  same output as the single process: {same}")
     print(f"ratio single/dask wall: {single_wall / dask_wall:.2f}x (machine: {os.cpu_count()} cores, shared)")
