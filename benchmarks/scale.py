@@ -4,6 +4,7 @@
     python benchmarks/scale.py dedup -n 1000000 --baseline-n 0
     python benchmarks/scale.py run --sizes 100000,1000000 --corpora template,diverse  # curate run end to end
     python benchmarks/scale.py incremental -n 10000000 --batch 1000000
+    python benchmarks/scale.py single -n 10000000 --batch 1000000   # one mark_duplicates over all rows
     python benchmarks/scale.py dask -n 200000 --workers 2  # single process vs Dask LocalCluster
 
 Cap memory from outside (`prlimit --as=12000000000 python benchmarks/scale.py ...`): the old
@@ -504,6 +505,46 @@ def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
     print(f"  peak RSS of dedup + index update {gb(dedup_peak)}; process peak RSS {gb(ru_peak())}")
 
 
+def run_single(work: Path, n: int, batch: int, copies: float) -> None:
+    """`n` template-heavy rows deduplicated in ONE `mark_duplicates` call (one process, the whole
+    frame): the rows are generated and ingested `batch` rows at a time (source ids `b<k>-<i>`, planted
+    copies within each batch, as in `incremental`) and concatenated in memory, so only the dedup
+    stage itself holds all rows. Prints wall / CPU time, the peak RSS while dedup ran (the frame
+    included), checked pairs per row and precision / recall on the planted copies."""
+    from curation.dedup import mark_duplicates
+    from curation.memory import PeakRss
+
+    frames = []
+    g0 = time.perf_counter()
+    for k, start in enumerate(range(0, n, batch)):
+        part = work / f"single-{k}.jsonl"
+        make_corpus(part, min(batch, n - start), corpus="template", copies=copies, seed=100 + k)
+        text = part.read_text(encoding="utf-8").replace('{"id": "syn-', f'{{"id": "b{k}-')
+        part.write_text(text, encoding="utf-8")
+        del text
+        frames.append(_ingest(part))
+        part.unlink()
+        print(f"  generated and ingested batch {k}: {sum(f.height for f in frames):,} rows so far, RSS {gb(RssSampler.rss())}", flush=True)
+    df = pl.concat(frames, how="vertical", rechunk=False)
+    del frames
+    print(f"frame: {df.height:,} rows ({df.estimated_size() / 1e9:.2f} GB estimated, RSS {gb(RssSampler.rss())}) "
+          f"built in {time.perf_counter() - g0:.0f}s", flush=True)
+    stats: dict = {}
+    c0, w0 = time.process_time(), time.perf_counter()
+    with PeakRss() as peak:
+        out = mark_duplicates(df, stats=stats)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    del df
+    print(f"one process, one mark_duplicates: {out.height:,} rows in {wall:.0f}s wall, {cpu:.0f} CPU-s "
+          f"({cpu / out.height * 1e6:.0f} CPU-s per million rows); peak RSS while dedup ran {gb(peak.bytes)} (input frame included)")
+    print("  phases (CPU-s): " + ", ".join(f"{k} {v:.0f}" for k, v in stats.get("phases", {}).items()))
+    print(f"  checked pairs {stats.get('candidates', 0):,} ({stats.get('candidates', 0) / out.height:.3f} per row), "
+          f"near edges {stats.get('verified_pairs', 0):,}, dropped {out['drop_reason'].is_not_null().sum():,}")
+    q = quality(out.select("id", "cluster_id", "duplicate_of", "question", "source_id"))
+    print(f"  ground truth: {q['planted']:,} planted copies, recall {q['recall']:.4f}; {q['predicted_links']:,} duplicate "
+          f"links, precision {q['precision']:.4f} ({q['wrong_links']:,} wrong); process peak RSS {gb(ru_peak())}")
+
+
 def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> None:
     """An index of `rows` synthetic entries (random band keys, number keys and hashes; short texts):
     what a 10M-row curated pool costs the index load and the bucket pass, without generating and
@@ -540,7 +581,7 @@ def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> Non
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["dedup", "run", "run-one", "incremental", "dask"])
+    ap.add_argument("mode", choices=["dedup", "run", "run-one", "incremental", "single", "dask"])
     ap.add_argument("--sizes", default="100000,1000000", help="run: comma-separated row counts")
     ap.add_argument("--corpora", default="template,diverse", help="run: comma-separated corpora")
     ap.add_argument("--path", type=Path, default=None, help="run-one: the corpus file")
@@ -566,6 +607,9 @@ def main() -> None:
             prefill_index(work / "index", args.prefill_index)
             print(f"prefilled the index with {args.prefill_index:,} synthetic entries in {time.perf_counter() - t:.0f}s", flush=True)
         run_incremental(work, args.rows, args.batch, args.copies)
+        return
+    if args.mode == "single":
+        run_single(work, args.rows, args.batch, args.copies)
         return
     if args.mode == "run":
         run_matrix(work, [int(x) for x in args.sizes.split(",")], args.corpora.split(","), args.copies,
