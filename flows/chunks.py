@@ -47,19 +47,48 @@ def _save_npy(array: np.ndarray, path: Path) -> None:
         np.save(fh, array)
 
 
+def keys_file(signature_file: str | Path) -> Path:
+    """Where a signature chunk's per-row text keys live: next to its `.npy` (`<name>.keys.npy`)."""
+    p = Path(signature_file)
+    return p.with_name(p.stem + ".keys.npy")
+
+
+def _text_key_columns(part: pl.DataFrame) -> np.ndarray:
+    """(rows, 2) uint64: the hash of the normalized dedup text (0: no text row, e.g. a puzzle) and
+    the number key (`curation.dedup.clusters.text_keys`) of each row of `part`."""
+    from curation.dedup.clusters import text_keys
+    from curation.dedup.normalize import dedup_question
+
+    h, k = text_keys(dedup_question(part))
+    if "kind" in part.columns:
+        h[(part["kind"] == "puzzle").fill_null(False).to_numpy()] = 0  # puzzles are not text rows
+    return np.stack([np.asarray(h, dtype=np.uint64), np.asarray(k, dtype=np.uint64)], axis=1)
+
+
+def _key_source_columns(input_file: str | Path) -> list[str]:
+    names = pl.scan_parquet(input_file).collect_schema().names()
+    # the dedup identity of a multiple-choice row includes its options (`dedup_question`)
+    return ["question"] + [c for c in ("choices", "kind") if c in names]
+
+
 def compute_signature_chunk(cfg, input_file: str, start: int, stop: int, out_file: str) -> dict[str, Any]:
-    """Signatures of rows [start, stop) of `input_file` saved to `out_file` (uint32, (rows, num_perm))."""
+    """Signatures of rows [start, stop) of `input_file` saved to `out_file` (uint32, (rows, num_perm)),
+    and the rows' text keys (`_text_key_columns`) saved to `keys_file(out_file)`: every band-group
+    task reads them instead of normalizing every question again."""
     from curation.dedup.minhash import minhash_signatures
     from flows.fingerprint import file_digest
 
-    df = conform(pl.read_parquet(input_file, columns=["question"]).slice(start, stop - start))
+    part = pl.read_parquet(input_file, columns=_key_source_columns(input_file)).slice(start, stop - start)
+    df = conform(part.select("question"))
     texts = signature_texts(df)
     sig = minhash_signatures(
         texts, num_perm=cfg.dedup.num_perm, seed=cfg.dedup.seed, shingle_size=cfg.dedup.shingle_size
     )
     out = Path(out_file)
     _save_npy(sig, out)
-    return {"file": str(out), "rows": stop - start, "products": {str(out): file_digest(out)}}
+    keys = keys_file(out)
+    _save_npy(_text_key_columns(part), keys)
+    return {"file": str(out), "rows": stop - start, "products": {str(out): file_digest(out), str(keys): file_digest(keys)}}
 
 
 def load_signatures(signature_files: list[str | Path]) -> np.ndarray | None:
@@ -88,26 +117,27 @@ def compute_band_group_edges(
     """Verified near-duplicate edges of one band group, saved to `out_file` (.npz: `pairs` (k, 2)
     int64 row positions, `similarities` (k,)): what travels to the cluster task.
 
-    Memory: 16 bytes a row (text hash + number key, computed `key_rows` rows at a time) plus this
-    group's signature columns; texts are read from the input file (shared storage) only for the
-    rows of the pairs checked, never sent."""
+    Memory: 16 bytes a row (text hash + number key: read from the signature chunks' `.keys.npy`, or
+    computed `key_rows` rows at a time when those are missing) plus this group's signature columns;
+    texts are read from the input file (shared storage) only for the rows of the pairs checked,
+    never sent."""
     from curation.dedup import normalize_series
-    from curation.dedup.clusters import band_group_edges, text_keys
+    from curation.dedup.clusters import band_group_edges
     from curation.dedup.normalize import dedup_question
     from flows.fingerprint import file_digest
 
     scan = pl.scan_parquet(input_file)
-    has_kind = "kind" in scan.collect_schema().names()
-    # the dedup identity of a multiple-choice row includes its options (`dedup_question`)
-    text_cols = ["question", "choices"] if "choices" in scan.collect_schema().names() else ["question"]
-    hashes, numkeys = [], []
-    for start in range(0, row_count(input_file), key_rows):
-        part = scan.slice(start, key_rows).select(*text_cols, *(["kind"] if has_kind else [])).collect()
-        h, k = text_keys(dedup_question(part))
-        if has_kind:
-            h[(part["kind"] == "puzzle").fill_null(False).to_numpy()] = 0  # puzzles are not text rows
-        hashes.append(h)
-        numkeys.append(k)
+    text_cols = [c for c in _key_source_columns(input_file) if c != "kind"]
+    saved = [keys_file(f) for f in signature_files]
+    if saved and all(p.exists() for p in saved):  # computed once by the signature chunk tasks
+        keys = np.concatenate([np.load(p) for p in saved])
+        hashes, numkeys = [keys[:, 0]], [keys[:, 1]]
+    else:  # signature files from elsewhere: compute the keys here, `key_rows` rows at a time
+        hashes, numkeys = [], []
+        for start in range(0, row_count(input_file), key_rows):
+            keys = _text_key_columns(scan.slice(start, key_rows).select(_key_source_columns(input_file)).collect())
+            hashes.append(keys[:, 0])
+            numkeys.append(keys[:, 1])
 
     def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
         want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})

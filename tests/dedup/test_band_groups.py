@@ -80,14 +80,25 @@ def test_band_group_task_files_give_the_single_process_result(tmp_path):
     # 4 rows at a time) and reading texts only for checked pairs, edges loaded by the cluster step
     from curation.config import PipelineConfig
     from curation.io import write_problems
-    from flows.chunks import band_groups, compute_band_group_edges, compute_signature_chunk, load_edges
+    from flows.chunks import band_groups, compute_band_group_edges, compute_signature_chunk, keys_file, load_edges
 
     df, cfg = corpus(), PipelineConfig()
     src = write_problems(df, tmp_path / "in.parquet")
     files = [compute_signature_chunk(cfg, str(src), a, min(df.height, a + 7), str(tmp_path / f"s{a}.npy"))["file"]
              for a in range(0, df.height, 7)]
+    # the text keys are computed once, by the signature tasks, next to each .npy
+    assert all(keys_file(f).exists() for f in files)
+    assert np.concatenate([np.load(keys_file(f)) for f in files]).shape == (df.height, 2)
     results = [compute_band_group_edges(cfg, str(src), files, a, b, str(tmp_path / f"e{a}.npz"), key_rows=4)
                for a, b in band_groups(cfg.dedup.bands, 3)]
     assert sum(r["edges"] for r in results) > 0
-    out = mark_duplicates(df, settings=cfg.dedup, near_edges=load_edges([r["file"] for r in results]))
+    edges = load_edges([r["file"] for r in results])
+    out = mark_duplicates(df, settings=cfg.dedup, near_edges=edges)
     assert out.select(COLUMNS).equals(mark_duplicates(df, settings=cfg.dedup).select(COLUMNS))
+    # without the saved keys (signature files from elsewhere) a band task computes them: same edges
+    for f in files:
+        keys_file(f).unlink()
+    again = [compute_band_group_edges(cfg, str(src), files, a, b, str(tmp_path / f"x{a}.npz"), key_rows=4)
+             for a, b in band_groups(cfg.dedup.bands, 3)]
+    pairs, sims = load_edges([r["file"] for r in again])
+    assert np.array_equal(pairs, edges[0]) and np.array_equal(sims, edges[1])
