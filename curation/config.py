@@ -142,7 +142,7 @@ class DedupSettings(_Section):
 class DecontaminateSettings(_Section):
     enabled: bool = True
     benchmarks: list[SourceConfig] = Field(default_factory=list)
-    # what "the same problem" means: curation/decontaminate.py (module docstring)
+    # what "the same problem" means: curation/decontaminate/ (module docstring)
     ngram: int = Field(5, description="Token n-gram length (words and numbers are tokens).")
     min_score: float = Field(
         0.6, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."

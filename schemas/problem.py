@@ -40,7 +40,7 @@ ANSWER_TYPES = (
 
 
 class ContaminationHit(BaseModel):
-    """Evidence of one benchmark match (curation/decontaminate.py)."""
+    """Evidence of one benchmark match (curation/decontaminate/)."""
 
     model_config = ConfigDict(extra="forbid")
 

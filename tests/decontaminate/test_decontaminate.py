@@ -175,7 +175,7 @@ def test_tokens_ignore_layout_but_keep_words_and_numbers():
 
 
 def test_chunked_reading_gives_the_same_marks(monkeypatch):
-    import curation.decontaminate as dc
+    import curation.decontaminate.candidates as dc
 
     rows = [h[0] for h in HITS] + [n[0] for n in NON_HITS]
     whole = _run(rows)
