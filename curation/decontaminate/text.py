@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+
+# the near-duplicate rule's spellings of "says nothing about the problem" (a public alias is requested
+# from dedup; see /work/notes/ANNOUNCE.md): source citations "(2005 AMC 12B Problem, Question #8)",
+# a literal backslash-n, answer-format sentences "Express your answer as a common fraction."
+from curation.dedup.content import _CITATION, _FORMAT_SENTENCE, _LITERAL_NEWLINE
 
 _TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
@@ -15,8 +21,47 @@ _LAYOUT = [
     "left", "right", "displaystyle", "textstyle", "big", "bigl", "bigr", "bigg", "biggl", "biggr",
     "text", "mathrm", "mbox", "textbf", "mathbf", "textit", "mathit", "quad", "qquad", "hspace", "mathbb",
     "operatorname", "mid",
+    # text-mode spellings of symbols some sets use (`50 \\textless f(7)`, `40 \\textbackslash\\%`, `\\uline{~~}`)
+    "textless", "textgreater", "textbackslash", "uline", "textsuperscript", "textquotesingle", "emph",
 ]
 _ALIAS = {"dfrac": "frac", "tfrac": "frac", "ldots": "dots", "cdots": "dots", "dotsm": "dots", "dotsb": "dots", "dotsc": "dots", "leq": "le", "leqslant": "le", "geq": "ge", "geqslant": "ge", "neq": "ne"}
+
+
+# "non-zero", "nonzero", "non zero" are "not zero" (and so on): one spelling of the negation
+_NEGATED = r"\bnon(?:-|\s)?(zero|negative|positive|empty|real|integer|integral|prime|square|constant|decreasing|increasing|overlapping|adjacent|degenerate|trivial|collinear|parallel|congruent|isosceles|vertical|horizontal|leap)\b"
+# an answer-choice list "(A) 1 (B) 3 (C) 12 (D) 1239 (E) 1265": the choices are not the problem statement
+# (one copy of a problem has them, another does not); three or more lettered options on one line or run
+_CHOICES = (
+    r"(?s)(?:^|[\s$}{~])(?:\(a\).{0,300}?\(b\).{0,300}?\(c\).{0,300}?\(d\).{0,300}?\(e\)"
+    r"|\(a\).{0,300}?\(b\).{0,300}?\(c\).{0,300}?\(d\)|\(a\).{0,300}?\(b\).{0,300}?\(c\))[^\n$]{0,200}"
+)
+# "... can be written in the form $\frac{m}{n}$, where m and n are relatively prime positive integers. Find
+# m+n." / "... is $p/q$, where ...; find p+q": how the answer is reported, not what is asked. Removed when
+# the final ask uses only letters of the form (the copy that asks for the quantity itself is the same problem)
+_ANSWER_FORM = re.compile(
+    r"(?:,?\s*(?:and|then|so)\s+)?(?:(?:the\s+)?(?:final\s+)?answer\s+)?"
+    r"(?:can\s+be\s+(?:written|expressed|represented)|is(?:\s+equal\s+to)?|equals)\s+(?:uniquely\s+)?(?:in\s+the\s+form\s*|as\s+)?"
+    r"(?P<form>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*-]{1,30})\s*,?\s*(?:for\s+some|where|with)\b[^?]{0,300}?"
+    r"[.;,]?\s*(?:find|what\s+is|compute|determine|enter|give)\s+(?:the\s+value\s+of\s+)?"
+    r"(?P<ask>\$[^$]{1,40}\$|[a-z0-9+*^ {}\\-]{1,30})\s*[.?]?\s*$",
+    re.S,
+)
+_LETTER = re.compile(r"(?<![a-z\\])[a-z](?![a-z])")
+# rows that may hold a literal backslash-n, an answer-format sentence or an answer-form clause (the
+# rules above need Python regular expressions; this filter keeps them to the few rows that may match)
+_NEEDS_PYTHON = r"\\n|express (?:your|the) answer|(?:written|expressed|represented) +(?:uniquely +)?(?:in the form|as)|\bis +\$?\\?d?frac|\bis +\$?[a-z] */ *[a-z]"
+
+
+def _answer_form(m: re.Match) -> str:
+    ask, form = set(_LETTER.findall(m["ask"])), set(_LETTER.findall(m["form"]))
+    return " " if ask and ask <= form else m[0]
+
+
+def _python_rules(text: str) -> str:
+    if "\\n" in text:
+        text = _LITERAL_NEWLINE.sub(" ", text)
+    text = _FORMAT_SENTENCE.sub(" ", text)
+    return _ANSWER_FORM.sub(_answer_form, text)
 
 
 def normalize_texts(texts: pl.Series) -> pl.Series:
@@ -28,6 +73,12 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
     s = s.str.to_lowercase()
     # figure code is drawing instructions, not the problem: two problems on one figure share all of it
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
+    s = s.str.replace_all(r"\$\$", "$").str.replace_all(r"\(\s+", "(")  # `$$2001$$`, `( 2003 AMC ...)`
+    s = s.str.replace_all(_CITATION, " ").str.replace_all(_NEGATED, "not $1").str.replace_all(_CHOICES, " ")
+    special = s.str.contains(_NEEDS_PYTHON)
+    if special.any():
+        idx = special.arg_true()
+        s = s.scatter(idx, pl.Series([_python_rules(t) for t in s.gather(idx).to_list()], dtype=pl.Utf8))
     s = s.str.replace_all(r"\\(?:begin|end)\s*\{[a-z*]*\}", " ")  # environments are layout; the word "end" is not
     s = s.str.replace_all(r"\\[dt]?frac\s*([a-z0-9])\s*([a-z0-9])(?:\b|$)", r"\frac{$1}{$2}")  # \frac12, \frac mn
     s = s.str.replace_all(r"(^|[^\w.])\.(\d)", "${1}0.${2}")  # .5 is 0.5
