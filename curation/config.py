@@ -170,6 +170,11 @@ class DecontaminateSettings(_Section):
     max_missing_rare_share: float = Field(
         0.25, description="Share of the better-covered side's rare words a hit may lack in the other side."
     )
+    min_math_cover: float = Field(
+        0.35,
+        description="Coverage both sides need for a hit by agreement of the mathematics: the same numbers "
+        "(multiset, at least one), the same asked part both ways, rare words kept; a reworded copy.",
+    )
     drop_contaminated: bool = True
     digit_masked: bool = Field(
         True, description="Also flag template matches (same wording, other numbers) as contam_template_<name>."

@@ -71,8 +71,13 @@ class Candidates:
 
 
 def _scored_pairs(
-    matched: pl.DataFrame, bg: pl.DataFrame, row_size: np.ndarray, common: pl.DataFrame, threshold: float
+    matched: pl.DataFrame, bg: pl.DataFrame, row_size: np.ndarray, common: pl.DataFrame, threshold: float,
+    *, n: int, numbers: tuple[np.ndarray, np.ndarray] | None = None, math_threshold: float = 1.0,
 ) -> pl.DataFrame:
+    """Pairs that share informative n-grams and are worth judging: coverage `threshold` on one side;
+    or at most `n` of a side's informative n-grams missing with at least two shared (one edited token
+    breaks up to `n` n-grams: a short text edited once is a candidate); or, with `numbers` (per row and
+    per item, 0 = none), the same numbers and coverage `math_threshold` on both sides."""
     informative_b = bg.join(common, on="h", how="anti")
     item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
     pairs = (
@@ -83,14 +88,24 @@ def _scored_pairs(
         .rename({"len": "shared"})
         .join(item_size, on="item")
     )
-    return (
-        pairs.with_columns(pl.Series("row_size", row_size).gather(pairs["doc"]).alias("row_size"))
-        .with_columns(
-            (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
-            (pl.col("shared") / pl.max_horizontal(pl.lit(1), pl.col("row_size"))).clip(upper_bound=1.0).alias("row_cover"),
+    pairs = pairs.with_columns(pl.Series("row_size", row_size).gather(pairs["doc"]).alias("row_size")).with_columns(
+        (pl.col("shared") / pl.col("item_size")).clip(upper_bound=1.0).alias("item_cover"),
+        (pl.col("shared") / pl.max_horizontal(pl.lit(1), pl.col("row_size"))).clip(upper_bound=1.0).alias("row_cover"),
+    ).with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
+    keep = (pl.col("score") >= threshold) | (
+        (pl.col("shared") >= 2) & (pl.min_horizontal(pl.col("item_size"), pl.col("row_size")) - pl.col("shared") <= n)
+    )
+    if numbers is not None:
+        row_numbers, item_numbers = numbers
+        pairs = pairs.with_columns(
+            pl.Series(row_numbers).gather(pairs["doc"]).alias("rn"), pl.Series(item_numbers).gather(pairs["item"]).alias("bn")
         )
-        .with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
-        .filter(pl.col("score") >= threshold)
+        keep = keep | (
+            (pl.col("rn") == pl.col("bn")) & (pl.col("rn") != 0)
+            & (pl.min_horizontal("item_cover", "row_cover") >= math_threshold)
+        )
+    return (
+        pairs.filter(keep)
         .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover")
         .sort("row", "score", "item", descending=[False, True, False])
     )
@@ -163,6 +178,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
     matched: dict[str, list[pl.DataFrame]] = {k: [] for k in kinds}
     sizes: dict[str, list[np.ndarray]] = {k: [] for k in kinds}
     df_parts = [bgr.word_df]
+    row_numbers: list[np.ndarray] = []
     for start in range(0, total, _CHUNK_ROWS):
         chunk = rows.slice(start, _CHUNK_ROWS)
         g = grams(chunk, n)
@@ -173,6 +189,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
             informative = ~boiler.mask(k, gt["h"].to_numpy())
             sizes[k].append(np.bincount(gt["doc"].to_numpy()[informative], minlength=len(chunk)))
             matched[k].append(gt.join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
+        row_numbers.append(g.numbers)
         df_parts.append(g.word_df)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
     pairs = {}
@@ -182,7 +199,10 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         bh = bench_h[k]["h"].to_numpy()
         common = pl.DataFrame({"h": bh[boiler.mask(k, bh)]}, schema={"h": pl.UInt64})
         row_size = np.concatenate(sizes[k]) if sizes[k] else np.zeros(0, dtype=np.int64)
-        pairs[k] = _scored_pairs(m, bench[k], row_size, common, thresholds[k])
+        numbers = (np.concatenate(row_numbers), bgr.numbers) if k == "problem" and row_numbers else None
+        pairs[k] = _scored_pairs(
+            m, bench[k], row_size, common, thresholds[k], n=n, numbers=numbers, math_threshold=settings.min_math_cover
+        )
         if k == "problem" and short.height:
             pairs[k] = pl.concat([pairs[k], short.join(pairs[k], on=["row", "item"], how="anti")]).sort(
                 "row", "score", "item", descending=[False, True, False]

@@ -9,7 +9,9 @@ import polars as pl
 
 from curation.config import DecontaminateSettings
 from curation.decontaminate.candidates import candidate_pairs
-from curation.decontaminate.judge import informative_positions, judge_pair
+from curation.decontaminate.judge import informative_positions, judge_pair, restated
+from curation.dedup import normalize_series
+from curation.dedup.content import FILLER_WORDS
 from curation.decontaminate.text import tokens, word_hash
 from curation.errors import SourceError
 from schemas import conform
@@ -43,7 +45,7 @@ def check_settings(s: DecontaminateSettings) -> None:
         raise ConfigError(f"decontaminate.ngram must be positive, got {s.ngram}")
     for field in (
         "min_score", "min_other_cover", "template_min_score", "min_number_agreement", "corpus_common_share",
-        "rare_word_share", "max_missing_rare_share", "min_other_number_agreement",
+        "rare_word_share", "max_missing_rare_share", "min_other_number_agreement", "min_math_cover",
     ):
         v = getattr(s, field)
         if not 0 <= v <= 1:
@@ -72,10 +74,16 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
         item_toks = dict(zip(item_ids, tokens(bench_texts.gather(item_ids))))
         vocab = pl.Series(sorted({t for ts in (*row_toks.values(), *item_toks.values()) for t in ts} | {"#"}), dtype=pl.Utf8)
         hashes = dict(zip(vocab.to_list(), word_hash(vocab).to_list()))
-        rare = {t for t, h in hashes.items() if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit()}
+        # question words ("calculate" / "what is") are never content, however rare
+        rare = {
+            t for t, h in hashes.items()
+            if cands.word_df.get(h, 0) <= rare_limit and not t[:1].isdigit() and t not in FILLER_WORDS
+        }
         info = lambda toks: informative_positions(toks, hashes, cands.boilerplate, kind, settings.ngram)  # noqa: E731
         row_info = {r: info(t) for r, t in row_toks.items()}
         item_info = {i: info(t) for i, t in item_toks.items()}
+        row_norm = dict(zip(row_ids, normalize_series(rows.gather(row_ids)).to_list()))
+        item_norm = dict(zip(item_ids, normalize_series(bench_texts.gather(item_ids)).to_list()))
         best: dict[tuple[int, int], dict] = {}
         for r, it, score, icov, rcov in cand.iter_rows():
             g = int(group[it])
@@ -87,7 +95,7 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
                 row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
                 row_info=row_info[r], item_info=item_info[it],
             )
-            if v.match:
+            if v.match or (kind == "problem" and restated(row_norm[r], item_norm[it])):
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
         if kind == "problem":
             problem_hits = set(best)

@@ -32,7 +32,7 @@ _NEGATED = r"\bnon(?:-|\s)?(zero|negative|positive|empty|real|integer|integral|p
 # an answer-choice list "(A) 1 (B) 3 (C) 12 (D) 1239 (E) 1265": the choices are not the problem statement
 # (one copy of a problem has them, another does not); three or more lettered options on one line or run
 _CHOICES = (
-    r"(?s)(?:^|[\s$}{~])(?:\(a\).{0,300}?\(b\).{0,300}?\(c\).{0,300}?\(d\).{0,300}?\(e\)"
+    r"(?s)(?:^|[\s$}{~\]])(?:\(a\).{0,300}?\(b\).{0,300}?\(c\).{0,300}?\(d\).{0,300}?\(e\)"
     r"|\(a\).{0,300}?\(b\).{0,300}?\(c\).{0,300}?\(d\)|\(a\).{0,300}?\(b\).{0,300}?\(c\))[^\n$]{0,200}"
 )
 # "... can be written in the form $\frac{m}{n}$, where m and n are relatively prime positive integers. Find
@@ -153,12 +153,14 @@ def ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int, is_word: np.ndarra
 @dataclass
 class Grams:
     """Distinct n-gram hashes per document (`exact`, and `masked` with numbers as `#`: columns doc, h),
-    the number of n-gram positions per document, and the document frequency of each word (w, df)."""
+    the number of n-gram positions per document, the document frequency of each word (w, df), and a
+    hash of each document's numbers as a sorted multiset (`numbers`; 0 for a text without numbers)."""
 
     exact: pl.DataFrame
     masked: pl.DataFrame
     positions: np.ndarray
     word_df: pl.DataFrame
+    numbers: np.ndarray
 
 
 def grams(texts: pl.Series, n: int) -> Grams:
@@ -172,6 +174,12 @@ def grams(texts: pl.Series, n: int) -> Grams:
     docm, hm = ngram_hashes(masked, lens, n, is_word=~t["num"].to_numpy())
     positions = np.maximum(lens - n + 1, (lens > 0).astype(np.int64))
     word_df = pl.DataFrame({"row": t["row"], "w": wh}).unique().group_by("w").len().rename({"len": "df"})
+    keys = (
+        t.filter(pl.col("num")).group_by("row").agg(pl.col("tok").sort().str.join(" ").hash(seed=_SEED).alias("k"))
+    )
+    numbers = np.zeros(len(texts), dtype=np.uint64)
+    numbers[keys["row"].to_numpy()] = keys["k"].to_numpy()
     return Grams(
-        pl.DataFrame({"doc": doc, "h": h}).unique(), pl.DataFrame({"doc": docm, "h": hm}).unique(), positions, word_df
+        pl.DataFrame({"doc": doc, "h": h}).unique(), pl.DataFrame({"doc": docm, "h": hm}).unique(), positions, word_df,
+        numbers,
     )
