@@ -75,7 +75,7 @@ def _scored_pairs(
     *, n: int, numbers: tuple[np.ndarray, np.ndarray] | None = None, math_threshold: float = 1.0,
 ) -> pl.DataFrame:
     """Pairs that share informative n-grams and are worth judging: coverage `threshold` on one side;
-    or at most `n` of a side's informative n-grams missing with at least two shared (one edited token
+    or at most `n` of a side's informative n-grams missing, one shared (one edited token
     breaks up to `n` n-grams: a short text edited once is a candidate); or, with `numbers` (per row and
     per item, 0 = none), the same numbers and coverage `math_threshold` on both sides."""
     informative_b = bg.join(common, on="h", how="anti")
@@ -93,7 +93,7 @@ def _scored_pairs(
         (pl.col("shared") / pl.max_horizontal(pl.lit(1), pl.col("row_size"))).clip(upper_bound=1.0).alias("row_cover"),
     ).with_columns(pl.max_horizontal("item_cover", "row_cover").alias("score"))
     keep = (pl.col("score") >= threshold) | (
-        (pl.col("shared") >= 2) & (pl.min_horizontal(pl.col("item_size"), pl.col("row_size")) - pl.col("shared") <= n)
+        (pl.col("shared") >= 1) & (pl.min_horizontal(pl.col("item_size"), pl.col("row_size")) - pl.col("shared") <= n)
     )
     if numbers is not None:
         row_numbers, item_numbers = numbers

@@ -10,8 +10,8 @@ import polars as pl
 
 # the near-duplicate rule's spellings of "says nothing about the problem" (a public alias is requested
 # from dedup; see /work/notes/ANNOUNCE.md): source citations "(2005 AMC 12B Problem, Question #8)",
-# a literal backslash-n, answer-format sentences "Express your answer as a common fraction."
-from curation.dedup.content import _CITATION, _FORMAT_SENTENCE, _LITERAL_NEWLINE
+# and a literal backslash-n
+from curation.dedup.content import _CITATION, _LITERAL_NEWLINE
 
 _TOKEN = r"[^\W\d_]+|\d+(?:\.\d+)?"
 _SEED = 42
@@ -43,13 +43,16 @@ _ANSWER_FORM = re.compile(
     r"(?:can\s+be\s+(?:written|expressed|represented)|is(?:\s+equal\s+to)?|equals)\s+(?:uniquely\s+)?(?:in\s+the\s+form\s*|as\s+)?"
     r"(?P<form>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*-]{1,30})\s*,?\s*(?:for\s+some|where|with)\b[^?]{0,300}?"
     r"[.;,]?\s*(?:find|what\s+is|compute|determine|enter|give)\s+(?:the\s+value\s+of\s+)?"
-    r"(?P<ask>\$[^$]{1,40}\$|[a-z0-9+*^ {}\\-]{1,30})\s*[.?]?\s*$",
+    r"(?P<ask>\$[^$]{1,40}\$|[a-z0-9+*^ {}\\-]{1,30})\s*(?:[.?]\s*[^.?$]{0,80}[.?]?)?\s*$",
     re.S,
 )
+# "Express your answer as a common fraction." says how to write the answer: removed up to the sentence's
+# end, or the line's or text's end when a copy lost its punctuation (so both copies lose the same words)
+_FORMAT_SENTENCE = r"(?:^|[\s.?!$(])express (?:your|the) answer(?:[^.?!$\n]|\$[^$]*\$)*(?:[.?!]|$|\n)\)?"
 _LETTER = re.compile(r"(?<![a-z\\])[a-z](?![a-z])")
 # rows that may hold a literal backslash-n, an answer-format sentence or an answer-form clause (the
 # rules above need Python regular expressions; this filter keeps them to the few rows that may match)
-_NEEDS_PYTHON = r"\\n|express (?:your|the) answer|(?:written|expressed|represented) +(?:uniquely +)?(?:in the form|as)|\bis +\$?\\?d?frac|\bis +\$?[a-z] */ *[a-z]"
+_NEEDS_PYTHON = r"\\n|(?:written|expressed|represented) +(?:uniquely +)?(?:in the form|as)|\bis +\$?\\?d?frac|\bis +\$?[a-z] */ *[a-z]"
 
 
 def _answer_form(m: re.Match) -> str:
@@ -60,7 +63,6 @@ def _answer_form(m: re.Match) -> str:
 def _python_rules(text: str) -> str:
     if "\\n" in text:
         text = _LITERAL_NEWLINE.sub(" ", text)
-    text = _FORMAT_SENTENCE.sub(" ", text)
     return _ANSWER_FORM.sub(_answer_form, text)
 
 
@@ -75,6 +77,7 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
     s = s.str.replace_all(r"\$\$", "$").str.replace_all(r"\(\s+", "(")  # `$$2001$$`, `( 2003 AMC ...)`
     s = s.str.replace_all(_CITATION, " ").str.replace_all(_NEGATED, "not $1").str.replace_all(_CHOICES, " ")
+    s = s.str.replace_all(_FORMAT_SENTENCE, " ")
     special = s.str.contains(_NEEDS_PYTHON)
     if special.any():
         idx = special.arg_true()
