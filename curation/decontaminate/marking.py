@@ -95,12 +95,19 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
                 row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
                 row_info=row_info[r], item_info=item_info[it],
             )
-            if v.match or (kind == "problem" and restated(row_norm[r], item_norm[it])):
+            if v.match or (kind == "problem" and _close(row_toks[r], item_toks[it]) and restated(row_norm[r], item_norm[it])):
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
         if kind == "problem":
             problem_hits = set(best)
         found.extend(best.values())
     return pl.DataFrame(found, schema=schema)
+
+
+def _close(a: list[str], b: list[str]) -> bool:
+    """Cheap necessary condition for `restated` (the same wording up to a few words): similar lengths
+    and few words only one side has."""
+    sa, sb = set(a), set(b)
+    return abs(len(a) - len(b)) <= max(3, min(len(a), len(b)) // 3) and len(sa ^ sb) <= max(4, len(sa | sb) // 4)
 
 
 def mark_contamination(

@@ -39,9 +39,11 @@ _CHOICES = (
 # m+n." / "... is $p/q$, where ...; find p+q": how the answer is reported, not what is asked. Removed when
 # the final ask uses only letters of the form (the copy that asks for the quantity itself is the same problem)
 _ANSWER_FORM = re.compile(
-    r"(?:,?\s*(?:and|then|so)\s+)?(?:(?:the\s+)?(?:final\s+)?answer\s+)?"
-    r"(?:can\s+be\s+(?:written|expressed|represented)|is(?:\s+equal\s+to)?|equals)\s+(?:uniquely\s+)?(?:in\s+the\s+form\s*|as\s+)?"
-    r"(?P<form>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*-]{1,30})\s*,?\s*(?:for\s+some|where|with)\b[^?]{0,300}?"
+    r"(?:,?\s*(?:and|then|so)\s+)?(?:(?:the\s+)?(?:final\s+)?answer\s+)?\b"
+    r"(?:can\s+be\s+(?:written|expressed|represented)\s+(?:uniquely\s+)?(?:in\s+(?:the|a)\s+form|as)\s*"
+    r"(?P<written>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*() -]{1,60})"
+    r"|(?:is(?:\s+equal\s+to)?|equals)\s+(?P<value>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*()-]{1,30}))"
+    r"\s*,?\s*(?:for\s+some|where|with)\b[^?]{0,300}?"
     r"[.;,]?\s*(?:find|what\s+is|compute|determine|enter|give)\s+(?:the\s+value\s+of\s+)?"
     r"(?P<ask>\$[^$]{1,40}\$|[a-z0-9+*^ {}\\-]{1,30})\s*(?:[.?]\s*[^.?$]{0,80}[.?]?)?\s*$",
     re.S,
@@ -50,13 +52,13 @@ _ANSWER_FORM = re.compile(
 # end, or the line's or text's end when a copy lost its punctuation (so both copies lose the same words)
 _FORMAT_SENTENCE = r"(?:^|[\s.?!$(])express (?:your|the) answer(?:[^.?!$\n]|\$[^$]*\$)*(?:[.?!]|$|\n)\)?"
 _LETTER = re.compile(r"(?<![a-z\\])[a-z](?![a-z])")
-# rows that may hold a literal backslash-n, an answer-format sentence or an answer-form clause (the
-# rules above need Python regular expressions; this filter keeps them to the few rows that may match)
-_NEEDS_PYTHON = r"\\n|(?:written|expressed|represented) +(?:uniquely +)?(?:in the form|as)|\bis +\$?\\?d?frac|\bis +\$?[a-z] */ *[a-z]"
+# rows that may hold a literal backslash-n or an answer-form clause (those rules need Python regular
+# expressions; this filter keeps them to the few rows that may match)
+_NEEDS_PYTHON = r"\\n|\b(?:is +equal +to|equals) |(?:written|expressed|represented) +(?:uniquely +)?(?:in (?:the|a) form|as)|\bis +\$?\\?d?frac|\bis +\$?[a-z] */ *[a-z]"
 
 
 def _answer_form(m: re.Match) -> str:
-    ask, form = set(_LETTER.findall(m["ask"])), set(_LETTER.findall(m["form"]))
+    ask, form = set(_LETTER.findall(m["ask"])), set(_LETTER.findall(m["written"] or m["value"]))
     return " " if ask and ask <= form else m[0]
 
 
