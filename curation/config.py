@@ -154,7 +154,9 @@ class DecontaminateSettings(_Section):
         0.9, description="Share of the better-covered side's numbers (multiset) found in the other side."
     )
     min_other_number_agreement: float = Field(
-        0.0, description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side (0 = off)."
+        0.5,
+        description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side "
+        "(0 = off): a side whose numbers are mostly absent from the other states other conditions.",
     )
     benchmark_common_items: int = Field(
         3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."

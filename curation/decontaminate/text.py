@@ -37,13 +37,14 @@ _CHOICES = (
 )
 # "... can be written in the form $\frac{m}{n}$, where m and n are relatively prime positive integers. Find
 # m+n." / "... is $p/q$, where ...; find p+q": how the answer is reported, not what is asked. Removed when
-# the final ask uses only letters of the form (the copy that asks for the quantity itself is the same problem)
+# the final ask uses only letters of the form and the clause makes them integers (the copy that asks for
+# the quantity itself is the same problem)
 _ANSWER_FORM = re.compile(
     r"(?:,?\s*(?:and|then|so)\s+)?(?:(?:the\s+)?(?:final\s+)?answer\s+)?\b"
     r"(?:can\s+be\s+(?:written|expressed|represented)\s+(?:uniquely\s+)?(?:in\s+(?:the|a)\s+form|as)\s*"
     r"(?P<written>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*() -]{1,60})"
     r"|(?:is(?:\s+equal\s+to)?|equals)\s+(?P<value>\$[^$]{1,80}\$|[a-z0-9/\\{}^+*()-]{1,30}))"
-    r"\s*,?\s*(?:for\s+some|where|with)\b[^?]{0,300}?"
+    r"\s*,?\s*(?:for\s+some|where|with)\b(?P<cond>[^?]{0,300}?)"
     r"[.;,]?\s*(?:find|what\s+is|compute|determine|enter|give)\s+(?:the\s+value\s+of\s+)?"
     r"(?P<ask>\$[^$]{1,40}\$|[a-z0-9+*^ {}\\-]{1,30})\s*(?:[.?]\s*[^.?$]{0,80}[.?]?)?\s*$",
     re.S,
@@ -51,6 +52,7 @@ _ANSWER_FORM = re.compile(
 # "Express your answer as a common fraction." says how to write the answer: removed up to the sentence's
 # end, or the line's or text's end when a copy lost its punctuation (so both copies lose the same words)
 _FORMAT_SENTENCE = r"(?:^|[\s.?!$(])express (?:your|the) answer(?:[^.?!$\n]|\$[^$]*\$)*(?:[.?!]|$|\n)\)?"
+_INTEGER_WORDS = re.compile(r"\b(?:integers?|primes?|digits?)\b")
 _LETTER = re.compile(r"(?<![a-z\\])[a-z](?![a-z])")
 # rows that may hold a literal backslash-n or an answer-form clause (those rules need Python regular
 # expressions; this filter keeps them to the few rows that may match)
@@ -59,7 +61,9 @@ _NEEDS_PYTHON = r"\\n|\b(?:is +equal +to|equals) |(?:written|expressed|represent
 
 def _answer_form(m: re.Match) -> str:
     ask, form = set(_LETTER.findall(m["ask"])), set(_LETTER.findall(m["written"] or m["value"]))
-    return " " if ask and ask <= form else m[0]
+    # the letters of an answer form are integers ("relatively prime positive integers", "p is prime",
+    # "digits"); "where a, b and c are the sides of the triangle" defines the problem instead
+    return " " if ask and ask <= form and _INTEGER_WORDS.search(m["cond"]) else m[0]
 
 
 def _python_rules(text: str) -> str:
