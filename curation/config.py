@@ -173,7 +173,7 @@ class DecontaminateSettings(_Section):
         0.25, description="Share of the better-covered side's rare words a hit may lack in the other side."
     )
     min_math_cover: float = Field(
-        0.35,
+        0.3,
         description="Coverage both sides need for a hit by agreement of the mathematics: the same numbers "
         "(multiset, at least one), the same asked part both ways, rare words kept; a reworded copy.",
     )

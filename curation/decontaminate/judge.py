@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -9,7 +10,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from curation.config import DecontaminateSettings
-from curation.dedup.content import same_problem, significant_tokens
+from curation.dedup.content import SIGNIFICANT_WORDS, same_problem, significant_tokens
 from curation.decontaminate.candidates import Boilerplate
 from curation.decontaminate.text import ngram_hashes
 
@@ -98,9 +99,43 @@ def _asked_part(toks: list[str], info: list[bool], tail: int) -> list[str]:
     return toks[max(0, last + 1 - tail) : last + 1] if tail else []
 
 
+_NEGATIONS = frozenset({"not", "no", "never", "none", "cannot", "neither", "nor"})
+# one meaning, several words: "largest possible value" is "maximum value"
+_SAME_MEANING = {
+    "largest": "max", "greatest": "max", "biggest": "max", "maximum": "max", "most": "max",
+    "smallest": "min", "least": "min", "minimum": "min", "fewest": "min", "total": "sum",
+}
+# comparison and sign operators; a hyphen inside prose ("two-digit", "6-sided") is not a minus
+_OPERATOR = re.compile(r"[+=<>]|\\(?:le|ge|ne)q?\b|\\[mp]m\b|-(?![a-z]{3})")
+
+
+def math_operators(text: str) -> Counter:
+    """The comparison and sign operators of a `text.normalize_texts` text, as a multiset: "x+y" and
+    "x-y" are one token sequence, so only the operators tell them apart."""
+    return Counter(op.rstrip("q") for op in _OPERATOR.findall(text))
+
+
+def _changed_meaning(a: list[str], b: list[str]) -> bool:
+    """Where the texts differ, a word that changes the mathematics stands in the place of another
+    ("area" / "perimeter", "two" / "three"; `SIGNIFICANT_WORDS`, synonyms such as "largest" /
+    "maximum" equal), or a short difference is a negation ("is zero" / "is not zero"; an added
+    sentence that happens to hold a "not" is no such difference)."""
+    sig = lambda toks: {_SAME_MEANING.get(t, t) for t in toks if t in SIGNIFICANT_WORDS or t in _SAME_MEANING}  # noqa: E731
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        x, y = a[i1:i2], b[j1:j2]
+        if op == "replace" and sig(x) and sig(y) and sig(x) != sig(y):
+            return True
+        if len(x) <= 2 and len(y) <= 2 and bool(_NEGATIONS & set(x)) != bool(_NEGATIONS & set(y)):
+            return True
+    return False
+
+
 def judge_pair(
     row_toks: list[str], item_toks: list[str], *, item_cover: float, row_cover: float, rare: set[str],
     settings: DecontaminateSettings, kind: str, row_info: list[bool] | None = None, item_info: list[bool] | None = None,
+    row_ops: Counter = Counter(), item_ops: Counter = Counter(),
 ) -> Verdict:
     """The checks after the coverage score, for one candidate pair (tokens as `text.tokens`).
 
@@ -115,11 +150,16 @@ def judge_pair(
     side must be covered too (`min_other_cover`), so a row that adds conditions to a benchmark item, or
     a sentence shared by two longer problems, does not count; and when the better-covered side carries
     no number and no rare word (a generic sentence such as "Which of the following statements is not
-    correct?"), both sides must be covered `min_score`.
+    correct?"), both sides must be covered `min_score` and the other side must be generic too.
 
     Same problem by its mathematics (a reworded copy, lower coverage): both sides have the same
-    numbers (multiset, at least one), each side's asked part recurs in the other, neither lacks more
-    than `max_missing_rare_share` of the other's rare words, and both are covered `min_math_cover`.
+    numbers (multiset, at least one) and the same operators (`row_ops`, `item_ops`: `math_operators`), each side's asked part recurs in the other, neither lacks more than
+    `max_missing_rare_share` of the other's rare words, and both are covered `min_math_cover`.
+
+    Either way the negations agree ("is zero" / "is not zero"), no word that changes the mathematics
+    stands in the place of another ("area" / "perimeter"; `SIGNIFICANT_WORDS`, synonyms such as
+    "largest" / "maximum" equal), and the better-covered side's operators are in the other ("x+y" /
+    "x-y"; at least `min_number_agreement`).
 
     Template matches (numbers masked) use the coverage path without the number checks.
     """
@@ -133,14 +173,23 @@ def judge_pair(
     # an instruction counts)
     join_cover = min(row_cover, item_cover)
     row_cover, item_cover = _clean_cover(a, b, row_info, settings.ngram), _clean_cover(b, a, item_info, settings.ngram)
+    if not masked and _changed_meaning(row_toks, item_toks):
+        return Verdict(False, span, "negation or a significant word differs")
     if m.size < min(settings.min_span, len(a), len(b)):
         why = "span"
     else:
         why = _by_coverage(a, b, row_toks, item_toks, row_info, item_info, row_cover, item_cover, rare, settings, masked)
-        covered = (b, item_info) if item_cover >= row_cover else (a, row_info)
-        if not why and join_cover < settings.min_score and not _distinctive(*covered, rare):
+        covered, other = ((b, item_info), (a, row_info)) if item_cover >= row_cover else ((a, row_info), (b, item_info))
+        ops = (item_ops, row_ops) if item_cover >= row_cover else (row_ops, item_ops)
+        if not why and not masked and _contained(*ops) < settings.min_number_agreement:
+            why = "operators"
+        if not why and not _distinctive(*covered, rare) and (join_cover < settings.min_score or _distinctive(*other, rare)):
             why = "nothing distinctive"
-    if not why or (not masked and _by_mathematics(row_toks, item_toks, row_info, item_info, row_cover, item_cover, rare, settings)):
+    same_ops = row_ops == item_ops
+    if not why or (
+        not masked and same_ops
+        and _by_mathematics(row_toks, item_toks, row_info, item_info, row_cover, item_cover, rare, settings)
+    ):
         return Verdict(True, span, "")
     return Verdict(False, span, why)
 
@@ -188,9 +237,10 @@ def _by_coverage(
 
 
 def _distinctive(toks: list[str], info: list[bool], rare: set[str]) -> bool:
-    """The better-covered side carries a number or a rare word outside boilerplate. A generic sentence
-    ("Which of the following statements is not correct?") inside a longer row is no evidence of a
-    copy: without either, both sides must be covered `min_score` by the candidate join."""
+    """The side carries a number or a rare word outside boilerplate. A generic sentence ("Which of the
+    following statements is not correct?") inside a longer row is no evidence of a copy: when the
+    better-covered side is generic, both sides must be covered `min_score` by the candidate join and
+    the other side must be generic too (not "... not correct about apoptosis?")."""
     return any(k and (t[:1].isdigit() or t in rare) for t, k in zip(toks, info))
 
 

@@ -9,10 +9,10 @@ import polars as pl
 
 from curation.config import DecontaminateSettings
 from curation.decontaminate.candidates import candidate_pairs
-from curation.decontaminate.judge import informative_positions, judge_pair, restated
+from curation.decontaminate.judge import informative_positions, judge_pair, math_operators, restated
 from curation.dedup import normalize_series
 from curation.dedup.content import FILLER_WORDS
-from curation.decontaminate.text import tokens, word_hash
+from curation.decontaminate.text import normalize_texts, tokens, word_hash
 from curation.errors import SourceError
 from schemas import conform
 
@@ -84,6 +84,8 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
         item_info = {i: info(t) for i, t in item_toks.items()}
         row_norm = dict(zip(row_ids, normalize_series(rows.gather(row_ids)).to_list()))
         item_norm = dict(zip(item_ids, normalize_series(bench_texts.gather(item_ids)).to_list()))
+        row_ops = dict(zip(row_ids, map(math_operators, normalize_texts(rows.gather(row_ids)).to_list())))
+        item_ops = dict(zip(item_ids, map(math_operators, normalize_texts(bench_texts.gather(item_ids)).to_list())))
         best: dict[tuple[int, int], dict] = {}
         for r, it, score, icov, rcov in cand.iter_rows():
             g = int(group[it])
@@ -93,7 +95,7 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
                 continue  # a template match is the item's wording with other numbers: the item must be covered
             v = judge_pair(
                 row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
-                row_info=row_info[r], item_info=item_info[it],
+                row_info=row_info[r], item_info=item_info[it], row_ops=row_ops[r], item_ops=item_ops[it],
             )
             if v.match or (kind == "problem" and _close(row_toks[r], item_toks[it]) and restated(row_norm[r], item_norm[it])):
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))

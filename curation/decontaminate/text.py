@@ -81,7 +81,11 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
     s = s.str.to_lowercase()
     # figure code is drawing instructions, not the problem: two problems on one figure share all of it
     s = s.str.replace_all(r"(?s)\[asy\].*?(?:\[/asy\]|$)", " ")
-    s = s.str.replace_all(r"\$\$", "$").str.replace_all(r"\(\s+", "(")  # `$$2001$$`, `( 2003 AMC ...)`
+    # one math delimiter (`$$`, `\\[ \\]`, `\\( \\)` are `$`), text-mode comparison signs, `( 2003 AMC ...)`
+    s = s.str.replace_all(r"\$\$|\\\[|\\\]|\\\(|\\\)", "$").str.replace_all(r"\(\s+", "(")
+    s = s.str.replace_all(r"\\textless([^a-z]|$)", "<$1").str.replace_all(r"\\textgreater([^a-z]|$)", ">$1")
+    # an ellipsis with the operators or commas around it: copies drop the operator next to the dots
+    s = s.str.replace_all(r"(?:[+,]\s*)?(?:\\[lc]?dots[bmc]?|\.\.\.)(?:\s*[+,])?", r" \dots ")
     s = s.str.replace_all(_CITATION, " ").str.replace_all(_NEGATED, "not $1").str.replace_all(_CHOICES, " ")
     s = s.str.replace_all(_FORMAT_SENTENCE, " ")
     special = s.str.contains(_NEEDS_PYTHON)
