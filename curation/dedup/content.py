@@ -108,8 +108,28 @@ _FORMAT_SENTENCE = re.compile(r"(?:^|(?<=[.?!]))\s*\(?express (?:your|the) answe
 # an ellipsis with the operators or commas around it (`+ \cdots +`, `, \ldots,`, `\cdots`): copies
 # often drop the operator next to the dots, which says nothing new ("a_4x^4 \cdots + a_{22}x^{22}")
 _DOTS = re.compile(r"(?:\s*(?:[+,]|\\cdot\b))?\s*(?:(?:\\cdot\s*){3}|\\[lc]?dots\b|\.\.\.|…)(?:\s*(?:[+,]|\\cdot\b(?!s)))?")
-# the same phrase said two ways: "the real number line" is "the number line"; "which one of" is "which of"
-_SAME_PHRASE = ((re.compile(r"\breal number line\b"), "number line"), (re.compile(r"\bwhich one of\b"), "which of"))
+# the same phrase said two ways: "the real number line" is "the number line"; "which one of" is
+# "which of"; "are identical" is "are the same"; `\textquotesingle` is an apostrophe (TeX for `'`);
+# `24 x 60` and `24 × 60` are `24 \times 60` (an `x` between two numbers is a times sign, not a variable)
+_SAME_PHRASE = (
+    (re.compile(r"\breal number line\b"), "number line"),
+    (re.compile(r"\bwhich one of\b"), "which of"),
+    (re.compile(r"\bidentical\b"), "the same"),
+    (re.compile(r"\\textquote(?:single|dbl)\b\s?"), "'"),
+    (re.compile(r"(?<=\d)\s*(?:x|×)\s*(?=\d)"), r" \\times "),
+)
+#: a unit written out after a number is its symbol ("10 grams" = "10 g"); British and American
+#: spellings are one word already (one edit apart)
+UNIT_SYMBOLS = {
+    "gram": "g", "grams": "g", "kilogram": "kg", "kilograms": "kg", "milligram": "mg", "milligrams": "mg",
+    "meter": "m", "meters": "m", "metre": "m", "metres": "m", "kilometer": "km", "kilometers": "km",
+    "kilometre": "km", "kilometres": "km", "centimeter": "cm", "centimeters": "cm", "centimetre": "cm",
+    "centimetres": "cm", "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm",
+    "liter": "l", "liters": "l", "litre": "l", "litres": "l", "milliliter": "ml", "milliliters": "ml",
+    "millilitre": "ml", "millilitres": "ml", "minute": "min", "minutes": "min", "mins": "min",
+    "hour": "h", "hours": "h", "hr": "h", "hrs": "h", "seconds": "s", "sec": "s", "secs": "s",
+}
+_UNIT_SYMBOL_SET = frozenset(UNIT_SYMBOLS.values())
 # an operator name typed as a command or as plain letters (`\gcd` = `\text{gcd}` = `gcd`)
 _OPERATOR_NAME = re.compile(r"\\(sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|gcd|lcm|max|min|det|lim|mod|bmod)\b")
 # a literal backslash-n (a newline escaped twice in the source file), not a LaTeX command such as `\neq`
@@ -158,6 +178,8 @@ def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
         for tok in _TOKEN.findall(segment):
             if tok[0].isdigit():
                 tok, kind = _canonical_number(tok), _MATH
+            elif (tok in UNIT_SYMBOLS or tok in _UNIT_SYMBOL_SET) and full and full[-1][0].isdigit():
+                tok, kind = UNIT_SYMBOLS.get(tok, tok), _MATH  # "10 grams" = "10 g"
             elif tok.isalpha():
                 kind = _MATH if in_math else (_FILLER if tok in FILLER_WORDS else _WORD)
             elif tok not in _PUNCTUATION:
@@ -329,13 +351,75 @@ def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], 
     return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb)
 
 
-def _parsed(norm: str):
-    """(stem tokens as `_tokens_and_kinds`, significant tokens of each option or None): a
-    multiple-choice dedup text (`normalize.dedup_question`) carries its options after `OPTIONS_MARK`."""
+# --- names: a person renamed consistently is the same problem ("Josie received $50 ..." / "Amanda
+# received $50 ..."). Only the original text shows a name (normalization lowercases), so the rule
+# gets it when the caller passes it (`same_problem_pairs(originals=)`).
+_MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_WORD_IN_PROSE = re.compile(r"[A-Za-z]+(?:\\textquotesingle\s?s\b|'s\b|’s\b)?")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]|\n)[\s\"“(\[]*$")
+_PERSONAL_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
+#: capitalized words that are not names of people, so a swap of them is another problem
+#: ("If today is Monday ...", "your weight on Mars", "in March")
+NOT_NAMES = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december mercury venus earth mars jupiter saturn uranus
+    neptune pluto moon sun i how why when where while after before since because although each""".split()
+)
+
+
+def person_names(original: str) -> frozenset:
+    """Lowercased words of `original` that name a person: in prose (outside math), capitalized at
+    every occurrence (`Josie`, not `JOSIE` or `josie`), not a function word, a `SIGNIFICANT_WORDS`
+    word or one of `NOT_NAMES`, and shown to be a name: it occurs somewhere inside a sentence, or
+    with a possessive ("Manjari's"), or the text speaks of a person ("she", "his"). A word seen only
+    at the start of a sentence in a text about no one ("Simplify ...", "Factor ...") is not a name."""
+    prose = _MATH_SPAN.sub(" ", original)
+    seen: dict[str, list[bool]] = {}  # word -> [all capitalized, inside a sentence somewhere, possessive somewhere]
+    for m in _WORD_IN_PROSE.finditer(prose):
+        token = m.group(0)
+        word = re.match(r"[A-Za-z]+", token).group(0)
+        low = word.lower()
+        flags = seen.setdefault(low, [True, False, False])
+        flags[0] &= len(word) >= 2 and word[0].isupper() and word[1:].islower()
+        flags[1] |= not _SENTENCE_START.search(prose, 0, m.start())
+        flags[2] |= len(token) > len(word)
+    about_a_person = bool(_PERSONAL_PRONOUN.search(prose))
+    return frozenset(
+        w for w, (capital, inside, possessive) in seen.items()
+        if capital and (inside or possessive or about_a_person)
+        and w not in FILLER_WORDS and w not in SIGNIFICANT_WORDS and w not in NOT_NAMES
+    )
+
+
+def _renamed(a: tuple, names_a: frozenset, b: tuple, names_b: frozenset):
+    """`a`'s tokens with its names replaced by the names `b` has in their places, when that is a
+    consistent one-to-one rename (every occurrence, no name mapped to two, no target name already
+    used for someone else in `a`); None when there is no such rename."""
+    (ta, fa, ka), (_, fb, _) = a, b
+    rename: dict[str, str] = {}
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=fa, b=fb, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 != j2 - j1:
+            continue
+        for x, y in zip(fa[i1:i2], fb[j1:j2]):
+            if x != y and x in names_a and y in names_b and not _is_typo(x, y):
+                if rename.setdefault(x, y) != y:
+                    return None
+    if not rename or len(set(rename.values())) != len(rename):
+        return None
+    if any(y in fa and y not in rename for y in rename.values()):
+        return None  # "Ann and Bob" -> "Bob and Bob": not one-to-one
+    return [rename.get(t, t) for t in ta], [rename.get(t, t) for t in fa], ka
+
+
+def _parsed(norm: str, original: str | None = None):
+    """(stem tokens as `_tokens_and_kinds`, significant tokens of each option or None, person names of
+    the original text or None): a multiple-choice dedup text (`normalize.dedup_question`) carries its
+    options after `OPTIONS_MARK`."""
+    names = person_names(original) if original else None
     if OPTIONS_MARK not in norm:
-        return _tokens_and_kinds(norm), None
+        return _tokens_and_kinds(norm), None, names
     stem, options = norm.split(OPTIONS_MARK, 1)
-    return _tokens_and_kinds(stem), [tuple(significant_tokens(o)) for o in options.split(OPTION_MARK)]
+    return _tokens_and_kinds(stem), [tuple(significant_tokens(o)) for o in options.split(OPTION_MARK)], names
 
 
 def _same_options(oa: list[tuple], ob: list[tuple]) -> bool:
@@ -349,24 +433,39 @@ def _same_item(a, b) -> bool:
     """Same stem (`_same_kinded`) and, when both are multiple choice, the same options: one stem with
     other options is another item. A free-response row and a multiple-choice row with the same stem
     are the same problem (the options add no new question)."""
-    (sa, oa), (sb, ob) = a, b
-    return _same_kinded(sa, sb) and (oa is None or ob is None or _same_options(oa, ob))
+    (sa, oa, na), (sb, ob, nb) = a, b
+    if oa is not None and ob is not None and not _same_options(oa, ob):
+        return False
+    if _same_kinded(sa, sb):
+        return True
+    if na and nb:  # a person renamed, then the same rules
+        renamed = _renamed(sa, na, sb, nb)
+        return renamed is not None and _same_kinded(renamed, sb)
+    return False
 
 
-def same_problem(norm_a: str, norm_b: str) -> bool:
-    """True when two normalized texts state the same problem (rules in the module docstring)."""
-    return _same_item(_parsed(norm_a), _parsed(norm_b))
+def same_problem(norm_a: str, norm_b: str, original_a: str | None = None, original_b: str | None = None) -> bool:
+    """True when two normalized texts state the same problem (rules in the module docstring). With
+    the original texts (before normalization), a person renamed consistently is recognized too."""
+    return _same_item(_parsed(norm_a, original_a), _parsed(norm_b, original_b))
 
 
-def same_problem_pairs(texts, pairs: np.ndarray) -> np.ndarray:
-    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array."""
+def same_problem_pairs(texts, pairs: np.ndarray, originals=None) -> np.ndarray:
+    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array.
+    `originals`: the texts before normalization, aligned with `texts` (None where unknown, e.g. rows of
+    a persisted index): they let the rule see person names."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=bool)
     if not len(pairs):
         return out
     docs = np.unique(pairs)
-    sub = texts.gather(docs).to_list() if isinstance(texts, pl.Series) else [texts[int(d)] for d in docs]
-    tokens = dict(zip(docs.tolist(), (_parsed(t or "") for t in sub)))
+
+    def pick(values) -> list:
+        return values.gather(docs).to_list() if isinstance(values, pl.Series) else [values[int(d)] for d in docs]
+
+    sub = pick(texts)
+    orig = pick(originals) if originals is not None else [None] * len(sub)
+    tokens = dict(zip(docs.tolist(), (_parsed(t or "", o) for t, o in zip(sub, orig))))
     for k, (i, j) in enumerate(pairs.tolist()):
         out[k] = _same_item(tokens[i], tokens[j])
     return out
