@@ -164,7 +164,7 @@ def _canonical_layout(norm: str) -> str:
     return _ARTICLE_A.sub("the ", text)
 
 
-def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
+def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int], frozenset]:
     """`significant_tokens`, and every token with function words kept (`_one_extra_word` needs to see
     where a word was *added* and where it *replaced* another) with its kind: `_MATH` (numbers,
     operators, tokens in math), `_WORD` (a prose word that counts), `_FILLER` (a `FILLER_WORDS` word)."""
@@ -172,6 +172,7 @@ def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
     out: list[str] = []
     full: list[str] = []
     kinds: list[int] = []
+    clause_starts = {0}  # positions in `full` where a clause starts (after `,` `.` `;` `:` `?` `!` in prose)
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
         in_math = k % 2 == 1
@@ -185,12 +186,14 @@ def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int]]:
             elif tok not in _PUNCTUATION:
                 kind = _MATH
             else:
+                if not in_math and tok in ",.;:?!":
+                    clause_starts.add(len(full))
                 continue
             full.append(tok)
             kinds.append(kind)
             if kind != _FILLER:
                 out.append(tok)
-    return out, full, kinds
+    return out, full, kinds, frozenset(clause_starts)
 
 
 def significant_tokens(norm: str) -> list[str]:
@@ -229,12 +232,59 @@ def _is_typo(x: str, y: str) -> bool:
 
 
 def same_tokens(ta: list[str], tb: list[str]) -> bool:
-    """Equal significant-token sequences, up to one-for-one typo substitutions."""
+    """Equal significant-token sequences, up to one-for-one typo substitutions (and the OCR typos of
+    Chinese text, `_cjk_typos`)."""
     if ta == tb:
         return True
-    if len(ta) != len(tb):
+    if len(ta) == len(tb) and all(x == y or _is_typo(x, y) for x, y in zip(ta, tb)):
+        return True
+    return _cjk_typos(ta, tb)
+
+
+#: Chinese characters that change the mathematics or the question when one copy has another
+#: ("不正确" not correct, "错误" wrong, "最大" largest, numerals, directions), so never an OCR typo
+CJK_SIGNIFICANT = frozenset("不非无没未否错误对正确真假大小多少最高低长短增减加乘除一二三四五六七八九十百千万两半倍前后左右上下内外只都能可必")
+#: characters of Chinese text per OCR typo tolerated (at least one)
+_CJK_CHARS_PER_TYPO = 12
+
+
+def _is_cjk(tok: str) -> bool:
+    return len(tok) == 1 and ("\u3400" <= tok <= "\u9fff" or "\uf900" <= tok <= "\ufaff")
+
+
+def _cjk_count(tokens) -> int:
+    return sum(map(_is_cjk, tokens))
+
+
+def _cjk_changes(ta, tb) -> int | None:
+    """How many Chinese characters OCR changed between two token sequences ("天热" / "天然": 1,
+    "蓝铜喭喭" / "蓝铜矿颜料": 3), or None when they differ otherwise: every difference must be a run
+    of at most three Chinese characters on each side, none of them in `CJK_SIGNIFICANT`; numbers,
+    formulas and English words agree exactly."""
+    changes = 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        changed = [*ta[i1:i2], *tb[j1:j2]]
+        if i2 - i1 > 3 or j2 - j1 > 3 or not all(_is_cjk(t) and t not in CJK_SIGNIFICANT for t in changed):
+            return None
+        changes += max(i2 - i1, j2 - j1)
+    return changes
+
+
+def _cjk_budget(n_cjk: int) -> int:
+    """OCR typos tolerated in a text of `n_cjk` Chinese characters (none without Chinese)."""
+    return max(1, n_cjk // _CJK_CHARS_PER_TYPO) if n_cjk else 0
+
+
+def _cjk_typos(ta: list[str], tb: list[str]) -> bool:
+    """The sequences differ only in a few OCR-garbled Chinese characters (`_cjk_changes`): at most
+    one per `_CJK_CHARS_PER_TYPO` Chinese characters of the text."""
+    budget = _cjk_budget(max(_cjk_count(ta), _cjk_count(tb)))
+    if not budget:
         return False
-    return all(x == y or _is_typo(x, y) for x, y in zip(ta, tb))
+    changes = _cjk_changes(ta, tb)
+    return changes is not None and changes <= budget
 
 
 #: prose words that change the mathematics when one copy adds or drops them ("the *real* roots",
@@ -271,6 +321,7 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
     sit in the same copy (a moved word is another order: another problem), and a variable, a number,
     an operator, a LaTeX command or a `SIGNIFICANT_WORDS` word never counts."""
     extra: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()  # the extra words of each place, in order
     extra_at = {"a": [], "b": []}  # where an extra word sits, in the coordinates of the *other* copy
     lone_fillers = {"a": [], "b": []}  # function words one copy has and the other has nothing for
     matcher = difflib.SequenceMatcher(a=fa, b=fb, autojunk=False)
@@ -298,12 +349,22 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
             if kind != _WORD or len(tok) < 3 or tok in SIGNIFICANT_WORDS:
                 return False
             extra.add(tok)
+        phrases.add(tuple(t for t, _ in left or right))
         if left:
             extra_at["a"].append(j1)
         else:
             extra_at["b"].append(i1)
     sides = [side for side in "ab" if extra_at[side]]
-    if len(extra) > 1 or len(sides) > 1:
+    if len(sides) > 1:
+        return False
+    if len(extra) == 2:
+        # one two-word phrase left out where the other copy repeats it: "Lucy's walk takes 10 minutes,
+        # Maria's [walk takes] a quarter of an hour": the phrase must stand, as a phrase, in the copy without it
+        (side,) = sides
+        theirs = [t for t, k in (zip(fb, kb) if side == "a" else zip(fa, ka)) if k != _FILLER]
+        if len(phrases) != 1 or not _contains(theirs, next(iter(phrases))):
+            return False
+    elif len(extra) > 2:
         return False
     for side in sides:
         other = "b" if side == "a" else "a"
@@ -312,11 +373,46 @@ def _one_extra_word(fa: list[str], ka: list[int], fb: list[str], kb: list[int]) 
         # the extra word must be redundant: a repetition the other copy also has ("the sound you hear
         # ... the sound [you hear]") or a word said twice or more and left out every time (a unit,
         # "cents"). A word said once and only in one copy adds information ("a *narrow* crack"): another problem.
-        (word,) = extra
         mine, theirs = (fa, fb) if side == "a" else (fb, fa)
-        if word not in theirs and mine.count(word) < 2:
+        if any(word not in theirs and mine.count(word) < 2 for word in extra):
             return False
     return True
+
+
+def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
+
+
+#: words that open a condition clause and words that open the question: a condition said before or
+#: after the question ("If ..., how many ...?" / "How many ..., if ...?") is one problem
+_CONDITION_OPENERS = frozenset("if when given assuming suppose provided".split())
+_QUESTION_OPENERS = frozenset("how what which who whom where find compute determine calculate".split())
+
+
+def _condition_moved(fa: list[str], ba: frozenset, fb: list[str], bb: frozenset) -> bool:
+    """After their common beginning and end, one copy is X Y and the other Y X, where X and Y are
+    whole clauses (`ba` / `bb`: positions where a clause starts), one opening with a condition word
+    and the other with a question word. Only that move: two statements or steps in another order
+    ("Add 3. Multiply by 2." / "Multiply by 2. Add 3.") can be another problem."""
+    if len(fa) != len(fb) or sorted(fa) != sorted(fb):
+        return False
+    p = 0
+    while p < len(fa) and fa[p] == fb[p]:
+        p += 1
+    s = 0
+    while s < len(fa) - p and fa[-1 - s] == fb[-1 - s]:
+        s += 1
+    mid_a, mid_b = fa[p : len(fa) - s], fb[p : len(fb) - s]
+    for k in range(2, len(mid_a) - 1):
+        x, y = mid_a[:k], mid_a[k:]
+        if y + x != mid_b:
+            continue
+        clauses = p in ba and p + k in ba and p in bb and p + len(y) in bb
+        openers = {x[0], y[0]}
+        if clauses and openers & _CONDITION_OPENERS and openers & _QUESTION_OPENERS:
+            return True
+    return False
 
 
 def _truncated_copy(ta: list[str], tb: list[str]) -> bool:
@@ -339,8 +435,8 @@ def _cut_from(short: list[str], long_: list[str]) -> bool:
     return cut_start or cut_end
 
 
-def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], list[str], list[int]]) -> bool:
-    (ta, fa, ka), (tb, fb, kb) = a, b
+def _same_kinded(a: tuple, b: tuple) -> bool:
+    (ta, fa, ka, ba), (tb, fb, kb, bb) = a, b
     if same_tokens(ta, tb):
         return True
     # beyond typos, only for texts long enough and with exactly the same numbers
@@ -348,7 +444,7 @@ def _same_kinded(a: tuple[list[str], list[str], list[int]], b: tuple[list[str], 
         return False
     if _numbers(ta) != _numbers(tb):
         return False
-    return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb)
+    return _one_extra_word(fa, ka, fb, kb) or _truncated_copy(ta, tb) or _condition_moved(fa, ba, fb, bb)
 
 
 # --- names: a person renamed consistently is the same problem ("Josie received $50 ..." / "Amanda
@@ -395,7 +491,7 @@ def _renamed(a: tuple, names_a: frozenset, b: tuple, names_b: frozenset):
     """`a`'s tokens with its names replaced by the names `b` has in their places, when that is a
     consistent one-to-one rename (every occurrence, no name mapped to two, no target name already
     used for someone else in `a`); None when there is no such rename."""
-    (ta, fa, ka), (_, fb, _) = a, b
+    (ta, fa, ka, ba), (_, fb, _, _) = a, b
     rename: dict[str, str] = {}
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=fa, b=fb, autojunk=False).get_opcodes():
         if op != "replace" or i2 - i1 != j2 - j1:
@@ -408,7 +504,7 @@ def _renamed(a: tuple, names_a: frozenset, b: tuple, names_b: frozenset):
         return None
     if any(y in fa and y not in rename for y in rename.values()):
         return None  # "Ann and Bob" -> "Bob and Bob": not one-to-one
-    return [rename.get(t, t) for t in ta], [rename.get(t, t) for t in fa], ka
+    return [rename.get(t, t) for t in ta], [rename.get(t, t) for t in fa], ka, ba
 
 
 def _parsed(norm: str, original: str | None = None):
@@ -422,11 +518,23 @@ def _parsed(norm: str, original: str | None = None):
     return _tokens_and_kinds(stem), [tuple(significant_tokens(o)) for o in options.split(OPTION_MARK)], names
 
 
-def _same_options(oa: list[tuple], ob: list[tuple]) -> bool:
-    """The same options: the same set (in any order), or one for one in order up to typos."""
+def _same_options(oa: list[tuple], ob: list[tuple], stem_cjk: int = 0) -> bool:
+    """The same options: the same set (in any order), or one for one in order up to typos; the OCR
+    typos of Chinese options share one budget with the stem's length (`stem_cjk` characters): the
+    item as a whole is read, a short option alone tolerates almost nothing."""
     if len(oa) != len(ob):
         return False
-    return sorted(oa) == sorted(ob) or all(same_tokens(list(x), list(y)) for x, y in zip(oa, ob))
+    if sorted(oa) == sorted(ob):
+        return True
+    changes = 0
+    for x, y in zip(oa, ob):
+        if x == y or (len(x) == len(y) and all(s == t or _is_typo(s, t) for s, t in zip(x, y))):
+            continue
+        c = _cjk_changes(x, y)
+        if c is None:
+            return False
+        changes += c
+    return changes <= _cjk_budget(stem_cjk + sum(_cjk_count(x) for x in oa))
 
 
 def _same_item(a, b) -> bool:
@@ -434,7 +542,7 @@ def _same_item(a, b) -> bool:
     other options is another item. A free-response row and a multiple-choice row with the same stem
     are the same problem (the options add no new question)."""
     (sa, oa, na), (sb, ob, nb) = a, b
-    if oa is not None and ob is not None and not _same_options(oa, ob):
+    if oa is not None and ob is not None and not _same_options(oa, ob, _cjk_count(sa[0])):
         return False
     if _same_kinded(sa, sb):
         return True
