@@ -253,7 +253,7 @@ def _is_cjk(tok: str) -> bool:
 
 
 def _cjk_count(tokens) -> int:
-    return sum(map(_is_cjk, tokens))
+    return sum(1 for t in tokens if len(t) == 1 and t >= "\u3400" and _is_cjk(t))
 
 
 def _cjk_changes(ta, tb) -> int | None:
@@ -452,7 +452,8 @@ def _same_kinded(a: tuple, b: tuple) -> bool:
 # gets it when the caller passes it (`same_problem_pairs(originals=)`).
 _MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 _WORD_IN_PROSE = re.compile(r"[A-Za-z]+(?:\\textquotesingle\s?s\b|'s\b|’s\b)?")
-_SENTENCE_START = re.compile(r"(?:^|[.?!:;]|\n)[\s\"“(\[]*$")
+_BEFORE_SENTENCE = ".?!:;\n"
+_CAPITALIZED = re.compile(r"[A-Z][a-z]")
 _PERSONAL_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
 #: capitalized words that are not names of people, so a swap of them is another problem
 #: ("If today is Monday ...", "your weight on Mars", "in March")
@@ -469,6 +470,8 @@ def person_names(original: str) -> frozenset:
     word or one of `NOT_NAMES`, and shown to be a name: it occurs somewhere inside a sentence, or
     with a possessive ("Manjari's"), or the text speaks of a person ("she", "his"). A word seen only
     at the start of a sentence in a text about no one ("Simplify ...", "Factor ...") is not a name."""
+    if not _CAPITALIZED.search(original):
+        return frozenset()
     prose = _MATH_SPAN.sub(" ", original)
     seen: dict[str, list[bool]] = {}  # word -> [all capitalized, inside a sentence somewhere, possessive somewhere]
     for m in _WORD_IN_PROSE.finditer(prose):
@@ -477,7 +480,8 @@ def person_names(original: str) -> frozenset:
         low = word.lower()
         flags = seen.setdefault(low, [True, False, False])
         flags[0] &= len(word) >= 2 and word[0].isupper() and word[1:].islower()
-        flags[1] |= not _SENTENCE_START.search(prose, 0, m.start())
+        before = prose[max(0, m.start() - 12) : m.start()].rstrip(" \t\"“([")
+        flags[1] |= bool(before) and before[-1] not in _BEFORE_SENTENCE
         flags[2] |= len(token) > len(word)
     about_a_person = bool(_PERSONAL_PRONOUN.search(prose))
     return frozenset(
@@ -507,11 +511,26 @@ def _renamed(a: tuple, names_a: frozenset, b: tuple, names_b: frozenset):
     return [rename.get(t, t) for t in ta], [rename.get(t, t) for t in fa], ka, ba
 
 
+class _Names:
+    """`person_names` of an original text, computed the first time a pair needs them (most pairs
+    are decided without names)."""
+
+    __slots__ = ("original", "_names")
+
+    def __init__(self, original: str):
+        self.original, self._names = original, None
+
+    def get(self) -> frozenset:
+        if self._names is None:
+            self._names = person_names(self.original)
+        return self._names
+
+
 def _parsed(norm: str, original: str | None = None):
     """(stem tokens as `_tokens_and_kinds`, significant tokens of each option or None, person names of
-    the original text or None): a multiple-choice dedup text (`normalize.dedup_question`) carries its
-    options after `OPTIONS_MARK`."""
-    names = person_names(original) if original else None
+    the original text (`_Names`) or None): a multiple-choice dedup text (`normalize.dedup_question`)
+    carries its options after `OPTIONS_MARK`."""
+    names = _Names(original) if original else None
     if OPTIONS_MARK not in norm:
         return _tokens_and_kinds(norm), None, names
     stem, options = norm.split(OPTIONS_MARK, 1)
@@ -546,8 +565,8 @@ def _same_item(a, b) -> bool:
         return False
     if _same_kinded(sa, sb):
         return True
-    if na and nb:  # a person renamed, then the same rules
-        renamed = _renamed(sa, na, sb, nb)
+    if na is not None and nb is not None and na.get() and nb.get():  # a person renamed, then the same rules
+        renamed = _renamed(sa, na.get(), sb, nb.get())
         return renamed is not None and _same_kinded(renamed, sb)
     return False
 
