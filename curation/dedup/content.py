@@ -24,15 +24,29 @@ whitespace, `$` delimiters and braces (`x^{2}` = `x^2`), rewording that only cha
 words or question phrasing ("What is the value of $x$?" / "Find $x$."), typos, an operator or comma
 next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command or as letters
 (`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
-"the number line", "which one of" = "which of"), and, for texts of 8+ significant tokens with the
+"the number line", "which one of" = "which of", "identical" = "the same"), a unit word after a number
+and its symbol ("10 grams" = "10 g", "45 minutes" = "45 min"), `\\textquotesingle` = `'`, `24 x 60` =
+`24 \\times 60`, OCR typos in Chinese text (a few characters per text, never one of
+`CJK_SIGNIFICANT`: "不", "错误", "正确", numerals ...), and, for texts of 8+ significant tokens with the
 same numbers: one redundant extra prose word in one copy (a word said 2+ times and left out every
-time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real",
-"positive", "distinct", "integer", "prime", "not", ...), and a copy cut off in the middle of its
-first or last word with every number kept.
+time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its
+sound") unless it is a variable or a word in `SIGNIFICANT_WORDS` ("real", "positive", "distinct",
+"integer", "prime", "not", ...), one two-word phrase the other copy repeats, left out ("Lucy's walk
+takes 10 minutes, Maria's [walk takes] 15"), a copy cut off in the middle of its first or last word
+with every number kept, and a condition clause said before or after the question ("If ..., how
+many ...?" / "How many ..., if ...?").
+With the original texts (`same_problem_pairs(originals=)`; the stage passes them, rows of a persisted
+index have none): a person renamed consistently (`person_names`: capitalized prose words shown to be
+names; every occurrence renamed, one to one: "Josie ... she" / "Amanda ... she"). Lowercase nouns
+("boys" / "girls"), days, months and planets are never names.
+Multiple choice (`normalize.dedup_question`): a row still in multiple-choice form carries its options;
+one stem with other options is another item, the same options in any order (up to typos) the same
+item, and a free-response row with the same stem the same problem.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
-"polynomials"), a renamed person (the rule reads lowercased text and cannot tell a name from
-"boys" / "girls"), two or more extra words, a reordered sentence. The rule is deliberately strict:
-a wrong merge loses a training problem silently, a missed merge keeps one extra near-copy.
+"polynomials", "on both draws" / "for both time"), a multi-word name ("Elvis" / "Bruno Mars"), other
+extra words or clauses, statements in another order, an added example sentence with a number (other
+numbers: never compared). The rule is deliberately strict: a wrong merge loses a training problem
+silently, a missed merge keeps one extra near-copy.
 """
 
 from __future__ import annotations
