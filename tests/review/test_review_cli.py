@@ -70,3 +70,27 @@ def test_read_and_decide_commands_never_create_a_database(tmp_path):
     run("add", str(src), "--db", str(typo))
     assert typo.exists()
     assert "pending" in run("list", "--db", f"sqlite:///{typo}").output
+
+
+def test_cluster_commands_keep_undo_not_duplicates(tmp_path):
+    from .test_cluster_decisions import cluster_frame
+
+    db = str(tmp_path / "review.sqlite")
+    src = tmp_path / "in.parquet"
+    cluster_frame(["8", "9"], extra=False).write_parquet(src)
+    run("add", str(src), "--db", db)
+    out = run("next", "--db", db, "--reviewer", "ann").output
+    assert "cluster members" in out and "curate review keep ITEM" in out
+    refused = run("accept", "1", "--db", db, "--reviewer", "ann", ok=False)
+    assert refused.exit_code != 0 and "decide the cluster" in str(refused.exception)
+    kept = run("keep", "2", "--answer", "8", "--db", db, "--reviewer", "ann").output
+    assert "keep_one" in kept and "1 duplicate (duplicate of m1)" in kept and "2 edited" in kept
+    assert "duplicate" in run("show", "1", "--db", db).output
+    assert "undone" in run("undo", "--db", db, "--reviewer", "ann").output
+    run("not-duplicates", "1", "--db", db, "--reviewer", "ann")
+    stats = json.loads(run("stats", "--db", db, "--json").output)
+    assert stats["by_status"]["accepted"] == 2 and stats["by_status"]["duplicate"] == 0
+    refused = run("drop-all", "1", "--db", db, "--reviewer", "ann", ok=False)
+    assert refused.exit_code != 0 and "already" in str(refused.exception)
+    for cmd in ("keep", "not-duplicates", "drop-all", "undo"):
+        assert "--db" in runner.invoke(app, ["review", cmd, "--help"]).output

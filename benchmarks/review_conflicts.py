@@ -1,0 +1,153 @@
+"""Conflicting-answer clusters on real data: what share of the clusters dedup sends to review are real
+conflicts (one problem, two answers) rather than different problems merged.
+
+Needs ../shared/corpora (real public sets; skipped with a note when absent). The pipeline's own stages
+run with default settings (ingest -> clean -> convert_mcq -> dedup; the verifier decides whether
+answers differ) over every real set there (MATH train, GSM8K train + test, MATH-500, AIME 2024,
+AMC 2023, TAL-SCQ5K, OlympiadBench, GaoKao 2023 en, Minerva, MMLU-STEM, AQuA, TheoremQA). Every cluster
+the dedup stage queues with `conflicting_answers` is matched (by its members' ids) to the labels in
+`benchmarks/quality/dedup/conflict_clusters.jsonl`, which were made by reading each cluster:
+
+    real_conflict      the members are one problem and their answers really differ (one is wrong, or
+                       they answer in forms the verifier cannot match)
+    different_problems the members are different problems that dedup merged
+
+Printed: clusters in review, labelled / unlabelled, the share of real conflicts (the goal is >= 80%),
+and, as the baseline measured in the same run, the conflicting clusters a string comparison of the
+answers would have queued (the rule before the verifier comparison).
+
+    PYTHONPATH=. python benchmarks/review_conflicts.py [--dump FILE] [--work DIR]
+
+`--dump FILE` writes every queued cluster (members with question and answer) as JSONL, for labelling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent
+LABELS = ROOT / "quality" / "dedup" / "conflict_clusters.jsonl"
+_CANDIDATES = [ROOT.parent.parent / "shared" / "corpora", ROOT.parent.parent.parent / "shared" / "corpora"]
+CORPORA = Path(os.environ["CURATE_CORPORA"]) if os.environ.get("CURATE_CORPORA") else next(
+    (c for c in _CANDIDATES if c.exists()), _CANDIDATES[0]
+)
+
+# (source name, file under the corpora folder, question field, id field): what a user would configure
+SETS = (
+    ("math_train", "real/math_train.json", "problem", None),
+    ("gsm8k_train", "real/gsm8k_train.jsonl", "question", None),
+    ("gsm8k_test", "real/gsm8k_test.jsonl", "question", "idx"),
+    ("math500", "real/math500.jsonl", "problem", "unique_id"),
+    ("aime24", "real/aime24.jsonl", "problem", "id"),
+    ("amc23", "real/amc23.jsonl", "problem", "id"),
+    ("tal_scq", "real/tal_scq_en_train3k.jsonl", None, None),
+    ("theoremqa", "real/theoremqa_test.json", None, None),
+    ("olympiadbench", "olympiadbench.jsonl", None, None),
+    ("gaokao2023en", "gaokao2023en.jsonl", None, None),
+    ("minerva_math", "minerva_math.jsonl", None, None),
+    ("mmlu_stem", "mmlu_stem.jsonl", None, None),
+    ("aqua", "aqua.jsonl", None, None),
+)
+
+
+def run_to_dedup(work: Path) -> pl.DataFrame:
+    """The pipeline's stages up to and including dedup, default settings, over every set present."""
+    from curation.config import FieldMapping, PipelineConfig, SourceConfig
+    from curation.pipeline import Workspace, run_stage
+
+    sources = [
+        SourceConfig(name=name, path=str(CORPORA / rel), mapping=FieldMapping(question=q, id=i))
+        for name, rel, q, i in SETS
+        if (CORPORA / rel).exists()
+    ]
+    cfg = PipelineConfig(output_dir=str(work), sources=sources)
+    cfg.difficulty.enabled = False
+    ws = Workspace(cfg)
+    ws.work.mkdir(parents=True, exist_ok=True)
+    current = None
+    for stage in ("ingest", "generate", "clean", "convert_mcq", "dedup"):
+        t0 = time.perf_counter()
+        current, count = run_stage(ws, stage, current)
+        print(f"  {stage:<12} {count.rows:>7,} rows  {sum(count.dropped.values()):>6,} dropped  "
+              f"{sum(count.review.values()):>4,} to review  {time.perf_counter() - t0:6.1f} s", flush=True)
+    return pl.read_parquet(current)
+
+
+def queued_clusters(df: pl.DataFrame) -> list[dict]:
+    """Every conflicting cluster with a member in review: its members (all of them, with answers)."""
+    in_review = df.filter((pl.col("review_reason") == "conflicting_answers") & pl.col("drop_reason").is_null())
+    out = []
+    for cid in in_review["cluster_id"].unique(maintain_order=True).to_list():
+        members = df.filter(pl.col("cluster_id") == cid).select(
+            "id", "source", "source_row", "question", "answer", "drop_reason", "review_reason"
+        )
+        out.append({"cluster_id": cid, "members": members.to_dicts()})
+    return out
+
+
+def string_conflicts(df: pl.DataFrame) -> int:
+    """Baseline: clusters whose live members' answers differ as strings (stripped)."""
+    live = df.filter(pl.col("cluster_id").is_not_null() & (pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(
+        ["exact_duplicate", "near_duplicate"])) & pl.col("answer").is_not_null())
+    per = live.group_by("cluster_id").agg(pl.col("answer").str.strip_chars().n_unique().alias("n"))
+    return int((per["n"] > 1).sum())
+
+
+def member_key(members: list[dict]) -> str:
+    return "|".join(sorted(str(m["id"]) for m in members))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dump", type=Path, help="write the queued clusters (JSONL) for labelling")
+    ap.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    args = ap.parse_args()
+    if not (CORPORA / "real").exists():
+        print(f"skipped: {CORPORA}/real not found (the real corpora live next to the repository in ../shared)")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        t0 = time.perf_counter()
+        df = run_to_dedup(work)
+        print(f"rows: {df.height:,}  ({time.perf_counter() - t0:.1f} s)")
+    clusters = queued_clusters(df)
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for c in clusters:
+                fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        print(f"wrote {len(clusters)} clusters to {args.dump}")
+    labels = {}
+    if LABELS.exists():
+        for line in LABELS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                labels[member_key(rec["members"])] = rec["label"]
+    real = different = unlabelled = 0
+    for c in clusters:
+        label = labels.get(member_key(c["members"]))
+        if label == "real_conflict":
+            real += 1
+        elif label == "different_problems":
+            different += 1
+        else:
+            unlabelled += 1
+    baseline = string_conflicts(df)
+    print(f"conflicting clusters in review (verifier comparison): {len(clusters)}")
+    print(f"  labelled: {real + different} (real conflicts {real}, different problems {different}); unlabelled: {unlabelled}")
+    if real + different:
+        print(f"  share of real conflicts: {real / (real + different):.3f} ({real}/{real + different}); goal >= 0.80")
+    print(f"baseline (string comparison of answers, same clusters): {baseline} conflicting clusters "
+          f"(ratio verifier/string {len(clusters) / baseline:.3f})" if baseline else "baseline: 0 clusters")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
