@@ -23,6 +23,7 @@ from curation.errors import ConfigError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset, value_counts, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
+from curation.memory import PeakRss
 from curation.stage import Stage, StageRegistry, dump
 from schemas import conform, polars_schema
 
@@ -39,6 +40,8 @@ class StageCount:
     seconds: float = 0.0
     skipped: bool = False
     note: str | None = None
+    # largest resident size of the process while the stage ran (curation.memory.PeakRss), MB
+    peak_rss_mb: float | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +52,7 @@ class StageCount:
             "seconds": round(self.seconds, 3),
             "skipped": self.skipped,
             "note": self.note,
+            "peak_rss_mb": None if self.peak_rss_mb is None else round(self.peak_rss_mb, 1),
         }
 
 
@@ -412,19 +416,20 @@ def run_stage(
     function (precomputed work, e.g. `signatures=` for dedup).
     """
     started = time.perf_counter()
-    spec = PIPELINE[stage]
-    enabled = spec.enabled(ws.cfg)
-    if ws.progress is not None and enabled:
-        ws.progress(stage, 0, None, {})
-    df_in = read_problems(input_file) if input_file is not None else None
-    if enabled:
-        df, note = spec.run(ws, df_in, **inputs)
-    else:
-        df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
-    df = conform(df)
-    out_file = write_problems(df, out_file or ws.stage_file(stage))
-    before_drop = value_counts(df_in, "drop_reason")
-    before_review = value_counts(df_in, "review_reason")
+    with PeakRss() as peak:
+        spec = PIPELINE[stage]
+        enabled = spec.enabled(ws.cfg)
+        if ws.progress is not None and enabled:
+            ws.progress(stage, 0, None, {})
+        df_in = read_problems(input_file) if input_file is not None else None
+        if enabled:
+            df, note = spec.run(ws, df_in, **inputs)
+        else:
+            df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
+        df = conform(df)
+        out_file = write_problems(df, out_file or ws.stage_file(stage))
+        before_drop = value_counts(df_in, "drop_reason")
+        before_review = value_counts(df_in, "review_reason")
     count = StageCount(
         stage=stage,
         rows=df.height,
@@ -433,6 +438,7 @@ def run_stage(
         seconds=time.perf_counter() - started,
         skipped=not enabled,
         note=note,
+        peak_rss_mb=peak.mb,
     )
     return out_file, count
 

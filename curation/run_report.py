@@ -214,6 +214,13 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _peak_mb(stage: dict[str, Any]) -> str:
+    """The process's peak resident memory while the stage ran (`StageCount.peak_rss_mb`), "-" for a
+    cached stage or a report from before the field existed."""
+    value = stage.get("peak_rss_mb")
+    return "-" if value is None else f"{float(value):,.0f}"
+
+
 def build_run_report(facts: RunFacts) -> str:
     """The run report as Markdown."""
     out = ["# Curation run report", ""]
@@ -238,9 +245,9 @@ def build_run_report(facts: RunFacts) -> str:
         status = "skipped" if s.get("skipped") else ("cached" if s.get("cached") else "ran")
         stage_rows.append([
             s["stage"], s["rows"], status, f"{float(s.get('seconds') or 0):.2f}",
-            sum(s.get("dropped", {}).values()), sum(s.get("review", {}).values()), s.get("note") or "",
+            sum(s.get("dropped", {}).values()), sum(s.get("review", {}).values()), _peak_mb(s), s.get("note") or "",
         ])
-    out.append(_table(["stage", "rows", "status", "seconds", "dropped", "flagged for review", "note"], stage_rows))
+    out.append(_table(["stage", "rows", "status", "seconds", "dropped", "flagged for review", "peak RSS MB", "note"], stage_rows))
     reasons = [r for r in stage_reason_rows(facts) if r["count"]]
     out += ["", "## Reasons", ""]
     if reasons:
