@@ -222,32 +222,35 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
     """Population-weighted precision / recall on the blind stratified sample (`blind_pairs.jsonl`):
     each stratum's counts are scaled by `stratum_population / sampled pairs` (see the README there).
     Near duplicates (different stems) and the multiple-choice stratum (one stem, options compared)
-    are printed apart and together."""
+    are printed apart and together; all draws pooled, then each later draw alone (a draw holds only
+    the strata it re-sampled: the others, enumerated whole in draw 1, are taken from there)."""
     if not path.exists():
         print(f"blind labelled pairs: {path} not found, skipped")
         return
     pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cluster = _clusters(pairs, settings)
-    strata: dict[str, dict] = {}
     wrong: list[str] = []
-    for r in pairs:
-        ca, cb = cluster[r["a_id"]], cluster[r["b_id"]]
-        merged = ca is not None and ca == cb
-        same = r["label"] == "same"
-        c = strata.setdefault(r["stratum"], {"N": r["stratum_population"], "n": 0, "tp": 0, "fp": 0, "fn": 0})
-        c["n"] += 1
-        c["tp"] += merged and same
-        c["fp"] += merged and not same
-        c["fn"] += same and not merged
-        if merged != same:
-            wrong.append(f"    {'merged' if merged else 'missed'} pair {r['pair']} [{r['stratum']}] {r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r['note']}")
-    print(f"blind labelled pairs ({path.name}: {len(pairs)} pairs sampled from {sum(c['N'] for c in strata.values()):,} "
-          "candidate pairs; strata are the rule's verdict when collected x Jaccard band):")
-    for name, c in sorted(strata.items()):
-        print(f"  stratum {name}: population {c['N']:,}, sampled {c['n']}: merged & same {c['tp']}, merged & different "
-              f"{c['fp']}, missed same {c['fn']}")
 
-    def weighted(names: list[str], label: str) -> None:
+    def count(rows: list[dict]) -> dict[str, dict]:
+        strata: dict[str, dict] = {}
+        for r in rows:
+            ca, cb = cluster[r["a_id"]], cluster[r["b_id"]]
+            merged = ca is not None and ca == cb
+            same = r["label"] == "same"
+            c = strata.setdefault(r["stratum"], {"N": r["stratum_population"], "n": 0, "tp": 0, "fp": 0, "fn": 0})
+            c["n"] += 1
+            c["tp"] += merged and same
+            c["fp"] += merged and not same
+            c["fn"] += same and not merged
+        return strata
+
+    for r in pairs:
+        merged = cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+        if merged != (r["label"] == "same"):
+            wrong.append(f"    {'merged' if merged else 'missed'} pair {r['pair']} [{r['stratum']}, draw {r.get('draw', 1)}] "
+                         f"{r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r['note']}")
+
+    def weighted(strata: dict, names: list[str], label: str) -> None:
         w = {k: strata[k]["N"] / strata[k]["n"] for k in names}
         tp = sum(strata[k]["tp"] * w[k] for k in names)
         fp = sum(strata[k]["fp"] * w[k] for k in names)
@@ -259,12 +262,28 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
               f"{fp:,.0f} wrong merges, {fn:,.0f} missed; sample counts {raw['tp']}/{raw['tp'] + raw['fp']} merged are same, "
               f"{raw['tp']}/{raw['tp'] + raw['fn']} same are merged)")
 
-    near = [k for k in strata if not k.startswith("mcq")]
-    weighted(near, "near duplicates (different stems)")
-    mcq = [k for k in strata if k.startswith("mcq")]
-    if mcq:
-        weighted(mcq, "multiple choice, one stem")
-        weighted(near + mcq, "all strata")
+    def report(strata: dict, title: str) -> None:
+        print(title)
+        for name, c in sorted(strata.items()):
+            print(f"  stratum {name}: population {c['N']:,}, sampled {c['n']}: merged & same {c['tp']}, merged & different "
+                  f"{c['fp']}, missed same {c['fn']}")
+        near = [k for k in strata if not k.startswith("mcq")]
+        mcq = [k for k in strata if k.startswith("mcq")]
+        weighted(strata, near, "near duplicates (different stems)")
+        if mcq:
+            weighted(strata, mcq, "multiple choice, one stem")
+            weighted(strata, near + mcq, "all strata")
+
+    pooled = count(pairs)
+    report(pooled, f"blind labelled pairs ({path.name}: {len(pairs)} pairs sampled from "
+                   f"{sum(c['N'] for c in pooled.values()):,} candidate pairs; strata are the rule's verdict when collected "
+                   "x Jaccard band), all draws pooled:")
+    first = count([r for r in pairs if r.get("draw", 1) == 1])
+    for d in sorted({r.get("draw", 1) for r in pairs} - {1}):
+        strata = count([r for r in pairs if r.get("draw", 1) == d])
+        strata.update({k: v for k, v in first.items() if k not in strata})
+        report(strata, f"draw {d} alone (drawn and labelled after the rule changes, without looking at the rule's verdicts; "
+                       "strata it did not re-sample from draw 1):")
     print("\n".join(wrong))
 
 
