@@ -153,6 +153,11 @@ _LITERAL_NEWLINE = re.compile(
 )
 _SHORT_FRAC = re.compile(r"\\frac\s*(\d|[a-z])\s*(\d|[a-z])")
 _ARTICLE_A = re.compile(r"\ba (?=[a-z]{2})")
+# an answer blank, drawn or not ("has a remainder of \\uline{~~~~}." / "has a remainder of."): `\\uline{}`,
+# `\\underline{\\hspace{1cm}}`, `____`
+_BLANK = re.compile(r"\\(?:uline|underline)\{(?:\s|\\hspace\{[^{}]*\}|\\q?quad)*\}|(?:\\?_){3,}")
+# a hyphen between two prose words ("two-thirds" = "two thirds"); in math it is a minus sign
+_PROSE_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 # LaTeX layout that does not change the mathematics: environments, alignment, line breaks, text mode
 _LAYOUT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}|&|\\\\|\\(?:text|textbf|textit|emph|mathrm|mathbf|operatorname|mbox)\b")
 
@@ -174,6 +179,7 @@ def _canonical_layout(norm: str) -> str:
     text = _DOTS.sub(r" \\dots ", text)
     text = _FORMAT_SENTENCE.sub(" ", text)
     text = _LAYOUT.sub(" ", text)
+    text = _BLANK.sub(" ", text)
     # the article becomes a function word (not nothing), so a word put in its place is seen as a replacement
     return _ARTICLE_A.sub("the ", text)
 
@@ -190,6 +196,10 @@ def _tokens_and_kinds(norm: str) -> tuple[list[str], list[str], list[int], froze
     # segments alternate prose / math (normalization turns every math delimiter into `$`)
     for k, segment in enumerate(text.split("$")):
         in_math = k % 2 == 1
+        if not in_math and "-" in segment:
+            segment = _PROSE_HYPHEN.sub(" ", segment)
+        elif in_math and segment.strip() == "-":  # "five$-$digit": a dash typed in math, a hyphen all the same
+            continue
         for tok in _TOKEN.findall(segment):
             if tok[0].isdigit():
                 tok, kind = _canonical_number(tok), _MATH
@@ -238,7 +248,11 @@ _SUFFIXES = ("s", "es", "al", "ly")
 
 def _is_typo(x: str, y: str) -> bool:
     """A typo or an inflection of one word: one edit apart, or one is the other plus a suffix
-    (`electric` / `electrical`); words of 5+ letters only (`gac` / `hac` are different points)."""
+    (`electric` / `electrical`); words of 5+ letters only (`gac` / `hac` are different points), and
+    the plural of a 4-letter word that is not in `SIGNIFICANT_WORDS` (`test` / `tests`; not `root` /
+    `roots`, `side` / `sides`)."""
+    if len(x) == 4 and y == x + "s" or len(y) == 4 and x == y + "s":
+        return x.isalpha() and y.isalpha() and x not in SIGNIFICANT_WORDS and y not in SIGNIFICANT_WORDS
     if not (len(x) >= 5 and len(y) >= 5 and x.isalpha() and y.isalpha()):
         return False
     short, long_ = (x, y) if len(x) <= len(y) else (y, x)

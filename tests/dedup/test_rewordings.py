@@ -203,3 +203,36 @@ def test_a_question_moved_without_a_condition_stays_apart():
     a = TREES + " The road is straight, how many pines were planted?"
     b = TREES + " How many pines were planted, the road is straight?"
     assert not _same(a, b)
+
+
+# ------------------------------------------------------------------ blanks, hyphens, short plurals
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (r"$$123+234+345$$ divided by $$4$$ has a remainder of~\uline{~~~~~~~~~~}~.", "$$123+234+345$$ divided by $$4$$ has a remainder of."),
+        (r"The sum $1+2+3$ is \underline{\hspace{1cm}} and the product is ____.", "The sum $1+2+3$ is and the product is."),
+        ("I ate half of an apple pie on Saturday and two-thirds of the rest on Sunday. What fraction is left?",
+         "I ate half an apple pie on Saturday and two thirds of the rest on Sunday. What fraction is left?"),
+        ("Let $N$ be the greatest five$-$digit number whose digits have a product of $120$. Find the digit sum.",
+         "Let $N$ be the greatest five-digit number whose digits have a product of $120$. Find the digit sum."),
+        ("Her average score on the seventh and eighth tests is $98$ and on six tests $82$. What is the average on all tests?",
+         "Her average score on the seventh and eighth test is $98$ and on six tests $82$. What is the average on all tests?"),
+    ],
+)
+def test_blanks_hyphens_and_short_plurals_do_not_matter(a, b):
+    assert _same(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Find the root of $x^2 = 4$ that lies on the positive part of the number line, exactly.",
+         "Find the roots of $x^2 = 4$ that lies on the positive part of the number line, exactly."),
+        ("Compute the value of $x-y$ when $x = 7$ and $y = 3$ are given in the problem here.",
+         "Compute the value of $xy$ when $x = 7$ and $y = 3$ are given in the problem here."),
+        (r"The number $2+3$ is \underline{odd}, and so is the number $7$: what is their sum, written in words?",
+         r"The number $2+3$ is \underline{\hspace{1cm}}, and so is the number $7$: what is their sum, written in words?"),
+    ],
+)
+def test_significant_plurals_math_minus_and_filled_blanks_stay_apart(a, b):
+    assert not _same(a, b)
