@@ -282,8 +282,8 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
     for d in sorted({r.get("draw", 1) for r in pairs} - {1}):
         strata = count([r for r in pairs if r.get("draw", 1) == d])
         strata.update({k: v for k, v in first.items() if k not in strata})
-        report(strata, f"draw {d} alone (drawn and labelled after the rule changes, without looking at the rule's verdicts; "
-                       "strata it did not re-sample from draw 1):")
+        report(strata, f"draw {d} alone (drawn and labelled without looking at the rule's verdicts; the strata it did not "
+                       "re-sample, enumerated whole, from draw 1):")
     print("\n".join(wrong))
 
 
@@ -376,7 +376,7 @@ def main() -> None:
         real_pairs_quality(args.real, settings)
         print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
         real_pairs_quality(args.holdout, settings)
-        print("blind (collected and labelled by helper neardup2 before its rule changes; quality/dedup/README.md):")
+        print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
         blind_pairs_quality(args.blind, settings)
         return
     t0 = time.perf_counter()
@@ -441,7 +441,7 @@ def main() -> None:
     real_pairs_quality(args.real, settings)
     print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
     real_pairs_quality(args.holdout, settings)
-    print("blind (collected and labelled by helper neardup2 before its rule changes; quality/dedup/README.md):")
+    print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
     blind_pairs_quality(args.blind, settings)
 
 
