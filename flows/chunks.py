@@ -109,17 +109,19 @@ def compute_band_group_edges(
         hashes.append(h)
         numkeys.append(k)
 
-    def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
+    def read_originals(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their dedup texts (with options)
         want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})
         got = scan.select(*text_cols).with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
-        order = want.join(got, on="_row", how="left", maintain_order="left")
-        return normalize_series(dedup_question(order))
+        return dedup_question(want.join(got, on="_row", how="left", maintain_order="left"))
+
+    def read_texts(rows: np.ndarray) -> pl.Series:  # the same, normalized
+        return normalize_series(read_originals(rows))
 
     r = cfg.dedup.rows
     sig = _group_signature_columns(signature_files, first_band * r, (first_band + band_count) * r)
     linked = band_group_edges(
         np.concatenate([np.zeros(0, np.uint64), *hashes]), np.concatenate([np.zeros(0, np.uint64), *numkeys]), sig, read_texts,
-        settings=cfg.dedup, first_band=first_band, band_count=band_count,
+        settings=cfg.dedup, first_band=first_band, band_count=band_count, read_originals=read_originals,
     )
     out = Path(out_file)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:

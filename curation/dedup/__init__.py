@@ -18,8 +18,10 @@ Stage functions (keyword-only settings, never remove rows):
   near clusters; with `index_dir`, the batch is deduplicated against a persisted index of an
   existing curated dataset (incremental mode; see `update_index`).
 
-Input columns: `id`, `source`, `question`, `answer`, `answer_type`, `solution`, `drop_reason`,
-`review_reason`. Output columns: `exact_dup_of`, `template_group`, `cluster_id`, `duplicate_of`,
+Input columns: `id`, `source`, `question`, `choices`, `answer`, `answer_type`, `solution`, `drop_reason`,
+`review_reason`. The text a row is identified by is its question and, for a row still in
+multiple-choice form (non-empty `choices`), its options (`normalize.dedup_question`): one stem with
+other options is another item. Output columns: `exact_dup_of`, `template_group`, `cluster_id`, `duplicate_of`,
 `dup_similarity`, `conflicting_answers`, `drop_reason`, `review_reason`.
 
 Normalization (`normalized_text_expr` / `normalize_series`, polars only): NFKC, lowercase; `$$`, `\\[ \\]`, `\\( \\)` → `$`;
@@ -38,7 +40,8 @@ numbers never share a bucket). Buckets are linked in linear time (`curation.dedu
 bucket per round, never all pairs; work cap `max_pivots` rounds, `max_bucket`). A checked pair is an
 edge when its exact Jaccard is >= `threshold` *and*, with `require_same_problem` (default), the
 same-problem rule holds (`curation.dedup.content.same_problem`: the significant tokens - every math
-token, numbers, content words - agree in order, up to typos). Pairs that fail it are template
+token, numbers, content words - agree in order, up to typos and the rewordings listed there; the
+original casing is passed along so a person renamed consistently is recognized). Pairs that fail it are template
 variants: kept (`template_group` marks the digit-only ones).
 
 Clusters are the connected components of exact and near edges (transitive: A~B and B~C give one

@@ -160,7 +160,7 @@ def near_duplicate_edges(
     hashes[~is_text] = 0
     return band_group_edges(
         hashes, numkeys, signatures, lambda rows: normalize_series(questions.gather(rows)),
-        settings=settings, first_band=first_band, band_count=band_count,
+        settings=settings, first_band=first_band, band_count=band_count, read_originals=questions.gather,
     )
 
 
@@ -173,10 +173,12 @@ def band_group_edges(
     settings: DedupSettings,
     first_band: int = 0,
     band_count: Optional[int] = None,
+    read_originals: Optional[Callable[[np.ndarray], pl.Series]] = None,
 ) -> LinkResult:
     """`near_duplicate_edges` from per-row keys (`text_keys`; hash 0 = no text row) and a reader of
     the normalized texts of given rows (sorted row positions): a worker holds 16 bytes a row plus
-    its signature columns, and reads texts only for the pairs it checks."""
+    its signature columns, and reads texts only for the pairs it checks. `read_originals`: the same
+    rows' texts before normalization (person names for the same-problem rule), optional."""
     check_settings(settings)
     band_count = settings.bands - first_band if band_count is None else band_count
     if not (0 <= first_band and band_count >= 1 and first_band + band_count <= settings.bands):
@@ -203,6 +205,7 @@ def band_group_edges(
         group=np.asarray(numkeys, dtype=np.uint64)[rows] if settings.require_same_problem else None,
         shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
         max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
+        originals=(lambda pos: read_originals(rows[np.asarray(pos, dtype=np.int64)])) if read_originals is not None else None,
     )
     linked.pairs = rows[linked.pairs] if len(linked.pairs) else linked.pairs
     linked.rejected_content = rows[linked.rejected_content] if len(linked.rejected_content) else linked.rejected_content
@@ -337,8 +340,18 @@ def engine(
                 return out
         else:
             matrix, active, query, group, texts = bands_b, nonempty_b, None, numkeys_b, uniq_texts
+        # the batch's texts before normalization (person names for the rule); indexed rows have none
+        uniq_originals = dedup_question(df).gather(uniq_rows)
+
+        def originals(pos: np.ndarray) -> pl.Series:
+            pos = np.asarray(pos, dtype=np.int64)
+            mine = pos < u
+            out = pl.Series("original", [None] * len(pos), dtype=pl.Utf8)
+            return out.scatter(np.flatnonzero(mine), uniq_originals.gather(pos[mine])) if mine.any() else out
+
         linked = link_near_duplicates(
             matrix, texts, group=group if settings.require_same_problem else None, active=active, query=query,
+            originals=originals,
             shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
             max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
         )
