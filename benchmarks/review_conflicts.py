@@ -4,7 +4,8 @@ conflicts (one problem, two answers) rather than different problems merged.
 Needs ../shared/corpora (real public sets; skipped with a note when absent). The pipeline's own stages
 run with default settings (ingest -> clean -> convert_mcq -> dedup; the verifier decides whether
 answers differ) over every real set there (MATH train, GSM8K train + test, MATH-500, AIME 2024,
-AMC 2023, TAL-SCQ5K, OlympiadBench, GaoKao 2023 en, Minerva, MMLU-STEM, AQuA, TheoremQA). Every cluster
+AMC 2023, TAL-SCQ5K, OlympiadBench, GaoKao 2023 en, Minerva, MMLU-STEM, AQuA, TheoremQA, AGIEval
+GaoKao physics and chemistry). Every cluster
 the dedup stage queues with `conflicting_answers` is matched (by its members' ids) to the labels in
 `benchmarks/quality/dedup/conflict_clusters.jsonl`, which were made by reading each cluster:
 
@@ -55,6 +56,8 @@ SETS = (
     ("minerva_math", "minerva_math.jsonl", None, None),
     ("mmlu_stem", "mmlu_stem.jsonl", None, None),
     ("aqua", "aqua.jsonl", None, None),
+    ("agieval_physics", "real/agieval-gaokao-physics.jsonl", None, None),
+    ("agieval_chemistry", "real/agieval-gaokao-chemistry.jsonl", None, None),
 )
 
 

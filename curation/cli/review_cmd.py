@@ -170,10 +170,10 @@ def list_cmd(
     """List queue items in queue order."""
     with _open(db, config) as queue:
         rows = queue.list_items(status=status or None, reason=reason, limit=limit or None)
-    t = Table("id", "problem", "reason", "status", "holder / decided by", "question", title=f"review items ({len(rows)})")
+    t = Table("id", "problem", "reason", "status", "holder / decided by", "cluster", "question", title=f"review items ({len(rows)})")
     for it in rows:
         who = it.lease_owner or it.decided_by or ""
-        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, _short(it.question))
+        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, it.cluster_key or "", _short(it.question))
     console.print(t)
 
 

@@ -268,7 +268,8 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         rows = [
             {"id": it.id, "problem_id": it.problem_id, "reason": it.reason, "status": it.status,
              "source": it.snapshot.get("source"), "question": str(it.snapshot.get("question") or "")[:200],
-             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner}
+             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner,
+             "cluster_key": it.cluster_key}
             for it in found
         ]
         return {"items": rows}

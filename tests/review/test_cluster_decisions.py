@@ -222,17 +222,19 @@ def test_opening_a_schema_2_database_migrates_it(tmp_path):
         "DROP INDEX ix_review_items_cluster; ALTER TABLE review_items DROP COLUMN cluster_key;"
         "ALTER TABLE review_items DROP COLUMN duplicate_of; ALTER TABLE review_items DROP COLUMN cluster_decision_id;"
         "ALTER TABLE review_decisions DROP COLUMN cluster_decision_id; DROP TABLE review_cluster_decisions;"
-        "DELETE FROM schema_version WHERE version = 3;"
+        "DELETE FROM schema_version WHERE version >= 3;"
     )
     con.commit()
     con.close()
     with ReviewQueue(db) as queue:
-        assert all(it.cluster_key is None for it in queue.list_items())  # old items: decided one by one
-        queue_items(cluster_frame(["8", "10"]), queue)  # m1 changed: queued afresh, in its cluster
-        fresh = [it for it in queue.list_items() if it.cluster_key is not None]
-        assert [it.problem_id for it in fresh] == ["m1"]
+        # the cluster of the items queued before comes from their snapshots: decided as a whole
+        assert [it.cluster_key for it in queue.list_items()] == ["m0", "m0"]
+        item = queue.claim_next("ann")
+        assert {it.lease_owner for it in queue.cluster_items(item.id)} == {"ann"}
+        queue.decide_cluster(item.id, "ann", "drop_all")
+        assert {it.status for it in queue.cluster_items(item.id)} == {"rejected"}
     con = sqlite3.connect(db)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (3,)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (4,)
     con.close()
 
 
