@@ -41,16 +41,20 @@ def _prepare(tmp_path) -> str:
     return url
 
 
-def test_threads_never_claim_the_same_item(tmp_path):
-    url = _prepare(tmp_path)
+def _in_threads(worker, url: str, n: int) -> list:
+    """Run `worker(url, reviewer, out)` in `n` threads at once; their reports."""
     out: stdqueue.Queue = stdqueue.Queue()
-    threads = [threading.Thread(target=claim_and_decide_worker, args=(url, f"t{i}", out)) for i in range(8)]
+    threads = [threading.Thread(target=worker, args=(url, f"t{i}", out)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    results = [out.get_nowait() for _ in threads]
-    _check(url, results)
+    return [out.get_nowait() for _ in threads]
+
+
+def test_threads_never_claim_the_same_item(tmp_path):
+    url = _prepare(tmp_path)
+    _check(url, _in_threads(claim_and_decide_worker, url, 8))
 
 
 def test_processes_never_claim_the_same_item(tmp_path):
@@ -117,13 +121,7 @@ def test_threads_take_whole_clusters_and_never_share_one(tmp_path):
     q = ReviewQueue(url)
     queue_items(conform(pl.DataFrame(rows)).sample(fraction=1.0, shuffle=True, seed=3), q)  # members interleaved
     q.close()
-    out: stdqueue.Queue = stdqueue.Queue()
-    threads = [threading.Thread(target=_cluster_worker, args=(url, f"t{i}", out)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    results = [out.get_nowait() for _ in threads]
+    results = _in_threads(_cluster_worker, url, 6)
     clusters = [tuple(c) for _r, got in results for c in got]
     assert len(clusters) == 40 and len(set(clusters)) == 40
     assert sorted(i for c in clusters for i in c) == list(range(1, 121))
