@@ -164,6 +164,10 @@ def main() -> int:
         print(f"wrote {len(clusters)} clusters to {args.dump}")
     print()
     now = share("dedup now (same-problem rule, answers by the verifier)", clusters, labels)
+    for c in clusters:  # new clusters (another rule, other data): read and label them (--dump writes them)
+        if member_key(c["members"]) not in labels:
+            print("  unlabelled:", " | ".join(f"{m['id']} ({m['source']}:{m['source_row']}) answer {m['answer']!r}"
+                                              for m in c["members"]))
     text = share("baseline 1, text-only rule before issue 15 (Jaccard 0.8, no same-problem rule; a labelled random "
                  "sample of 30)", before, labels, rule="text_only")
     strings = share("baseline 2, today's clusters with answers compared as strings", string_conflict_clusters(df), labels)
