@@ -17,9 +17,13 @@ Printed: clusters in review, labelled / unlabelled, the share of real conflicts 
 and, as the baseline measured in the same run, the conflicting clusters a string comparison of the
 answers would have queued (the rule before the verifier comparison).
 
-    PYTHONPATH=. python benchmarks/review_conflicts.py [--dump FILE] [--work DIR]
+    PYTHONPATH=. python benchmarks/review_conflicts.py [--dump FILE] [--work DIR] [--unseen DIR]
 
 `--dump FILE` writes every queued cluster (members with question and answer) as JSONL, for labelling.
+`--unseen DIR` adds real sets that are not in ../shared (the check that the rule was not fitted to
+the examples): DIR/NAME.jsonl for each NAME in `UNSEEN`, as published in QwenLM/Qwen2.5-Math @a45202bd
+(`git show a45202bd:evaluation/data/NAME/test.jsonl > DIR/NAME.jsonl`); their clusters are labelled
+too (`rule: unseen`) and reported apart.
 """
 
 from __future__ import annotations
@@ -61,7 +65,25 @@ SETS = (
 )
 
 
-def run_to_dedup(work: Path) -> pl.DataFrame:
+# sets *not* in ../shared, for the check on unseen data (`--unseen DIR`): the evaluation files of
+# QwenLM/Qwen2.5-Math @a45202bd, evaluation/data/NAME/test.jsonl, saved as DIR/NAME.jsonl
+# (name, {mapping}); ASDiv and SVAMP keep the problem's body in a separate field (the context)
+UNSEEN = (
+    ("asdiv", {"context": "body", "question": "question", "answer": "answer"}),
+    ("svamp", {"context": "Body", "question": "Question", "answer": "Answer"}),
+    ("mawps", {"question": "input", "answer": "target"}),
+    ("college_math", {}),
+    ("carp_en", {"question": "content", "answer": "answer"}),
+    ("sat_math", {}),
+    ("gaokao_math_cloze", {}),
+    ("gaokao_math_qa", {}),
+    ("gaokao2024_mix", {}),
+    ("cn_middle_school", {}),
+    ("cmath", {}),
+)
+
+
+def run_to_dedup(work: Path, unseen: Path | None = None) -> pl.DataFrame:
     """The pipeline's stages up to and including dedup, default settings, over every set present."""
     from curation.config import FieldMapping, PipelineConfig, SourceConfig
     from curation.pipeline import Workspace, run_stage
@@ -71,6 +93,12 @@ def run_to_dedup(work: Path) -> pl.DataFrame:
         for name, rel, q, i in SETS
         if (CORPORA / rel).exists()
     ]
+    if unseen is not None:
+        sources += [
+            SourceConfig(name=name, path=str(unseen / f"{name}.jsonl"), mapping=FieldMapping(**mapping))
+            for name, mapping in UNSEEN
+            if (unseen / f"{name}.jsonl").exists()
+        ]
     cfg = PipelineConfig(output_dir=str(work), sources=sources)
     cfg.difficulty.enabled = False
     ws = Workspace(cfg)
@@ -141,6 +169,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dump", type=Path, help="write the queued clusters (JSONL) for labelling")
     ap.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    ap.add_argument("--unseen", type=Path, help="folder with real sets not in ../shared (see UNSEEN), added to the run")
     args = ap.parse_args()
     if not (CORPORA / "real").exists():
         print(f"skipped: {CORPORA}/real not found (the real corpora live next to the repository in ../shared)")
@@ -153,7 +182,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         t0 = time.perf_counter()
-        df = run_to_dedup(work)
+        df = run_to_dedup(work, args.unseen)
         print(f"rows: {df.height:,} from {df['source'].n_unique()} sets ({time.perf_counter() - t0:.1f} s)")
         before = text_only_clusters(work / "work" / "03_convert_mcq.parquet")
     clusters = queued_clusters(df)
@@ -164,6 +193,10 @@ def main() -> int:
         print(f"wrote {len(clusters)} clusters to {args.dump}")
     print()
     now = share("dedup now (same-problem rule, answers by the verifier)", clusters, labels)
+    if args.unseen is not None:
+        names = {n for n, _ in UNSEEN}
+        share("  of which with a member from an unseen set", [c for c in clusters if names & {m["source"] for m in c["members"]}],
+              labels)
     for c in clusters:  # new clusters (another rule, other data): read and label them (--dump writes them)
         if member_key(c["members"]) not in labels:
             print("  unlabelled:", " | ".join(f"{m['id']} ({m['source']}:{m['source_row']}) answer {m['answer']!r}"

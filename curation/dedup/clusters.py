@@ -40,24 +40,31 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
     """Components (by label) whose live members' reference answers differ by the verifier.
 
     Only members not dropped by an earlier stage count (a row already dropped for a bad answer does
-    not make a conflict). Answers are compared with `curation.verifier.judge` against the best-ranked
-    member's answer: "1/2" and "0.5" agree, "4" and "5" do not; a pair the verifier cannot parse is a
-    conflict unless the normalized strings are equal.
+    not make a conflict). Answers are compared with `curation.dedup.answers.same_answer` (the
+    verifier, plus noun labels and decimals written to fewer places) against the best-ranked
+    member's answer: "1/2" and "0.5" agree, "6 (birds)" and "6" too, "4" and "5" do not; a pair the
+    verifier cannot parse is a conflict unless the normalized strings are equal.
     """
+    # `_ans` (normalized: no spaces, no `$`) finds the clusters with more than one answer; the
+    # answers as written (`_raw`, where known) are what the verifier compares: without spaces
+    # `\sec x \csc x` is no longer mathematics
+    raw = "_raw" if "_raw" in nodes.columns else "_ans"
     multi = (
         nodes.filter(pl.col("_ans").is_not_null() & ~pl.col("_dropped"))
         .group_by("_comp")
-        .agg(pl.col("_ans").unique().alias("answers"), pl.col("_ans").sort_by("_rank").first().alias("ref"))
-        .filter(pl.col("answers").list.len() > 1)
+        .agg(pl.col("_ans").n_unique().alias("_n"), pl.col(raw).unique().alias("answers"),
+             pl.col(raw).sort_by("_rank").first().alias("ref"))
+        .filter(pl.col("_n") > 1)
+        .drop("_n")
     )
     if multi.height == 0:
         return set()
-    from curation.verifier import judge
+    from curation.dedup.answers import same_answer
 
     out: set[int] = set()
     for comp, answers, ref in multi.iter_rows():
         try:
-            same = all(a == ref or judge(ref, a).outcome == "equivalent" for a in answers)
+            same = all(same_answer(ref, a) for a in answers)
         except Exception:  # a verifier failure on untrusted text is a conflict for a human to settle
             same = False
         if not same:
@@ -378,7 +385,7 @@ def engine(
     report(n, n, {"phase": "clusters"})
     out_cols = _cluster_columns(
         batch, norm, key, uniq_rows, near_pairs, near_sims, index if with_index else None, idx_pos, uniq_hashes,
-        source_priority, settings, not_duplicates,
+        source_priority, settings, not_duplicates, answers=df["answer"],
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],
@@ -432,6 +439,7 @@ def _cluster_columns(
     source_priority: Optional[dict[str, int]],
     settings: DedupSettings,
     not_duplicates: Optional[Sequence[Sequence[str]]] = None,
+    answers: Optional[pl.Series] = None,
 ) -> pl.DataFrame:
     """The cluster step: exact + near edges -> connected components -> representative, similarity to
     it and conflicts, as the output columns of the batch rows (plus `_dup_reason`, `_review`).
@@ -516,9 +524,12 @@ def _cluster_columns(
     members = np.flatnonzero(size > 1)
     conflict_comps: set[int] = set()
     if len(members):
-        conflict_comps = _conflicts(
-            nodes[members].with_columns(pl.Series("_comp", comp[members]), pl.Series("_rank", rank[members]))
-        )
+        sub = nodes[members].with_columns(pl.Series("_comp", comp[members]), pl.Series("_rank", rank[members]))
+        if answers is not None:  # batch rows: the answers as written (the index keeps normalized ones)
+            mine = members < n
+            raw = answers.cast(pl.Utf8).gather(np.where(mine, members, 0))
+            sub = sub.with_columns(pl.when(pl.Series(mine)).then(raw).otherwise(pl.col("_ans")).alias("_raw"))
+        conflict_comps = _conflicts(sub)
     conflict = np.isin(comp[:n], np.fromiter(conflict_comps, dtype=np.int64, count=len(conflict_comps)))
     ids = nodes["id"]
     b = pl.DataFrame({
