@@ -77,6 +77,14 @@ _CITATION = (
     r"\((?:adapted from\s*)?\$?(?:19|20)\d\d\$?[^()]{0,100}?"
     r"\b(?:amc|aime|kangaroo|mathcounts|olympiad|contest|competition|problems?|questions?)\b[^()]{0,100}\)"
 )
+# an example sentence illustrates a definition, it does not pose the problem ("For example, $9$ is a
+# perfect square since $9 = 3 \\times 3$."): left out of the tokens and of the number key, so a copy
+# with and without it can share an LSH bucket. The sentence ends at a full stop or "!" that is not a
+# decimal point; one that ends with "?" asks something and stays.
+# (Written without look-around, which polars' regex lacks: the character after the full stop is kept
+# by the replacement `_EXAMPLE_KEEP`.)
+_EXAMPLE = r"\bfor (?:example|instance)\b[^.?!]*(?:\.\d[^.?!]*)*(?:\.(\D|$)|!)"
+_EXAMPLE_KEEP = " ${1}"
 _CHUNK = 100_000
 _NUMBER = r"\d+(?:\.\d+)?"
 # a CJK character is a word of its own (Chinese has no spaces): without it a Chinese stem has no
@@ -95,7 +103,7 @@ def _canonical_number(s: str) -> str:
 
 def number_key_expr(norm: pl.Expr) -> pl.Expr:
     """The sorted multiset of canonical numbers of a normalized text, joined with `,` (a string)."""
-    e = stem_expr(norm).str.replace_all(_CITATION, " ").str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
+    e = stem_expr(norm).str.replace_all(_CITATION, " ").str.replace_all(_EXAMPLE, _EXAMPLE_KEEP).str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
     e = e.str.replace_all(r"\\frac\s*(\d)\s*(\d)", "\\frac{$1}{$2}")
     nums = e.str.extract_all(_NUMBER).list.eval(
         pl.element()
@@ -169,6 +177,8 @@ def _canonical_layout(norm: str) -> str:
     (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
     common fraction.") that say how to write the answer, not what to compute."""
     text = re.sub(_CITATION, " ", norm) if "(" in norm else norm
+    if "for " in text:
+        text = re.sub(_EXAMPLE, r" \1", text)
     text = re.sub(_THOUSANDS, r"\1\2", text)
     if "\\n" in text:
         text = _LITERAL_NEWLINE.sub(" ", text)
