@@ -26,7 +26,9 @@ next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command o
 (`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
 "the number line", "which one of" = "which of", "identical" = "the same"), a unit word after a number
 and its symbol ("10 grams" = "10 g", "45 minutes" = "45 min"), `\\textquotesingle` = `'`, `24 x 60` =
-`24 \\times 60`, OCR typos in Chinese text (a few characters per text, never one of
+`24 \\times 60`, an answer blank (`\\uline{~~~}`, `____`), a hyphen between prose words
+("two-thirds"), the plural of a 4-letter word ("test" / "tests", not "root" / "roots"), an example
+sentence ("For example, $9$ is a perfect square ...": left out, numbers too), OCR typos in Chinese text (a few characters per text, never one of
 `CJK_SIGNIFICANT`: "不", "错误", "正确", numerals ...), and, for texts of 8+ significant tokens with the
 same numbers: one redundant extra prose word in one copy (a word said 2+ times and left out every
 time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its
@@ -44,8 +46,7 @@ one stem with other options is another item, the same options in any order (up t
 item, and a free-response row with the same stem the same problem.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
 "polynomials", "on both draws" / "for both time"), a multi-word name ("Elvis" / "Bruno Mars"), other
-extra words or clauses, statements in another order, an added example sentence with a number (other
-numbers: never compared). The rule is deliberately strict: a wrong merge loses a training problem
+extra words or clauses, statements in another order. The rule is deliberately strict: a wrong merge loses a training problem
 silently, a missed merge keeps one extra near-copy.
 """
 
