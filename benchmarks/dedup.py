@@ -279,7 +279,8 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
                    f"{sum(c['N'] for c in pooled.values()):,} candidate pairs; strata are the rule's verdict when collected "
                    "x Jaccard band), all draws pooled:")
     first = count([r for r in pairs if r.get("draw", 1) == 1])
-    for d in sorted({r.get("draw", 1) for r in pairs} - {1}):
+    draws = sorted({r.get("draw", 1) for r in pairs})
+    for d in draws if len(draws) > 1 else []:
         strata = count([r for r in pairs if r.get("draw", 1) == d])
         strata.update({k: v for k, v in first.items() if k not in strata})
         report(strata, f"draw {d} alone (drawn and labelled without looking at the rule's verdicts; the strata it did not "

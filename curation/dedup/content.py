@@ -26,7 +26,9 @@ next to an ellipsis (`+ \\cdots +` = `\\cdots`), an operator name as a command o
 (`\\gcd` = `\\text{gcd}`), a literal backslash-n, one phrase said two ways ("the real number line" =
 "the number line", "which one of" = "which of", "identical" = "the same"), a unit word after a number
 and its symbol ("10 grams" = "10 g", "45 minutes" = "45 min"), `\\textquotesingle` = `'`, `24 x 60` =
-`24 \\times 60`, OCR typos in Chinese text (a few characters per text, never one of
+`24 \\times 60`, an answer blank (`\\uline{~~~}`, `____`), a hyphen between prose words
+("two-thirds"), the plural of a 4-letter word ("test" / "tests", not "root" / "roots"), an example
+sentence ("For example, $9$ is a perfect square ...": left out, numbers too), OCR typos in Chinese text (a few characters per text, never one of
 `CJK_SIGNIFICANT`: "不", "错误", "正确", numerals ...), and, for texts of 8+ significant tokens with the
 same numbers: one redundant extra prose word in one copy (a word said 2+ times and left out every
 time: a unit "cents"; or a repetition the other copy keeps elsewhere: "the sound you hear" / "its
@@ -44,8 +46,7 @@ one stem with other options is another item, the same options in any order (up t
 item, and a free-response row with the same stem the same problem.
 What is rejected although it may be the same problem: a content-word synonym ("binomials" /
 "polynomials", "on both draws" / "for both time"), a multi-word name ("Elvis" / "Bruno Mars"), other
-extra words or clauses, statements in another order, an added example sentence with a number (other
-numbers: never compared). The rule is deliberately strict: a wrong merge loses a training problem
+extra words or clauses, statements in another order. The rule is deliberately strict: a wrong merge loses a training problem
 silently, a missed merge keeps one extra near-copy.
 """
 
@@ -77,6 +78,14 @@ _CITATION = (
     r"\((?:adapted from\s*)?\$?(?:19|20)\d\d\$?[^()]{0,100}?"
     r"\b(?:amc|aime|kangaroo|mathcounts|olympiad|contest|competition|problems?|questions?)\b[^()]{0,100}\)"
 )
+# an example sentence illustrates a definition, it does not pose the problem ("For example, $9$ is a
+# perfect square since $9 = 3 \\times 3$."): left out of the tokens and of the number key, so a copy
+# with and without it can share an LSH bucket. The sentence ends at a full stop or "!" that is not a
+# decimal point; one that ends with "?" asks something and stays.
+# (Written without look-around, which polars' regex lacks: the character after the full stop is kept
+# by the replacement `_EXAMPLE_KEEP`.)
+_EXAMPLE = r"\bfor (?:example|instance)\b[^.?!]*(?:\.\d[^.?!]*)*(?:\.(\D|$)|!)"
+_EXAMPLE_KEEP = " ${1}"
 _CHUNK = 100_000
 _NUMBER = r"\d+(?:\.\d+)?"
 # a CJK character is a word of its own (Chinese has no spaces): without it a Chinese stem has no
@@ -95,7 +104,7 @@ def _canonical_number(s: str) -> str:
 
 def number_key_expr(norm: pl.Expr) -> pl.Expr:
     """The sorted multiset of canonical numbers of a normalized text, joined with `,` (a string)."""
-    e = stem_expr(norm).str.replace_all(_CITATION, " ").str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
+    e = stem_expr(norm).str.replace_all(_CITATION, " ").str.replace_all(_EXAMPLE, _EXAMPLE_KEEP).str.replace_all(_THOUSANDS, "$1$2").str.replace_all(_THOUSANDS, "$1$2")
     e = e.str.replace_all(r"\\frac\s*(\d)\s*(\d)", "\\frac{$1}{$2}")
     nums = e.str.extract_all(_NUMBER).list.eval(
         pl.element()
@@ -169,6 +178,8 @@ def _canonical_layout(norm: str) -> str:
     (but not the variable: `(a,b)`, `a+b`), and answer-format sentences ("Express your answer as a
     common fraction.") that say how to write the answer, not what to compute."""
     text = re.sub(_CITATION, " ", norm) if "(" in norm else norm
+    if "for " in text:
+        text = re.sub(_EXAMPLE, r" \1", text)
     text = re.sub(_THOUSANDS, r"\1\2", text)
     if "\\n" in text:
         text = _LITERAL_NEWLINE.sub(" ", text)

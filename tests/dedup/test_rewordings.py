@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.dedup import mark_duplicates, normalize_series
-from curation.dedup.content import person_names, same_problem
+from curation.dedup.content import number_keys, person_names, same_problem
 from tests.dedup.helpers import frame
 
 
@@ -236,3 +236,31 @@ def test_blanks_hyphens_and_short_plurals_do_not_matter(a, b):
 )
 def test_significant_plurals_math_minus_and_filled_blanks_stay_apart(a, b):
     assert not _same(a, b)
+
+
+# ------------------------------------------------------------------------------ example sentences
+SQUARES = ("A whole number is a perfect square if it is the product of two equal whole numbers.{} "
+           "How many perfect squares are greater than $0$ and less than $1000$?")
+
+
+@pytest.mark.parametrize(
+    "example",
+    [" For example, $9$ is a perfect square since $9 = 3 \\times 3$.", " For instance, 2.25 is not a whole number, so it is not one!"],
+)
+def test_an_example_sentence_is_not_part_of_the_problem(example):
+    plain, with_example = SQUARES.format(""), SQUARES.format(example)
+    assert _same(plain, with_example)
+    c = mark_duplicates(frame([{"question": plain}, {"question": with_example}]))["cluster_id"].to_list()
+    assert c[0] is not None and c[0] == c[1]  # the example's numbers stay out of the number key: one LSH bucket
+
+
+def test_an_example_that_asks_or_a_changed_statement_is_not_left_out():
+    plain = SQUARES.format("")
+    assert not _same(plain, SQUARES.format(" For example, is $9$ a perfect square?"))
+    assert not _same(plain, SQUARES.format(" For example, $9$ is a square.").replace("$1000$", "$2000$"))
+    assert number_keys(normalize_series(pl.Series(["For example, 2.5 is not whole. Find $3$.", "Find $3$."]))).tolist() == [
+        number_keys(normalize_series(pl.Series(["Find $3$."])))[0]
+    ] * 2
+    # an example that asks is part of the problem: its numbers stay in the key
+    asks, both = normalize_series(pl.Series(["For example, is $9$ a square? Find $3$.", "$9$ $3$"]))
+    assert number_keys(pl.Series([asks, both])).tolist()[0] == number_keys(pl.Series([asks, both])).tolist()[1]
