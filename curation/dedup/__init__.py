@@ -65,12 +65,14 @@ member (same rule) with the identical normalized text, when that is another row.
 only where it is null.
 
 Conflicting answers: when the live members of a cluster (not dropped by an earlier stage) carry
-answers that `curation.verifier.judge` does not find equivalent ("1/2" and "0.5" agree), every
-member gets `conflicting_answers=True`, and every live member in this batch gets
-`review_reason="conflicting_answers"` where null and *no* duplicate `drop_reason`: the whole cluster
-waits for a reviewer, with every member and its answer as evidence, and the decision settles the
-cluster (`curation.review.apply`: the accepted member is kept, the undecided others are dropped as
-its duplicates; accepting every member means "not duplicates").
+answers that `curation.dedup.answers.same_answer` does not find equal (the verifier on the answers
+as written, plus noun labels `6 (birds)`, decimals to fewer places and the final value of a worked
+solution; "1/2" and "0.5" agree), every member gets `conflicting_answers=True`, and every live
+member in this batch gets `review_reason="conflicting_answers"` where null and *no* duplicate
+`drop_reason`: the whole cluster waits for a reviewer, with every member and its answer as
+evidence, and a cluster decision settles it (`curation/review/README.md`: keep one member, the
+others dropped as `duplicate_of_reviewed`; not duplicates, remembered and passed back as
+`not_duplicates=`; or drop all).
 
 Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
 rows, seed, normalization and hash versions — a run with other values is refused with
