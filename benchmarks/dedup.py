@@ -197,6 +197,95 @@ def implied_pairs(out: pl.DataFrame, rows: np.ndarray, pos_of_row: dict) -> set:
 # ------------------------------------------------------------------------------ real labelled pairs
 REAL_PAIRS = Path(__file__).resolve().parent / "quality" / "dedup" / "near_duplicate_pairs.jsonl"
 HOLDOUT_PAIRS = REAL_PAIRS.with_name("holdout_pairs.jsonl")
+BLIND_PAIRS = REAL_PAIRS.with_name("blind_pairs.jsonl")
+
+
+def _clusters(pairs: list[dict], settings: DedupSettings) -> dict:
+    """Run the dedup stage on every question of the labelled pairs (with its options, when the file
+    gives them: a multiple-choice row is identified by stem and options); id -> cluster id."""
+    texts: dict[str, str] = {}
+    choices: dict[str, list | None] = {}
+    for r in pairs:
+        for side in "ab":
+            texts.setdefault(r[f"{side}_id"], r[f"{side}_question"])
+            choices.setdefault(r[f"{side}_id"], r.get(f"{side}_choices"))
+    ids = list(texts)
+    df = conform(pl.DataFrame({
+        "id": ids, "source": [i.split(":")[0] for i in ids], "question": [texts[i] for i in ids],
+        "choices": pl.Series([choices[i] for i in ids], dtype=pl.List(pl.Utf8)),
+    }))
+    out = mark_duplicates(df, settings=settings)
+    return dict(zip(out["id"], out["cluster_id"]))
+
+
+def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
+    """Population-weighted precision / recall on the blind stratified sample (`blind_pairs.jsonl`):
+    each stratum's counts are scaled by `stratum_population / sampled pairs` (see the README there).
+    Near duplicates (different stems) and the multiple-choice stratum (one stem, options compared)
+    are printed apart and together; all draws pooled, then each later draw alone (a draw holds only
+    the strata it re-sampled: the others, enumerated whole in draw 1, are taken from there)."""
+    if not path.exists():
+        print(f"blind labelled pairs: {path} not found, skipped")
+        return
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cluster = _clusters(pairs, settings)
+    wrong: list[str] = []
+
+    def count(rows: list[dict]) -> dict[str, dict]:
+        strata: dict[str, dict] = {}
+        for r in rows:
+            ca, cb = cluster[r["a_id"]], cluster[r["b_id"]]
+            merged = ca is not None and ca == cb
+            same = r["label"] == "same"
+            c = strata.setdefault(r["stratum"], {"N": r["stratum_population"], "n": 0, "tp": 0, "fp": 0, "fn": 0})
+            c["n"] += 1
+            c["tp"] += merged and same
+            c["fp"] += merged and not same
+            c["fn"] += same and not merged
+        return strata
+
+    for r in pairs:
+        merged = cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+        if merged != (r["label"] == "same"):
+            wrong.append(f"    {'merged' if merged else 'missed'} pair {r['pair']} [{r['stratum']}, draw {r.get('draw', 1)}] "
+                         f"{r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r['note']}")
+
+    def weighted(strata: dict, names: list[str], label: str) -> None:
+        w = {k: strata[k]["N"] / strata[k]["n"] for k in names}
+        tp = sum(strata[k]["tp"] * w[k] for k in names)
+        fp = sum(strata[k]["fp"] * w[k] for k in names)
+        fn = sum(strata[k]["fn"] * w[k] for k in names)
+        raw = {x: sum(strata[k][x] for k in names) for x in ("tp", "fp", "fn")}
+        p = tp / (tp + fp) if tp + fp else 1.0
+        rc = tp / (tp + fn) if tp + fn else 1.0
+        print(f"  {label}: population-weighted precision {p:.3f}, recall {rc:.3f} (estimated pairs: {tp:,.0f} found, "
+              f"{fp:,.0f} wrong merges, {fn:,.0f} missed; sample counts {raw['tp']}/{raw['tp'] + raw['fp']} merged are same, "
+              f"{raw['tp']}/{raw['tp'] + raw['fn']} same are merged)")
+
+    def report(strata: dict, title: str) -> None:
+        print(title)
+        for name, c in sorted(strata.items()):
+            print(f"  stratum {name}: population {c['N']:,}, sampled {c['n']}: merged & same {c['tp']}, merged & different "
+                  f"{c['fp']}, missed same {c['fn']}")
+        near = [k for k in strata if not k.startswith("mcq")]
+        mcq = [k for k in strata if k.startswith("mcq")]
+        weighted(strata, near, "near duplicates (different stems)")
+        if mcq:
+            weighted(strata, mcq, "multiple choice, one stem")
+            weighted(strata, near + mcq, "all strata")
+
+    pooled = count(pairs)
+    report(pooled, f"blind labelled pairs ({path.name}: {len(pairs)} pairs sampled from "
+                   f"{sum(c['N'] for c in pooled.values()):,} candidate pairs; strata are the rule's verdict when collected "
+                   "x Jaccard band), all draws pooled:")
+    first = count([r for r in pairs if r.get("draw", 1) == 1])
+    draws = sorted({r.get("draw", 1) for r in pairs})
+    for d in draws if len(draws) > 1 else []:
+        strata = count([r for r in pairs if r.get("draw", 1) == d])
+        strata.update({k: v for k, v in first.items() if k not in strata})
+        report(strata, f"draw {d} alone (drawn and labelled without looking at the rule's verdicts; the strata it did not "
+                       "re-sample, enumerated whole, from draw 1):")
+    print("\n".join(wrong))
 
 
 def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
@@ -205,14 +294,7 @@ def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
         print(f"real labelled pairs: {path} not found, skipped")
         return
     pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts: dict[str, str] = {}
-    for r in pairs:
-        texts.setdefault(r["a_id"], r["a_question"])
-        texts.setdefault(r["b_id"], r["b_question"])
-    ids = list(texts)
-    df = conform(pl.DataFrame({"id": ids, "source": [i.split(":")[0] for i in ids], "question": [texts[i] for i in ids]}))
-    out = mark_duplicates(df, settings=settings)
-    cluster = dict(zip(out["id"], out["cluster_id"]))
+    cluster = _clusters(pairs, settings)
     tp = fp = fn = tn = 0
     wrong: list[str] = []
     for r in pairs:
@@ -284,11 +366,20 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--real", type=Path, default=REAL_PAIRS, help="labelled real near-duplicate pairs (JSONL)")
     ap.add_argument("--holdout", type=Path, default=HOLDOUT_PAIRS, help="labelled holdout pairs (JSONL), printed separately")
+    ap.add_argument("--blind", type=Path, default=BLIND_PAIRS, help="blind stratified labelled pairs (JSONL), population-weighted")
+    ap.add_argument("--real-only", action="store_true", help="only the labelled real pairs (no synthetic run)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=None, help="Jaccard threshold (default: DedupSettings')")
     args = ap.parse_args()
     settings = DedupSettings() if args.threshold is None else DedupSettings(threshold=args.threshold)
 
+    if args.real_only:
+        real_pairs_quality(args.real, settings)
+        print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
+        real_pairs_quality(args.holdout, settings)
+        print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
+        blind_pairs_quality(args.blind, settings)
+        return
     t0 = time.perf_counter()
     texts, src, problem = make_docs(args.n, seed=args.seed)
     df = conform(pl.DataFrame({"id": [f"d{i:08d}" for i in range(args.n)], "source": "bench", "question": texts}))
@@ -351,6 +442,8 @@ def main() -> None:
     real_pairs_quality(args.real, settings)
     print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
     real_pairs_quality(args.holdout, settings)
+    print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
+    blind_pairs_quality(args.blind, settings)
 
 
 if __name__ == "__main__":

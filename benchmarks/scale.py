@@ -320,52 +320,110 @@ def run_end_to_end(path: Path, work: Path) -> None:
           f"{'':>8} {'':>7}  {gb(peaks.get('split+export', 0))}")
 
 
+def _problem(sid: pl.Expr) -> pl.Expr:
+    """The planted problem a source id stands for: copies carry their source's id plus a suffix."""
+    return sid.str.replace(r"-x?copy$", "")
+
+
+def _cross_batch_quality(out: pl.DataFrame, indexed: pl.DataFrame, index_dir: Path) -> dict:
+    """Links from this batch to rows of the index (earlier batches): right when the target is the
+    same planted problem or has the identical normalized text; recall over the `-xcopy` rows."""
+    from curation.dedup import normalize_series
+
+    # a cluster whose representative is an indexed row has no batch row without `duplicate_of` (an
+    # indexed row may share its content id with a batch row: ids are content hashes)
+    batch_reps = out.filter(pl.col("cluster_id").is_not_null() & pl.col("duplicate_of").is_null())["id"]
+    linked = out.filter(pl.col("duplicate_of").is_not_null() & ~pl.col("duplicate_of").is_in(batch_reps.implode()))
+    linked = linked.select(
+        pl.col("duplicate_of").alias("id"), _problem(pl.col("source_id")).alias("problem"),
+        normalize_series(linked["question"]).alias("_n"), pl.col("source_id").str.ends_with("-xcopy").alias("x"),
+    ).join(indexed.rename({"problem": "target_problem"}), on="id", how="left")
+    texts = (
+        pl.scan_parquet(sorted(index_dir.glob("part-*.parquet"))).select("id", pl.col("norm").alias("target_n"))
+        .filter(pl.col("id").is_in(linked["id"].unique().implode())).unique("id").collect()
+    ) if linked.height else pl.DataFrame({"id": [], "target_n": []}, schema={"id": pl.Utf8, "target_n": pl.Utf8})
+    linked = linked.join(texts, on="id", how="left")
+    right = ((linked["problem"] == linked["target_problem"]) | (linked["_n"] == linked["target_n"])).fill_null(False)
+    x = out.filter(pl.col("source_id").str.ends_with("-xcopy"))
+    caught = linked.filter(pl.col("x") & right).height
+    return {"links": linked.height, "wrong": int((~right).sum()), "planted": x.height, "caught": caught}
+
+
 def run_incremental(work: Path, n: int, batch: int, copies: float) -> None:
     """`n` template-heavy rows in batches of `batch`, each generated on the fly (so the corpus never
     sits in memory or on disk whole), deduplicated against the persisted index, whose kept rows are
     then appended to it. Every batch after the first also carries re-formatted copies of 0.5% of the
-    previous batch's rows: they must be caught against the index."""
+    previous batch's rows (source id + `-xcopy`): they must be caught against the index. Source ids
+    are made unique across batches (`b<k>-<i>`), so every link is checked against the ground truth:
+    within a batch (`quality`, planted `-copy` rows) and from a batch to the index."""
     from curation.dedup import mark_duplicates, update_index
 
     index_dir = work / "index"
-    total_rows = total_dropped = caught = planted_x = 0
+    sampler = RssSampler()
+    totals = {"rows": 0, "dropped": 0, "checked": 0, "links": 0, "wrong": 0, "planted": 0, "found": 0,
+              "x_planted": 0, "x_caught": 0, "x_links": 0, "x_wrong": 0, "cpu": 0.0, "wall": 0.0}
+    indexed = pl.DataFrame(schema={"id": pl.Utf8, "problem": pl.Utf8})  # id -> planted problem of every indexed row
     w0, c0 = time.perf_counter(), time.process_time()
     rnd = random.Random(7)
     previous: list[str] = []
+    print(f"  {'batch':>5} {'rows':>10} {'index':>11} {'dropped':>8} {'checked/row':>11} {'in-batch P / R':>16} "
+          f"{'cross-batch P / R':>18} {'dedup s (CPU)':>14} {'index s (CPU)':>14} {'peak RSS':>9}", flush=True)
     for k, start in enumerate(range(0, n, batch)):
+        sampler.set(f"generate-{k}")
         part = work / f"batch-{k}.jsonl"
         make_corpus(part, min(batch, n - start), corpus="template", copies=copies, seed=100 + k)
-        lines = part.read_text(encoding="utf-8").splitlines()
-        if previous:
-            extra = []
-            for line in rnd.sample(previous, len(previous) // 200):
-                rec = json.loads(line)
-                rec["id"] = f"{rec['id']}-b{k}-xcopy"
-                rec["problem"] = _reformat(rec["problem"], rnd)
-                extra.append(json.dumps(rec, ensure_ascii=False))
-            with open(part, "a", encoding="utf-8") as fh:
-                fh.write("\n".join(extra) + "\n")
-            planted_x += len(extra)
+        lines = [ln.replace('{"id": "syn-', f'{{"id": "b{k}-', 1) for ln in part.read_text(encoding="utf-8").splitlines()]
+        extra = []
+        for line in rnd.sample(previous, len(previous) // 200) if previous else []:
+            rec = json.loads(line)
+            rec["id"] = f"{rec['id']}-xcopy"
+            rec["problem"] = _reformat(rec["problem"], rnd)
+            extra.append(json.dumps(rec, ensure_ascii=False))
+        part.write_text("\n".join(lines + extra) + "\n", encoding="utf-8")
         previous = [ln for ln in lines if "-copy" not in ln]
+        del lines, extra
         df = _ingest(part)
         part.unlink()
+        index_rows = sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in index_dir.glob("part-*.parquet"))
+        sampler.set(f"dedup-{k}")
+        stats: dict = {}
         b0, bc0 = time.perf_counter(), time.process_time()
-        out = mark_duplicates(df, index_dir=index_dir)
+        out = mark_duplicates(df, index_dir=index_dir, stats=stats)
+        d_wall, d_cpu = time.perf_counter() - b0, time.process_time() - bc0
+        sampler.set(f"index-{k}")
         kept = out.filter(pl.col("drop_reason").is_null())
+        i0, ic0 = time.perf_counter(), time.process_time()
         update_index(kept, index_dir)
-        x = out.filter(pl.col("source_id").str.ends_with("-xcopy"))
-        caught += int(x["duplicate_of"].is_not_null().sum())
-        total_rows += df.height
-        total_dropped += out.height - kept.height
-        print(f"  batch {k}: {df.height:,} rows, {out.height - kept.height:,} dropped "
-              f"({x['duplicate_of'].is_not_null().sum():,} of {x.height:,} copies of the previous batch caught against the index), "
-              f"dedup+index {time.perf_counter() - b0:.0f}s wall / {time.process_time() - bc0:.0f} CPU-s, "
-              f"index {sum(p.stat().st_size for p in index_dir.glob('part-*.parquet')) / 1e9:.2f} GB on disk, "
-              f"process peak RSS so far {gb(ru_peak())}", flush=True)
-        del df, out, kept, x
-    print(f"incremental: {total_rows:,} rows in {time.perf_counter() - w0:.0f}s wall ({time.process_time() - c0:.0f} CPU-s incl. "
-          f"generating the batches), {total_dropped:,} dropped, {caught:,} of {planted_x:,} cross-batch copies caught; "
-          f"process peak RSS {gb(ru_peak())}")
+        i_wall, i_cpu = time.perf_counter() - i0, time.process_time() - ic0
+        sampler.set(f"quality-{k}")
+        q = quality(out)
+        xq = _cross_batch_quality(out, indexed, index_dir)
+        indexed = pl.concat([indexed, kept.select("id", _problem(pl.col("source_id")).alias("problem"))]).unique("id", keep="first")
+        peak = max(sampler.peaks.get(f"dedup-{k}", 0), sampler.peaks.get(f"index-{k}", 0))
+        for key, v in (("rows", df.height), ("dropped", out.height - kept.height), ("checked", stats.get("candidates", 0)),
+                       ("links", q["predicted_links"]), ("wrong", q["wrong_links"]), ("planted", q["planted"]),
+                       ("found", round(q["recall"] * q["planted"])), ("x_planted", xq["planted"]), ("x_caught", xq["caught"]),
+                       ("x_links", xq["links"]), ("x_wrong", xq["wrong"]), ("cpu", d_cpu + i_cpu), ("wall", d_wall + i_wall)):
+            totals[key] += v
+        xp = 1 - xq["wrong"] / xq["links"] if xq["links"] else 1.0
+        xr = xq["caught"] / xq["planted"] if xq["planted"] else float("nan")
+        print(f"  {k:>5} {df.height:>10,} {index_rows:>11,} {out.height - kept.height:>8,} "
+              f"{stats.get('candidates', 0) / df.height:>11.3f} {q['precision']:>7.4f} / {q['recall']:.4f} "
+              f"{xp:>8.4f} / {xr:.4f} {d_wall:>6.0f} ({d_cpu:>5.0f}) {i_wall:>6.0f} ({i_cpu:>5.0f}) {gb(peak):>9}", flush=True)
+        del df, out, kept
+    peaks = sampler.stop()
+    dedup_peak = max((v for k_, v in peaks.items() if k_.startswith(("dedup-", "index-"))), default=0)
+    t = totals
+    print(f"incremental: {t['rows']:,} rows in {time.perf_counter() - w0:.0f}s wall ({time.process_time() - c0:.0f} CPU-s incl. "
+          f"generating and ingesting the batches); dedup + index update alone {t['wall']:.0f}s wall, {t['cpu']:.0f} CPU-s "
+          f"= {t['cpu'] / t['rows'] * 1e6:.0f} CPU-s per million rows; {t['dropped']:,} dropped; "
+          f"checked pairs {t['checked'] / t['rows']:.3f} per row")
+    print(f"  in-batch ground truth: {t['found']:,} of {t['planted']:,} planted copies found (recall {t['found'] / max(t['planted'], 1):.4f}), "
+          f"{t['wrong']:,} wrong of {t['links']:,} links (precision {1 - t['wrong'] / max(t['links'], 1):.4f})")
+    print(f"  cross-batch ground truth: {t['x_caught']:,} of {t['x_planted']:,} copies of earlier batches caught against the index "
+          f"(recall {t['x_caught'] / max(t['x_planted'], 1):.4f}), {t['x_wrong']:,} wrong of {t['x_links']:,} links to the index "
+          f"(precision {1 - t['x_wrong'] / max(t['x_links'], 1):.4f})")
+    print(f"  peak RSS of dedup + index update {gb(dedup_peak)}; process peak RSS {gb(ru_peak())}")
 
 
 def prefill_index(index_dir: Path, rows: int, part_rows: int = 1_000_000) -> None:

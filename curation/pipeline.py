@@ -23,6 +23,7 @@ from curation.errors import ConfigError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset, value_counts, with_review_evidence
 from curation.io import read_problems, sqlite_url, write_problems
+from curation.memory import PeakRss
 from curation.stage import Stage, StageRegistry, dump
 from schemas import conform, polars_schema
 
@@ -39,6 +40,8 @@ class StageCount:
     seconds: float = 0.0
     skipped: bool = False
     note: str | None = None
+    # largest resident size of the process while the stage ran (curation.memory.PeakRss), MB
+    peak_rss_mb: float | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +52,7 @@ class StageCount:
             "seconds": round(self.seconds, 3),
             "skipped": self.skipped,
             "note": self.note,
+            "peak_rss_mb": None if self.peak_rss_mb is None else round(self.peak_rss_mb, 1),
         }
 
 
@@ -195,6 +199,13 @@ def _source_priority(cfg: PipelineConfig) -> dict[str, int]:
     return source_priority_from_config(cfg)
 
 
+def _reviewed_distinct(cfg: PipelineConfig) -> list[list[str]]:
+    """Problem ids a reviewer declared "not duplicates" (kept in the review database)."""
+    from curation.review import distinct_groups_for
+
+    return distinct_groups_for(cfg)
+
+
 def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=None) -> tuple[pl.DataFrame, str | None]:
     """`signatures` (optional): the MinHash signatures of every row of `df`, in row order, computed
     elsewhere (the Prefect flow's chunk tasks); `near_edges` (optional): the verified near-duplicate
@@ -204,6 +215,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=N
     out = mark_duplicates(
         df, settings=ws.cfg.dedup, source_priority=_source_priority(ws.cfg), index_dir=ws.dedup_index,
         signatures=signatures, near_edges=near_edges, progress=ws.progress_for("dedup"),
+        not_duplicates=_reviewed_distinct(ws.cfg),
     )
     return out, None
 
@@ -260,7 +272,19 @@ def step_review(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | No
         out = apply_review_decisions(df, queue)
     finally:
         queue.close()
-    return out, f"{queued} newly queued"
+    from curation.review.apply import applied_decisions
+
+    applied = applied_decisions(out)
+    note = f"{queued} newly queued"
+    if applied:
+        note += "; decisions applied: " + ", ".join(f"{d} {n}" for d, n in applied.items())
+    return out, note
+
+
+def _review_card(df: pl.DataFrame) -> str | None:
+    from curation.review.apply import review_card_section
+
+    return review_card_section(df)
 
 
 def _dedup_card(df: pl.DataFrame) -> str | None:
@@ -336,6 +360,8 @@ PIPELINE.register(Stage(
             "conflicting_answers", *_OUTCOME),
     cache_settings=lambda cfg: {
         "dedup": dump(cfg.dedup), "priority": sorted(_source_priority(cfg).items()),
+        # a reviewer's "not duplicates" changes the clusters: a cached result must not outlive it
+        "not_duplicates": _reviewed_distinct(cfg),
     },
     external_files=lambda cfg: [p for p in [cfg.dedup_index_dir()] if p is not None],
     card_section=_dedup_card,
@@ -365,8 +391,9 @@ PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
     reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
-    writes=("question", "answer", "review_status", *_OUTCOME),
+    writes=("question", "answer", "review_status", "duplicate_of", *_OUTCOME),
     cacheable=False,  # the review database changes between runs (human decisions)
+    card_section=_review_card,
 ))
 
 
@@ -389,19 +416,20 @@ def run_stage(
     function (precomputed work, e.g. `signatures=` for dedup).
     """
     started = time.perf_counter()
-    spec = PIPELINE[stage]
-    enabled = spec.enabled(ws.cfg)
-    if ws.progress is not None and enabled:
-        ws.progress(stage, 0, None, {})
-    df_in = read_problems(input_file) if input_file is not None else None
-    if enabled:
-        df, note = spec.run(ws, df_in, **inputs)
-    else:
-        df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
-    df = conform(df)
-    out_file = write_problems(df, out_file or ws.stage_file(stage))
-    before_drop = value_counts(df_in, "drop_reason")
-    before_review = value_counts(df_in, "review_reason")
+    with PeakRss() as peak:
+        spec = PIPELINE[stage]
+        enabled = spec.enabled(ws.cfg)
+        if ws.progress is not None and enabled:
+            ws.progress(stage, 0, None, {})
+        df_in = read_problems(input_file) if input_file is not None else None
+        if enabled:
+            df, note = spec.run(ws, df_in, **inputs)
+        else:
+            df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
+        df = conform(df)
+        out_file = write_problems(df, out_file or ws.stage_file(stage))
+        before_drop = value_counts(df_in, "drop_reason")
+        before_review = value_counts(df_in, "review_reason")
     count = StageCount(
         stage=stage,
         rows=df.height,
@@ -410,6 +438,7 @@ def run_stage(
         seconds=time.perf_counter() - started,
         skipped=not enabled,
         note=note,
+        peak_rss_mb=peak.mb,
     )
     return out_file, count
 

@@ -32,6 +32,8 @@ PASS_RATE_BINS: tuple[tuple[str, float, float, bool, bool], ...] = (
     ("1 (always solved)", 1.0, 1.0, True, True),
 )
 UNSCORED = "not graded"
+#: review decisions applied to rows (`review_status` set by `curation.review.apply_review_decisions`)
+REVIEW_DECISIONS = ("accepted", "edited", "duplicate", "rejected")
 
 
 @dataclass
@@ -50,6 +52,10 @@ class RunFacts:
     started_at: str | None = None
     seconds: float | None = None
     alarms: list[str] = field(default_factory=list)  # sanity alarms on the final rows (curation/alarms.py)
+    # rows of the final table carrying an applied review decision, by decision; rows still waiting
+    # for one, by review reason (a row a reviewer decided is not pending, whatever stage flagged it)
+    review_decisions: dict[str, int] = field(default_factory=dict)
+    review_pending: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -86,6 +92,28 @@ def difficulty_histogram(df: pl.DataFrame) -> dict[str, int]:
                 counts[label] += 1
                 break
     return counts
+
+
+def review_outcomes(df: pl.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """(rows with an applied review decision, by decision; rows still waiting for review, by reason)
+    of a final problem table. Waiting = flagged, not dropped, and undecided (`drop.split_outcomes`)."""
+    decided: dict[str, int] = {}
+    pending: dict[str, int] = {}
+    if df.height == 0 or "review_status" not in df.columns:
+        if "review_reason" in df.columns:
+            live = df.filter(pl.col("review_reason").is_not_null())
+            if "drop_reason" in df.columns:
+                live = live.filter(pl.col("drop_reason").is_null())
+            pending = {r: n for r, n in live.group_by("review_reason").len().iter_rows()}
+        return decided, pending
+    for status, n in df.filter(pl.col("review_status").is_in(REVIEW_DECISIONS)).group_by("review_status").len().iter_rows():
+        decided[status] = n
+    if "review_reason" in df.columns:
+        waiting = pl.col("review_reason").is_not_null() & (pl.col("review_status").is_null() | (pl.col("review_status") == "pending"))
+        if "drop_reason" in df.columns:
+            waiting = waiting & pl.col("drop_reason").is_null()
+        pending = {r: n for r, n in df.filter(waiting).group_by("review_reason").len().iter_rows()}
+    return {k: decided[k] for k in REVIEW_DECISIONS if k in decided}, dict(sorted(pending.items()))
 
 
 def review_queue_depth(review_url: str | None) -> tuple[int | None, dict[str, int]]:
@@ -127,8 +155,14 @@ def collect_run_facts(
     """Gather the report's facts from a `PipelineReport` (or its dict), the last stage file and the queue."""
     data = _report_dict(report)
     histogram: dict[str, int] = {}
+    decided: dict[str, int] = {}
+    pending: dict[str, int] = {}
     if last_file is not None and Path(last_file).exists():
         histogram = difficulty_histogram(pl.read_parquet(last_file, columns=["difficulty"]))
+        present = set(pl.read_parquet_schema(last_file))
+        wanted = [c for c in ("review_status", "review_reason", "drop_reason") if c in present]
+        if wanted:
+            decided, pending = review_outcomes(pl.read_parquet(last_file, columns=wanted))
     depth, by_reason = review_queue_depth(review_url)
     return RunFacts(
         out_dir=str(data["out_dir"]),
@@ -143,11 +177,15 @@ def collect_run_facts(
         started_at=(started_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         seconds=seconds,
         alarms=list(data.get("alarms") or []),
+        review_decisions=decided,
+        review_pending=pending,
     )
 
 
 def stage_reason_rows(facts: RunFacts) -> list[dict[str, Any]]:
-    """One row per stage and reason: stage, rows after it, outcome (dropped/review), reason, count.
+    """One row per stage and reason: stage, rows after it, outcome (dropped/review), reason, count,
+    and for review rows `pending`: how many rows with that reason still wait for a decision at the
+    end of the run (decided rows are not pending).
 
     A stage that added no reason still gets one row (reason "-") so every stage appears.
     """
@@ -158,9 +196,12 @@ def stage_reason_rows(facts: RunFacts) -> list[dict[str, Any]]:
         status = "skipped" if stage.get("skipped") else ("cached" if stage.get("cached") else "ran")
         base = {"stage": stage["stage"], "rows": stage["rows"], "status": status, "seconds": stage.get("seconds", 0.0)}
         if not added:
-            rows.append({**base, "outcome": "-", "reason": "-", "count": 0})
+            rows.append({**base, "outcome": "-", "reason": "-", "count": 0, "pending": None})
         for outcome, reason, n in added:
-            rows.append({**base, "outcome": outcome, "reason": reason, "count": n})
+            # every row has the same keys (a Prefect table artifact wants that)
+            pending = min(n, facts.review_pending.get(reason, 0)) if outcome == "review" else None
+            row = {**base, "outcome": outcome, "reason": reason, "count": n, "pending": pending}
+            rows.append(row)
     return rows
 
 
@@ -171,6 +212,13 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _peak_mb(stage: dict[str, Any]) -> str:
+    """The process's peak resident memory while the stage ran (`StageCount.peak_rss_mb`), "-" for a
+    cached stage or a report from before the field existed."""
+    value = stage.get("peak_rss_mb")
+    return "-" if value is None else f"{float(value):,.0f}"
 
 
 def build_run_report(facts: RunFacts) -> str:
@@ -197,13 +245,15 @@ def build_run_report(facts: RunFacts) -> str:
         status = "skipped" if s.get("skipped") else ("cached" if s.get("cached") else "ran")
         stage_rows.append([
             s["stage"], s["rows"], status, f"{float(s.get('seconds') or 0):.2f}",
-            sum(s.get("dropped", {}).values()), sum(s.get("review", {}).values()), s.get("note") or "",
+            sum(s.get("dropped", {}).values()), sum(s.get("review", {}).values()), _peak_mb(s), s.get("note") or "",
         ])
-    out.append(_table(["stage", "rows", "status", "seconds", "dropped", "to review", "note"], stage_rows))
+    out.append(_table(["stage", "rows", "status", "seconds", "dropped", "flagged for review", "peak RSS MB", "note"], stage_rows))
     reasons = [r for r in stage_reason_rows(facts) if r["count"]]
     out += ["", "## Reasons", ""]
     if reasons:
-        out.append(_table(["stage", "outcome", "reason", "count"], [[r["stage"], r["outcome"], r["reason"], r["count"]] for r in reasons]))
+        out.append(_table(["stage", "outcome", "reason", "count", "still pending"],
+                          [[r["stage"], r["outcome"], r["reason"], r["count"], "" if r["pending"] is None else r["pending"]]
+                           for r in reasons]))
     else:
         out.append("No stage dropped a row or sent one to review.")
     out += ["", "## Difficulty (pass rate over sampled solutions)", ""]
@@ -218,6 +268,11 @@ def build_run_report(facts: RunFacts) -> str:
         out.append(f"Open items: {facts.review_open}")
         if facts.review_by_reason:
             out += ["", _table(["reason", "open"], [[r, n] for r, n in sorted(facts.review_by_reason.items())])]
+    out += ["", "Review decisions applied to this run's rows:", ""]
+    if facts.review_decisions:
+        out.append(_table(["decision", "rows"], [[d, n] for d, n in facts.review_decisions.items()]))
+    else:
+        out.append("none.")
     out.append("")
     return "\n".join(out)
 

@@ -93,30 +93,35 @@ def compute_band_group_edges(
     rows of the pairs checked, never sent."""
     from curation.dedup import normalize_series
     from curation.dedup.clusters import band_group_edges, text_keys
+    from curation.dedup.normalize import dedup_question
     from flows.fingerprint import file_digest
 
     scan = pl.scan_parquet(input_file)
     has_kind = "kind" in scan.collect_schema().names()
+    # the dedup identity of a multiple-choice row includes its options (`dedup_question`)
+    text_cols = ["question", "choices"] if "choices" in scan.collect_schema().names() else ["question"]
     hashes, numkeys = [], []
     for start in range(0, row_count(input_file), key_rows):
-        part = scan.slice(start, key_rows).select("question", *(["kind"] if has_kind else [])).collect()
-        h, k = text_keys(part["question"])
+        part = scan.slice(start, key_rows).select(*text_cols, *(["kind"] if has_kind else [])).collect()
+        h, k = text_keys(dedup_question(part))
         if has_kind:
             h[(part["kind"] == "puzzle").fill_null(False).to_numpy()] = 0  # puzzles are not text rows
         hashes.append(h)
         numkeys.append(k)
 
-    def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
+    def read_originals(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their dedup texts (with options)
         want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})
-        got = scan.select("question").with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
-        order = want.join(got, on="_row", how="left", maintain_order="left")
-        return normalize_series(order["question"])
+        got = scan.select(*text_cols).with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
+        return dedup_question(want.join(got, on="_row", how="left", maintain_order="left"))
+
+    def read_texts(rows: np.ndarray) -> pl.Series:  # the same, normalized
+        return normalize_series(read_originals(rows))
 
     r = cfg.dedup.rows
     sig = _group_signature_columns(signature_files, first_band * r, (first_band + band_count) * r)
     linked = band_group_edges(
         np.concatenate([np.zeros(0, np.uint64), *hashes]), np.concatenate([np.zeros(0, np.uint64), *numkeys]), sig, read_texts,
-        settings=cfg.dedup, first_band=first_band, band_count=band_count,
+        settings=cfg.dedup, first_band=first_band, band_count=band_count, read_originals=read_originals,
     )
     out = Path(out_file)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:

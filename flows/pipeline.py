@@ -153,7 +153,7 @@ def report_from_dict(data: dict[str, Any]) -> PipelineReport:
     """The flow's result (JSON-able dict) back as the `PipelineReport` that `run_pipeline` returns."""
     import dataclasses
 
-    fields = {"stage", "rows", "dropped", "review", "seconds", "skipped", "note"}
+    fields = {"stage", "rows", "dropped", "review", "seconds", "skipped", "note", "peak_rss_mb"}
     kwargs: dict[str, Any] = dict(
         out_dir=Path(data["out_dir"]),
         dataset_dir=Path(data["dataset_dir"]) if data.get("dataset_dir") else None,

@@ -205,7 +205,7 @@ def export_task(spec: dict[str, Any], last_file: str, counts: list[dict[str, Any
     from curation.pipeline import StageCount, Workspace, finish
 
     ws = Workspace(config_from_spec(spec))
-    fields = {"stage", "rows", "dropped", "review", "seconds", "skipped", "note"}
+    fields = {"stage", "rows", "dropped", "review", "seconds", "skipped", "note", "peak_rss_mb"}
     stage_counts = [StageCount(**{k: v for k, v in c.items() if k in fields}) for c in counts]
     report = finish(ws, Path(last_file), stage_counts)
     return report.as_dict()

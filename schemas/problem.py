@@ -145,7 +145,7 @@ class Problem(BaseModel):
     code_validation_detail: Optional[str] = Field(None, description="Why validation failed (first failing test).")
 
     # review
-    review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | skipped.")
+    review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | duplicate (a reviewer kept another member of its duplicate cluster).")
     review_reason: Optional[str] = None
     review_evidence: Optional[str] = Field(
         None, description="JSON object: what the stage that set review_reason shows the reviewer (e.g. the model's samples)."

@@ -96,6 +96,11 @@ def register(app: typer.Typer) -> None:
             None, "--priority", help="SOURCE=INT source priority (higher wins as representative); repeatable."
         ),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+        review_db: Optional[str] = typer.Option(
+            None, "--review-db",
+            help="Review database (path or URL) whose 'not duplicates' cluster decisions are honoured "
+            "(default: the config's review database when --config is given).",
+        ),
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard + same-problem rule)."""
         import polars as pl
@@ -108,8 +113,21 @@ def register(app: typer.Typer) -> None:
 
         settings = DedupSettings()
         prio: dict[str, int] = {}
+        distinct: list[list[str]] = []
+        if review_db is not None:
+            from curation.errors import ReviewError
+            from curation.review import ReviewQueue
+
+            if "://" not in review_db and not Path(review_db).exists():
+                raise ReviewError(f"no review queue at {review_db} (check --review-db)")
+            with ReviewQueue(review_db) as queue:
+                distinct = queue.distinct_groups()
         if config is not None:
             cfg = load_config(config)
+            if review_db is None:
+                from curation.review import distinct_groups_for
+
+                distinct = distinct_groups_for(cfg)
             settings = cfg.dedup
             prio = source_priority_from_config(cfg)
             if index is None:
@@ -133,7 +151,8 @@ def register(app: typer.Typer) -> None:
         stats: dict = {}
         with _progress_bar(console, enabled=progress) as on_progress:
             out = mark_duplicates(
-                df, settings=settings, source_priority=prio, index_dir=index, stats=stats, progress=on_progress
+                df, settings=settings, source_priority=prio, index_dir=index, stats=stats, progress=on_progress,
+                not_duplicates=distinct,
             )
         write_problems(out, output)
         added = None

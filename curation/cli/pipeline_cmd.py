@@ -117,7 +117,8 @@ def register(app: typer.Typer) -> None:
                 console.print(styled(
                     ("✓", "green"),
                     f" {count.stage:<14} {count.rows:>8} rows  {dropped:>6} dropped  "
-                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s{flag}",
+                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s"
+                    + (f"  peak {count.peak_rss_mb:,.0f} MB" if count.peak_rss_mb else "") + flag,
                     ("  " + count.note if count.note else "", "dim"),
                 ))
 

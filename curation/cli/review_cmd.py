@@ -100,7 +100,7 @@ def _short(text: Any, n: int = 70) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _print_item(item: Any, *, history: bool = False) -> None:
+def _print_item(item: Any, *, history: bool = False, cluster: list | None = None) -> None:
     from rich.panel import Panel
 
     s, ev = item.snapshot, item.evidence
@@ -129,7 +129,19 @@ def _print_item(item: Any, *, history: bool = False) -> None:
         for d in ev["models"]:
             t.add_row(*(str(d.get(k)) for k in ("model", "k", "correct", "pass_rate", "majority_answer", "majority_share")))
         console.print(t)
-    rest = {k: v for k, v in ev.items() if k not in ("models", "reason")}
+    if getattr(item, "cluster_key", None) is not None and cluster is not None:
+        t = Table("item", "problem", "source", "answer", "status", "question", title="cluster members (decide them together)",
+                  expand=True)
+        for m in cluster:
+            t.add_row(str(m.id), m.problem_id, str(m.snapshot.get("source") or ""), str(m.answer),
+                      m.status + (f" (of {m.duplicate_of})" if m.duplicate_of else ""), _short(m.question, 60))
+        console.print(t)
+        console.print(
+            f"decide the cluster: `curate review keep ITEM [--answer A]` (keep that member, the others are dropped as "
+            f"its duplicates), `curate review not-duplicates {item.id}`, `curate review drop-all {item.id}`",
+            highlight=False,
+        )
+    rest = {k: v for k, v in ev.items() if k not in ("models", "reason") and not (k == "members" and cluster)}
     if rest:
         console.print_json(json.dumps(rest, default=str))
     if item.decision:
@@ -148,7 +160,7 @@ def _print_item(item: Any, *, history: bool = False) -> None:
 @review_app.command("list")
 def list_cmd(
     status: Annotated[
-        Optional[list[str]], typer.Option("--status", "-s", help="Only these statuses (repeatable): pending, claimed, accepted, edited, rejected, skipped, superseded.")
+        Optional[list[str]], typer.Option("--status", "-s", help="Only these statuses (repeatable): pending, claimed, accepted, edited, rejected, duplicate, skipped, superseded.")
     ] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Only items with this review reason.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows (0: all).")] = 50,
@@ -158,10 +170,10 @@ def list_cmd(
     """List queue items in queue order."""
     with _open(db, config) as queue:
         rows = queue.list_items(status=status or None, reason=reason, limit=limit or None)
-    t = Table("id", "problem", "reason", "status", "holder / decided by", "question", title=f"review items ({len(rows)})")
+    t = Table("id", "problem", "reason", "status", "holder / decided by", "cluster", "question", title=f"review items ({len(rows)})")
     for it in rows:
         who = it.lease_owner or it.decided_by or ""
-        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, _short(it.question))
+        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, it.cluster_key or "", _short(it.question))
     console.print(t)
 
 
@@ -178,10 +190,13 @@ def next_cmd(
         if item is None:
             console.print("nothing to review: the queue is empty (or holds only items you skipped)")
             return
-        _print_item(item)
+        cluster = queue.cluster_items(item.id) if item.cluster_key is not None else None
+        _print_item(item, cluster=cluster)
+        how = ("keep ITEM | not-duplicates | drop-all | skip" if cluster else "accept|edit|reject|skip")
         console.print(
-            f"lease held until {_when(item.lease_expires)} UTC; decide with "
-            f"`curate review accept|edit|reject|skip {item.id}`",
+            f"lease held until {_when(item.lease_expires)} UTC; decide with `curate review {how} {item.id}`"
+            if not cluster else f"lease on the whole cluster held until {_when(item.lease_expires)} UTC; decide with "
+            f"`curate review {how}`",
             highlight=False,
         )
 
@@ -195,7 +210,9 @@ def show_cmd(
 ) -> None:
     """Show one item: the problem, its evidence, its decision and audit trail (does not claim)."""
     with _open(db, config) as queue:
-        _print_item(queue.get(item_id, history=history), history=history)
+        item = queue.get(item_id, history=history)
+        cluster = queue.cluster_items(item_id) if item.cluster_key is not None else None
+        _print_item(item, history=history, cluster=cluster)
 
 
 @review_app.command("claim")
@@ -244,6 +261,53 @@ def edit_cmd(
     _decide(item_id, reviewer, "edited", note, db, config, question=question, answer=answer)
 
 
+def _decide_cluster(item_id: int, reviewer: str | None, decision: str, note: str | None, db: str | None,
+                    config: Path | None, **kw: Any) -> None:
+    with _open(db, config) as queue:
+        queue.decide_cluster(item_id, _reviewer(reviewer), decision, note=note, **kw)
+        members = queue.cluster_items(item_id)
+    outcome = ", ".join(f"{m.id} {m.status}" + (f" (duplicate of {m.duplicate_of})" if m.duplicate_of else "") for m in members)
+    console.print(styled("cluster of item ", f"{item_id}: ", (decision, "bold"), f" by {_reviewer(reviewer)}: {outcome}"))
+
+
+@review_app.command("keep")
+def keep_cmd(
+    item_id: Annotated[int, typer.Argument(help="The cluster member to keep (an item id; you hold its cluster's lease).")],
+    question: Annotated[Optional[str], typer.Option("--question", "-q", help="Corrected question text of the kept member.")] = None,
+    answer: Annotated[Optional[str], typer.Option("--answer", "-a", help="Corrected reference answer of the kept member.")] = None,
+    reviewer: ReviewerOpt = None,
+    note: NoteOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Conflicting duplicate cluster: keep this member (optionally corrected); the other members are
+    dropped as its duplicates (drop reason duplicate_of_reviewed)."""
+    _decide_cluster(item_id, reviewer, "keep_one", note, db, config, keep=item_id, question=question, answer=answer)
+
+
+@review_app.command("not-duplicates")
+def not_duplicates_cmd(item_id: ItemArg, reviewer: ReviewerOpt = None, note: NoteOpt = None, db: DbOpt = None,
+                       config: ConfigOpt = None) -> None:
+    """Conflicting duplicate cluster: its members are different problems; every one is kept, and
+    dedup will not merge them again."""
+    _decide_cluster(item_id, reviewer, "not_duplicates", note, db, config)
+
+
+@review_app.command("drop-all")
+def drop_all_cmd(item_id: ItemArg, reviewer: ReviewerOpt = None, note: NoteOpt = None, db: DbOpt = None,
+                 config: ConfigOpt = None) -> None:
+    """Conflicting duplicate cluster: drop every member (drop reason review_rejected)."""
+    _decide_cluster(item_id, reviewer, "drop_all", note, db, config)
+
+
+@review_app.command("undo")
+def undo_cmd(reviewer: ReviewerOpt = None, db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Take back your last decision (a cluster decision: for every member); the item is yours again."""
+    with _open(db, config) as queue:
+        item = queue.undo_last(_reviewer(reviewer))
+    console.print(f"undone: item {item.id} is claimed by {item.lease_owner} again, undecided")
+
+
 @review_app.command("release")
 def release_cmd(item_id: ItemArg, reviewer: ReviewerOpt = None, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Give back a claimed item without deciding (it keeps its place in the queue)."""
@@ -281,9 +345,9 @@ def stats_cmd(
     for s, n in st["by_status"].items():
         t.add_row(s, str(n))
     console.print(t)
-    t = Table("reviewer", "accepted", "edited", "rejected", "skipped", title=f"decisions in the last {window_hours:g} h")
+    t = Table("reviewer", "accepted", "edited", "rejected", "duplicate", "skipped", title=f"decisions in the last {window_hours:g} h")
     for r, c in st["per_reviewer"].items():
-        t.add_row(r, *(str(c.get(k, 0)) for k in ("accepted", "edited", "rejected", "skipped")))
+        t.add_row(r, *(str(c.get(k, 0)) for k in ("accepted", "edited", "rejected", "duplicate", "skipped")))
     console.print(t)
     console.print(f"throughput: {st['decisions_per_hour']:.1f} decisions/hour ({st['decisions_in_window']} in window, skips excluded)")
     if st["multi_decision_items"]:
@@ -316,7 +380,7 @@ def export_cmd(
             rows = queue.decision_history()
         else:
             rows = []
-            for it in queue.list_items(status=("accepted", "edited", "rejected"), limit=None):
+            for it in queue.list_items(status=("accepted", "edited", "rejected", "duplicate"), limit=None):
                 rows.append(
                     {
                         "item_id": it.id,
@@ -331,6 +395,8 @@ def export_cmd(
                         "answer": it.snapshot.get("answer"),
                         "edited_question": it.edited_question,
                         "edited_answer": it.edited_answer,
+                        "duplicate_of": it.duplicate_of,
+                        "cluster_decision_id": it.cluster_decision_id,
                     }
                 )
     df = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame(
@@ -374,6 +440,45 @@ def add_cmd(
         n = queue_items(df, queue)
         open_n = queue.stats()["open"]
     console.print(f"queued {n} new items from {file} ({open_n} open in the queue)")
+
+
+@review_app.command("apply")
+def apply_cmd(
+    file: Annotated[Path, typer.Argument(help="Problem table (curate Parquet, e.g. out/work/NN_review.parquet or a stage's output).")],
+    out: Annotated[Path, typer.Argument(help="Output Parquet: the same rows with the decisions applied.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Apply the queue's decisions to a problem table (what the pipeline's review stage does): edits,
+    rejections, cluster decisions. Rows are never removed; `curate export` splits them."""
+    import polars as pl
+
+    from curation.errors import ReviewError
+    from curation.io import write_problems
+    from curation.review.apply import applied_decisions, apply_review_decisions
+    from schemas.problem import conform
+
+    if not file.exists():
+        raise ReviewError(f"{file}: file not found")
+    try:  # a curate problem table as written by a stage (ids kept), like `curate review add`
+        df = conform(pl.read_parquet(file))
+    except Exception as exc:
+        raise ReviewError(f"{file}: cannot read as a problem Parquet: {exc}") from None
+    with _open(db, config) as queue:
+        done = apply_review_decisions(df, queue)
+        distinct = queue.distinct_groups()
+    write_problems(done, out)
+    applied = applied_decisions(done)
+    pending = 0
+    if "review_status" in done.columns:
+        pending = done.filter((pl.col("review_status") == "pending") & pl.col("drop_reason").is_null()).height
+    summary = ", ".join(f"{d} {n}" for d, n in applied.items()) or "none"
+    console.print(f"wrote {done.height} rows to {out}; decisions applied: {summary}; still pending: {pending}", highlight=False)
+    if distinct:
+        ids = {i for group in distinct for i in group}
+        if "cluster_id" in done.columns and done.filter(pl.col("id").is_in(list(ids)) & pl.col("cluster_id").is_not_null()).height:
+            console.print("note: 'not duplicates' decisions split clusters in the dedup stage: rerun `curate dedup "
+                          "--review-db` (or `curate run`) to see them apart", highlight=False)
 
 
 @review_app.command("serve")

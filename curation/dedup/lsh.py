@@ -112,6 +112,7 @@ def link_near_duplicates(
     max_bucket: int = 2000,
     max_pivots: int = 8,
     require_same_problem: bool = True,
+    originals=None,
 ) -> LinkResult:
     """Verified near-duplicate edges among the rows of `bands_matrix` (n, bands) (see module doc).
 
@@ -121,7 +122,8 @@ def link_near_duplicates(
     pairs checked); Jaccard compares their `shingle_text`, the same-problem check the texts
     themselves. `group`: uint64 per row folded into every band key (rows in different groups are
     never compared). `active` restricts the rows; `query` (incremental mode) keeps only pairs with at
-    least one query row.
+    least one query row. `originals`: the texts before normalization, given like `texts` (None
+    for a row without one): the same-problem rule reads person names there.
     """
     mats = bands_matrix if isinstance(bands_matrix, tuple) else (bands_matrix,)
     n, n_bands = sum(m.shape[0] for m in mats), mats[0].shape[1]
@@ -132,6 +134,7 @@ def link_near_duplicates(
 
     docs = np.arange(n, dtype=np.int64) if active is None else np.flatnonzero(active).astype(np.int64)
     fetch = _fetcher(texts)
+    fetch_originals = _fetcher(originals) if originals is not None else None
     empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
     if len(docs) < 2:
         return empty
@@ -198,7 +201,9 @@ def link_near_duplicates(
         ok = sims >= threshold
         if require_same_problem and ok.any():
             idx = np.flatnonzero(ok)
-            same = same_problem_pairs(problem, local[idx])
+            same = same_problem_pairs(
+                problem, local[idx], originals=fetch_originals(involved) if fetch_originals is not None else None
+            )
             ok[idx[~same]] = False
             rejected.append(pairs[idx[~same]])
         done_keys = np.union1d(done_keys, keys)

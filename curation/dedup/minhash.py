@@ -293,21 +293,27 @@ def band_hashes(
     bands: int = 16,
     rows: int = 8,
     progress: Optional[Callable[[int, int], None]] = None,
+    rows_of: Optional[np.ndarray] = None,
+    prepare: Optional[Callable[[pl.Series], pl.Series]] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """LSH band keys (n, bands) uint64 and a bool mask of documents with at least one shingle.
 
     Processes `_DOC_CHUNK` documents at a time and keeps only the band keys (bands*8 bytes per doc),
     never the full signature matrix or shingle arrays of the whole input. `progress(done, n)` is
-    called after each chunk.
+    called after each chunk. `rows_of` (optional): the documents are `texts[rows_of]` (a Series),
+    gathered a chunk at a time; `prepare` (optional) maps each chunk of texts (a Series) to the text
+    to shingle. Both keep a second copy of every text out of memory.
     """
     if bands * rows > num_perm:
         raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {num_perm}")
     a, b = permutations(num_perm, seed)
-    n = len(texts)
+    n = len(texts) if rows_of is None else len(rows_of)
     out = np.empty((n, bands), dtype=np.uint64)
     nonempty = np.empty(n, dtype=bool)
     for d0 in range(0, n, _DOC_CHUNK):
-        chunk = texts[d0 : d0 + _DOC_CHUNK]
+        chunk = texts[d0 : d0 + _DOC_CHUNK] if rows_of is None else _as_series(texts).gather(rows_of[d0 : d0 + _DOC_CHUNK])
+        if prepare is not None:
+            chunk = prepare(_as_series(chunk))
         h, off = shingle_hash_arrays(chunk, shingle_size)
         sig_t = _signatures_from_hashes(h, off, a, b)
         out[d0 : d0 + len(chunk)] = band_hashes_from_signatures(sig_t, bands, rows)

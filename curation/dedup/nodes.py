@@ -7,12 +7,12 @@ from typing import Optional
 import numpy as np
 import polars as pl
 
-from curation.dedup.normalize import normalize_series, normalized_answer_expr
+from curation.dedup.normalize import dedup_question, normalize_series, normalized_answer_expr
 
 def prepare_nodes(df: pl.DataFrame, source_priority: Optional[dict[str, int]], norm: Optional[pl.Series] = None) -> pl.DataFrame:
     prio = source_priority or {}
     if norm is None:
-        norm = normalize_series(df["question"])
+        norm = normalize_series(dedup_question(df))
     sol = pl.col("solution").is_not_null() & (pl.col("solution").str.strip_chars() != "")
     ver = (
         pl.col("answer").is_not_null()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import polars as pl
 
 #: 2: the number key leaves out source citations (`curation.dedup.content`); older indexes are refused
-NORMALIZATION_VERSION = 2
+#: 3: a multiple-choice row's dedup text carries its options (`dedup_question`)
+#: 4: the number key leaves out example sentences ("For example, $9 = 3 \\times 3$.")
+NORMALIZATION_VERSION = 4
 #: characters of a text that near-duplicate detection reads (the exact-duplicate key reads all)
 MAX_SHINGLE_CHARS = 20_000
 
@@ -33,6 +35,33 @@ def _after_nfkc(e: pl.Expr) -> pl.Expr:
 def normalized_text_expr(expr: pl.Expr) -> pl.Expr:
     """The dedup normalization of a string expression (see the module docstring); null → ""."""
     return _after_nfkc(expr.fill_null("").str.normalize("NFKC"))
+
+
+#: where the options of a multiple-choice row start in its dedup text, and where each option starts
+#: (they survive normalization unchanged: lowercase ASCII and brackets)
+OPTIONS_MARK = "[[options]]"
+OPTION_MARK = "[[option]]"
+_STEM_CUT = r"(?s)\[\[options\]\].*$"
+
+
+def dedup_question(df: pl.DataFrame) -> pl.Series:
+    """The text dedup identifies a row by: its question and, for a row still in multiple-choice form
+    (a non-empty `choices` list), its options after `OPTIONS_MARK`, so one stem with other options
+    is another item (and one stem with the same options the same item). A frame without `choices`
+    gives the questions unchanged."""
+    q = df["question"].cast(pl.Utf8)
+    if "choices" not in df.columns or df["choices"].dtype == pl.Null or df["choices"].null_count() == df.height:
+        return q
+    opts = df["choices"].cast(pl.List(pl.Utf8)).list.eval(pl.element().fill_null("")).list.join(f" {OPTION_MARK} ")
+    has = (df["choices"].list.len() > 0).fill_null(False)
+    return pl.select(
+        pl.when(pl.lit(has)).then(pl.lit(q).fill_null("") + f" {OPTIONS_MARK} " + pl.lit(opts)).otherwise(pl.lit(q))
+    ).to_series().alias("question")
+
+
+def stem_expr(norm: pl.Expr) -> pl.Expr:
+    """A normalized dedup text without the options of a multiple-choice row (`dedup_question`)."""
+    return norm.str.replace(_STEM_CUT, "")
 
 
 def normalized_question_expr(col: str = "question") -> pl.Expr:
@@ -68,11 +97,12 @@ def stable_hashes(values: list[str]) -> list[int]:
 
 
 def shingle_text(norm: pl.Series) -> pl.Series:
-    """The text near-duplicate detection shingles: the normalized text without math delimiters and
-    braces, so `$936$` / `936` and `x^{2}` / `x^2` share their shingles, cut at `MAX_SHINGLE_CHARS`.
+    """The text near-duplicate detection shingles: the normalized text (the stem alone for a
+    multiple-choice row: one stem with other options is a candidate the same-problem rule then
+    judges) without math delimiters and braces, so `$936$` / `936` and `x^{2}` / `x^2` share their shingles, cut at `MAX_SHINGLE_CHARS`.
     (The exact-duplicate key and the same-problem check keep the normalized text, where `$` marks
     the math.)"""
-    e = norm.str.replace_all(r"[{}]", "").str.replace_all(r"\$", " ").str.replace_all(r"  +", " ")
+    e = stem_expr(norm).str.replace_all(r"[{}]", "").str.replace_all(r"\$", " ").str.replace_all(r"  +", " ")
     # the normalization glued `$` to its neighbours (`is$n$?`): drop the spaces next to non-word
     # characters again, so `is n?` (no delimiters) and `is$n$?` give the same text
     e = e.str.replace_all(r" ([^\w ]) ?|([^\w ]) ", "${1}${2}").str.strip_chars(" ")

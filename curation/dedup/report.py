@@ -35,7 +35,7 @@ def dedup_summary(df: pl.DataFrame) -> dict:
         # exactly the conflicting clusters waiting in review (every member there with its answer)
         "conflicting_clusters": int(clustered.filter(_IN_REVIEW)["cluster_id"].n_unique()),
         "conflicting_clusters_settled": int(
-            clustered.filter(pl.col("conflicting_answers") & pl.col("review_status").is_in(["accepted", "edited", "rejected"]))[
+            clustered.filter(pl.col("conflicting_answers") & pl.col("review_status").is_in(["accepted", "edited", "rejected", "duplicate"]))[
                 "cluster_id"
             ].n_unique()
         ),

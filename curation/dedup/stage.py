@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import polars as pl
@@ -12,7 +12,7 @@ import polars as pl
 from curation.config import DedupSettings
 from curation.dedup.clusters import engine
 from curation.dedup.index import LoadedIndex, check_settings, load_index
-from curation.dedup.normalize import normalize_series, shingle_text, stable_hashes, template_expr
+from curation.dedup.normalize import dedup_question, normalize_series, shingle_text, stable_hashes, template_expr
 from curation.frames import apply_to_subset
 from schemas import conform
 
@@ -37,7 +37,7 @@ def mark_template_groups(df: pl.DataFrame, *, index_dir: Optional[Path] = None, 
     if df.height == 0:
         return df
     index = load_index(Path(index_dir), settings) if index_dir is not None else None
-    return _template_groups(df, normalize_series(df["question"]), index)
+    return _template_groups(df, normalize_series(dedup_question(df)), index)
 
 
 def _template_groups(df: pl.DataFrame, norm: pl.Series, index: Optional[LoadedIndex]) -> pl.DataFrame:
@@ -96,6 +96,7 @@ def mark_duplicates(
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
     near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    not_duplicates: Optional[Sequence[Sequence[str]]] = None,
 ) -> pl.DataFrame:
     """The dedup stage: exact duplicates, template groups, near duplicates (in that order).
 
@@ -116,13 +117,16 @@ def mark_duplicates(
     over band groups that cover every band (e.g. one task per group on Dask workers): the linking
     step is skipped, exact duplicates, template groups and clusters are computed here as usual.
     Not with `index_dir` (the edges do not cover the index).
+    `not_duplicates` (optional): groups of problem ids a reviewer declared different problems
+    ("not duplicates" in the review queue, `ReviewQueue.distinct_groups`): no two different ids of a
+    group are linked, exactly or near (they can still meet through a third row linked to both).
     """
     df = conform(df)
     is_puzzle = (df["kind"] == "puzzle").fill_null(False)  # a row without a kind is a text row
     if not is_puzzle.any():
         out = _mark_text_duplicates(
             df, settings=settings, source_priority=source_priority, index_dir=index_dir, stats=stats,
-            signatures=signatures, progress=progress, near_edges=near_edges,
+            signatures=signatures, progress=progress, near_edges=near_edges, not_duplicates=not_duplicates,
         )
         if progress is not None:
             progress(df.height, df.height, {"phase": "done"})
@@ -146,6 +150,7 @@ def mark_duplicates(
             signatures=text_signatures,
             progress=progress,
             near_edges=text_edges,
+            not_duplicates=not_duplicates,
         ),
     )
     out = apply_to_subset(
@@ -181,6 +186,7 @@ def _mark_text_duplicates(
     signatures: Optional[np.ndarray] = None,
     progress: Optional[Callable[[int, int, dict], None]] = None,
     near_edges: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    not_duplicates: Optional[Sequence[Sequence[str]]] = None,
 ) -> pl.DataFrame:
     """Exact, template and near duplicates by question text (see `mark_duplicates`)."""
     check_settings(settings)
@@ -188,21 +194,21 @@ def _mark_text_duplicates(
     if df.height == 0:
         return df
     t0 = time.process_time()
-    norm = normalize_series(df["question"])
+    norm = normalize_series(dedup_question(df))
     index = load_index(Path(index_dir), settings) if index_dir is not None else None
     df = _template_groups(df, norm, index)
     if stats is not None:
         stats.setdefault("phases", {})["normalize+template"] = time.process_time() - t0
     return engine(
         df, settings, source_priority, index, near=True, stats=stats, norm=norm, signatures=signatures, progress=progress,
-        near_edges=near_edges,
+        near_edges=near_edges, not_duplicates=not_duplicates,
     )
 
 
 def signature_texts(df: pl.DataFrame) -> pl.Series:
     """The text of each row that near-duplicate detection shingles (`shingle_text` of the normalized
     question)."""
-    return shingle_text(normalize_series(conform(df)["question"]))
+    return shingle_text(normalize_series(dedup_question(conform(df))))
 
 
 def source_priority_from_config(cfg) -> dict[str, int]:

@@ -12,6 +12,7 @@ Imports SQLAlchemy: import it lazily from CLI code.
 
 from curation.review.apply import apply_review_decisions, build_evidence, queue_items
 from curation.review.queue import (
+    CLUSTER_DECISIONS,
     DECISIONS,
     STATUSES,
     ReviewItem,
@@ -26,8 +27,23 @@ def db_url_for(cfg) -> str:
     return cfg.review.db_url or str(cfg.output_path / "review.sqlite")
 
 
+def distinct_groups_for(cfg) -> list[list[str]]:
+    """The "not duplicates" groups recorded in the config's review database (`ReviewQueue.
+    distinct_groups`), for the dedup stage; [] while no review database exists (none is created)."""
+    from pathlib import Path
+
+    url = db_url_for(cfg)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else (None if "://" in url else url)
+    if path is not None and not Path(path).expanduser().exists():
+        return []
+    with ReviewQueue(url) as queue:
+        return queue.distinct_groups()
+
+
 __all__ = [
     "db_url_for",
+    "distinct_groups_for",
+    "CLUSTER_DECISIONS",
     "DECISIONS",
     "STATUSES",
     "ReviewItem",

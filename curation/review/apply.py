@@ -21,6 +21,7 @@ import polars as pl
 from curation.review.queue import (
     ACCEPTED,
     CHOICE_SEP,
+    DUPLICATE,
     EDITED,
     KEY_SEP,
     REJECTED,
@@ -102,10 +103,13 @@ def queue_items(df: pl.DataFrame, queue: ReviewQueue, *, evidence: dict[str, dic
 
 
 CLUSTER_DECISION = (
-    "A duplicate cluster whose members' answers differ. The decision applies to the cluster: accept "
-    "(or edit) the member to keep as the canonical one and the members still undecided are dropped as "
-    "its duplicates; to say 'not duplicates', accept every member (each one accepted is kept)."
+    "A duplicate cluster whose members' answers differ. Decide the cluster as a whole: keep one member "
+    "(optionally correcting its answer; the others are dropped as its duplicates, drop reason "
+    "duplicate_of_reviewed), not duplicates (every member kept; dedup will not merge them again), "
+    "or drop all."
 )
+#: drop reason of a member a reviewer's "keep one" cluster decision dropped in favour of the kept one
+DUPLICATE_OF_REVIEWED = "duplicate_of_reviewed"
 
 
 def _conflict_clusters(df: pl.DataFrame, todo: pl.DataFrame) -> dict[str, dict[str, Any]]:
@@ -164,6 +168,34 @@ def _apply_cluster_decisions(out: pl.DataFrame, tmp: str) -> pl.DataFrame:
     ).drop(tmp + "canon", tmp + "canon_group")
 
 
+#: review decisions a row can carry once applied, in the order reports list them
+APPLIED_DECISIONS = (ACCEPTED, EDITED, DUPLICATE, REJECTED)
+
+
+def applied_decisions(df: pl.DataFrame) -> dict[str, int]:
+    """Rows carrying an applied review decision (`review_status`), by decision (non-zero only)."""
+    if df.height == 0 or "review_status" not in df.columns:
+        return {}
+    found = dict(df.filter(pl.col("review_status").is_in(APPLIED_DECISIONS)).group_by("review_status").len().iter_rows())
+    return {d: found[d] for d in APPLIED_DECISIONS if found.get(d)}
+
+
+def review_card_section(df: pl.DataFrame) -> str | None:
+    """The dataset card's review section: decisions applied by decision, and what still waits."""
+    applied = applied_decisions(df)
+    if not applied:
+        return None
+    labels = {
+        ACCEPTED: "accepted (kept as is)",
+        EDITED: "edited (kept with the reviewer's question/answer)",
+        DUPLICATE: f"kept another member of its duplicate cluster (dropped: {DUPLICATE_OF_REVIEWED})",
+        REJECTED: "rejected (dropped: review_rejected)",
+    }
+    lines = ["## Review decisions", "", "Human decisions from the review queue applied to this export's rows:", ""]
+    lines += [f"- {labels[d]}: {n}" for d, n in applied.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _content_key_expr() -> pl.Expr:
     choices = pl.col("choices").list.join(CHOICE_SEP).fill_null("")
     return pl.concat_str(
@@ -178,6 +210,8 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
     accepted → `review_status="accepted"`; edited → question/answer replaced (previous values in
     `original_question`/`original_answer` unless an earlier rewrite already holds them), `rewritten_by="review"`, `review_status="edited"`;
     rejected → `review_status="rejected"` and `drop_reason="review_rejected"` where still null;
+    duplicate (a "keep one" cluster decision kept another member) → `review_status="duplicate"`,
+    `drop_reason="duplicate_of_reviewed"` where still null, `duplicate_of` = the kept problem id;
     pending, claimed or skipped → `review_status="pending"` while the row still has a `review_reason`
     (a row no stage flags any more is not held back by a stale item). Rows without an item are unchanged.
     A conflicting duplicate cluster is settled as a whole (see `_apply_cluster_decisions`).
@@ -199,6 +233,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
             "edited_question": pl.Utf8,
             "edited_answer": pl.Utf8,
             "queued_at": pl.Float64,
+            "duplicate_of": pl.Utf8,
         },
     ).rename(lambda c: tmp + c)
     # one item per (problem id, content): the latest queued wins if an old item was reopened/requeued
@@ -206,7 +241,8 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         [tmp + "problem_id", tmp + "content_key"], keep="last", maintain_order=True
     )
     cols = df.columns
-    for name in ("original_question", "original_answer", "rewritten_by", "review_status", "review_reason", "drop_reason"):
+    for name in ("original_question", "original_answer", "rewritten_by", "review_status", "review_reason", "drop_reason",
+                 "duplicate_of"):
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
     if "choices" not in df.columns:
@@ -228,7 +264,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
     out = joined.with_columns(
         pl.when(~has_item)
         .then(pl.col("review_status"))
-        .when(status.is_in([ACCEPTED, EDITED, REJECTED]))
+        .when(status.is_in([ACCEPTED, EDITED, REJECTED, DUPLICATE]))
         .then(status)
         # undecided: held back only while a stage still flags the row (a row no stage flags any
         # more, e.g. after a fixed reference, is not held by a stale queue item)
@@ -251,11 +287,15 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         pl.when(is_edit).then(pl.lit("review")).otherwise(pl.col("rewritten_by")).alias("rewritten_by"),
         pl.when((status == REJECTED) & pl.col("drop_reason").is_null())
         .then(pl.lit("review_rejected"))
+        .when((status == DUPLICATE) & pl.col("drop_reason").is_null())
+        .then(pl.lit(DUPLICATE_OF_REVIEWED))
         .otherwise(pl.col("drop_reason"))
         .alias("drop_reason"),
+        pl.when(status == DUPLICATE).then(pl.col(tmp + "duplicate_of")).otherwise(pl.col("duplicate_of")).alias("duplicate_of"),
     )
     out = _apply_cluster_decisions(out, tmp)
-    added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason") if c not in cols]
+    added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason", "duplicate_of")
+             if c not in cols]
     if "review_reason" not in cols:
         out = out.drop("review_reason")
     return out.select(cols + added)

@@ -39,14 +39,20 @@ import sqlalchemy as sa
 from curation.errors import ReviewError
 from curation.io import sqlite_url
 from curation.review import store
-from curation.review.store import decisions, events, items, skips
+from curation.review.store import cluster_decisions, decisions, events, items, skips
 
 PENDING, CLAIMED, SKIPPED, SUPERSEDED = "pending", "claimed", "skipped", "superseded"
 ACCEPTED, EDITED, REJECTED = "accepted", "edited", "rejected"
-FINAL = (ACCEPTED, EDITED, REJECTED)
+# a member a "keep one" cluster decision dropped in favour of the kept member (`duplicate_of`)
+DUPLICATE = "duplicate"
+FINAL = (ACCEPTED, EDITED, REJECTED, DUPLICATE)
 OPEN = (PENDING, CLAIMED, SKIPPED)
-STATUSES = (PENDING, CLAIMED, ACCEPTED, EDITED, REJECTED, SKIPPED, SUPERSEDED)
+STATUSES = (PENDING, CLAIMED, ACCEPTED, EDITED, REJECTED, DUPLICATE, SKIPPED, SUPERSEDED)
 DECISIONS = (ACCEPTED, EDITED, REJECTED, SKIPPED)
+# decisions on a whole duplicate cluster with conflicting answers (see `ReviewQueue.decide_cluster`)
+KEEP_ONE, NOT_DUPLICATES, DROP_ALL = "keep_one", "not_duplicates", "drop_all"
+CLUSTER_DECISIONS = (KEEP_ONE, NOT_DUPLICATES, DROP_ALL)
+_CLUSTER_ALIASES = {"keep": KEEP_ONE, "keep-one": KEEP_ONE, "not-duplicates": NOT_DUPLICATES, "drop-all": DROP_ALL}
 EVENT_KINDS = ("queued", "claimed", "released", "decided", "edited", "requeued")
 
 _STATE_FIELDS = (
@@ -60,6 +66,8 @@ _STATE_FIELDS = (
     "edited_question",
     "edited_answer",
     "queue_order",
+    "duplicate_of",
+    "cluster_decision_id",
 )
 
 KEY_SEP = "\x1e"
@@ -99,6 +107,9 @@ class ReviewItem:
     edited_question: Optional[str] = None
     edited_answer: Optional[str] = None
     version: int = 0
+    cluster_key: Optional[str] = None
+    duplicate_of: Optional[str] = None
+    cluster_decision_id: Optional[int] = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -178,6 +189,9 @@ def _item_from_row(row: Any) -> ReviewItem:
         edited_question=m["edited_question"],
         edited_answer=m["edited_answer"],
         version=m["version"],
+        cluster_key=m["cluster_key"],
+        duplicate_of=m["duplicate_of"],
+        cluster_decision_id=m["cluster_decision_id"],
     )
 
 
@@ -190,6 +204,14 @@ def _fmt_time(t: float | None) -> str:
     if t is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
+
+
+def _cluster_key_of(problem: dict[str, Any]) -> str | None:
+    """The duplicate cluster a queued record belongs to: its `cluster_id` when dedup found the
+    cluster's answers in conflict (the members are decided together), else None."""
+    if problem.get("conflicting_answers") and problem.get("cluster_id"):
+        return str(problem["cluster_id"])[:200]
+    return None
 
 
 def _check_reviewer(reviewer: str) -> str:
@@ -321,6 +343,7 @@ class ReviewQueue:
                 raise ReviewError(f"cannot queue problem {pid}: empty review reason")
             q, a, ch = problem.get("question"), problem.get("answer"), problem.get("choices")
             prepared.append((str(pid), content_hash(q, a, ch), content_key(q, a, ch), str(reason), problem, evidence or {}))
+        prepared = [(*p, _cluster_key_of(p[4])) for p in prepared]
         if not prepared:
             return []
         out: list[tuple[int, bool]] = []
@@ -335,7 +358,7 @@ class ReviewQueue:
                     if row.status in OPEN:
                         open_by_problem[row.problem_id].append(row)
             now = self.clock()
-            for i, (pid, chash, ckey, reason, problem, evidence) in enumerate(prepared):
+            for i, (pid, chash, ckey, reason, problem, evidence, cluster_key) in enumerate(prepared):
                 if (pid, chash) in existing:
                     out.append((existing[(pid, chash)], False))
                     continue
@@ -351,6 +374,7 @@ class ReviewQueue:
                     queued_at=now,
                     updated_at=now,
                     version=0,
+                    cluster_key=cluster_key,
                 )
                 new_id = conn.execute(items.insert().values(**values)).inserted_primary_key[0]
                 existing[(pid, chash)] = new_id
@@ -410,7 +434,7 @@ class ReviewQueue:
                 raise ReviewError(f"review item {item_id} was claimed concurrently; try again")
             return item
 
-    def _claim_row(self, conn: sa.Connection, row: Any, reviewer: str, now: float) -> ReviewItem | None:
+    def _claim_row(self, conn: sa.Connection, row: Any, reviewer: str, now: float, *, siblings: bool = True) -> ReviewItem | None:
         result = conn.execute(
             _UPD_CLAIM, {"b_id": row.id, "b_now": now, "b_reviewer": reviewer, "b_expires": now + self.lease_seconds}
         )
@@ -423,7 +447,26 @@ class ReviewQueue:
             before = released
         after = dict(before, status=CLAIMED, lease_owner=reviewer, lease_expires=now + self.lease_seconds)
         self._event(conn, row.id, "claimed", reviewer, before, after, now)
+        if not siblings:
+            return None
+        if row.cluster_key is not None:
+            # a conflicting cluster is decided as a whole: its open members go to the same reviewer
+            for sib in self._siblings(conn, row):
+                if sib.status in (PENDING, SKIPPED) or (sib.status == CLAIMED and sib.lease_expires < now):
+                    self._claim_row(conn, sib, reviewer, now, siblings=False)
         return self.get(row.id, conn=conn)
+
+    def _siblings(self, conn: sa.Connection, row: Any) -> list[Any]:
+        """The other items of `row`'s conflicting cluster (not superseded), locked, in queue order."""
+        if row.cluster_key is None:
+            return []
+        q = (
+            sa.select(items)
+            .where(items.c.cluster_key == row.cluster_key, items.c.id != row.id, items.c.status != SUPERSEDED)
+            .order_by(items.c.queue_order, items.c.id)
+            .with_for_update()
+        )
+        return list(conn.execute(q))
 
     def renew(self, item_id: int, reviewer: str) -> ReviewItem:
         """Extend a live lease held by `reviewer`."""
@@ -450,7 +493,24 @@ class ReviewQueue:
                 updated_at=now,
             )
             self._event(conn, item_id, "released", reviewer, _state(row), after, now)
+            self._release_siblings(conn, row, reviewer, now)
             return self.get(item_id, conn=conn)
+
+    def _release_siblings(self, conn: sa.Connection, row: Any, reviewer: str, now: float, *, skip: bool = False) -> None:
+        """Give back the other members of `row`'s cluster that `reviewer` holds (they were claimed
+        with it); with `skip`, as skipped by `reviewer` (behind the queue, not offered to them again)."""
+        for sib in self._siblings(conn, row):
+            if not (sib.status == CLAIMED and sib.lease_owner == reviewer):
+                continue
+            values: dict[str, Any] = dict(status=SKIPPED if skip else PENDING, lease_owner=None, lease_expires=None, updated_at=now)
+            if skip:
+                values["queue_order"] = now
+            after = self._update(conn, sib, items.c.status == CLAIMED, **values)
+            self._event(conn, sib.id, "decided" if skip else "released", reviewer, _state(sib), after, now)
+            if skip and conn.execute(
+                sa.select(skips.c.item_id).where(skips.c.item_id == sib.id, skips.c.reviewer == reviewer)
+            ).first() is None:
+                conn.execute(skips.insert().values(item_id=sib.id, reviewer=reviewer, at=now))
 
     def _held_row(self, conn: sa.Connection, item_id: int, reviewer: str, now: float, *, action: str) -> Any:
         """The item row if `reviewer` holds a live lease on it; else a ReviewError saying why not."""
@@ -507,8 +567,14 @@ class ReviewQueue:
         with self._tx() as conn:
             now = self.clock()
             row = self._held_row(conn, item_id, reviewer, now, action=f"{decision} decision")
+            if row.cluster_key is not None and decision != SKIPPED:
+                raise ReviewError(
+                    f"review item {item_id} belongs to a duplicate cluster with conflicting answers: decide the "
+                    f"cluster (keep one member, not duplicates, or drop all), not one member"
+                )
             live = sa.and_(items.c.status == CLAIMED, items.c.lease_owner == reviewer, items.c.lease_expires >= now)
             if decision == SKIPPED:
+                self._release_siblings(conn, row, reviewer, now, skip=True)
                 after = self._update(
                     conn, row, live, status=SKIPPED, lease_owner=None, lease_expires=None, queue_order=now, updated_at=now
                 )
@@ -565,10 +631,155 @@ class ReviewQueue:
     ) -> ReviewItem:
         return self.decide(item_id, reviewer, EDITED, note=note, question=question, answer=answer)
 
+    # ----------------------------------------------------------------- cluster decisions
+    def decide_cluster(
+        self,
+        item_id: int,
+        reviewer: str,
+        decision: str,
+        *,
+        keep: int | None = None,
+        question: str | None = None,
+        answer: str | None = None,
+        note: str | None = None,
+    ) -> ReviewItem:
+        """Decide the whole duplicate cluster (conflicting answers) of item `item_id`, whose lease
+        `reviewer` holds; every open member of the cluster gets its outcome in one transaction:
+
+        * `keep_one`: item `keep` (a member) is kept, accepted, or edited when `question`/`answer`
+          correct it; every other member becomes `duplicate` with `duplicate_of` = the kept problem id
+          (the pipeline drops it with `duplicate_of_reviewed`);
+        * `not_duplicates`: every member is accepted and kept as its own problem; the members are
+          remembered (`distinct_groups`) so dedup never merges them again;
+        * `drop_all`: every member is rejected.
+
+        Refused (nothing written) unless every open member is free or held by `reviewer`. Members an
+        earlier cluster decision settled (the cluster grew in a later run) are decided again with the
+        others, and that earlier decision stops standing. `undo_last` / `reopen` on any member take
+        the whole decision back.
+        """
+        reviewer = _check_reviewer(reviewer)
+        decision = _CLUSTER_ALIASES.get(decision, decision)
+        if decision not in CLUSTER_DECISIONS:
+            raise ReviewError(f"unknown cluster decision {decision!r}; expected one of {', '.join(CLUSTER_DECISIONS)}")
+        if decision == KEEP_ONE:
+            if keep is None:
+                raise ReviewError("keep one: say which member to keep (its item id)")
+            if question is not None and not question.strip():
+                raise ReviewError("an edited question cannot be empty")
+        elif keep is not None or question is not None or answer is not None:
+            raise ReviewError(f"a member to keep and corrections go with keep_one, not with {decision}")
+        with self._tx() as conn:
+            now = self.clock()
+            row = self._held_row(conn, item_id, reviewer, now, action=f"{decision} cluster decision")
+            if row.cluster_key is None:
+                raise ReviewError(
+                    f"review item {item_id} is not a member of a duplicate cluster with conflicting answers; "
+                    "decide it with accept, edit or reject"
+                )
+            members = [row]
+            replaced: set[int] = set()  # earlier cluster decisions this one takes over
+            for sib in self._siblings(conn, row):
+                if sib.status in FINAL and sib.cluster_decision_id is not None:
+                    # a member that joined an already decided cluster (a later run): deciding the
+                    # cluster again covers the members decided before too
+                    replaced.add(sib.cluster_decision_id)
+                elif sib.status in FINAL:
+                    raise ReviewError(
+                        f"{decision} refused: member item {sib.id} was already {sib.status} by {sib.decided_by}; "
+                        f"reopen it first (curate review reopen {sib.id})"
+                    )
+                if sib.status == CLAIMED and sib.lease_owner != reviewer and sib.lease_expires >= now:
+                    raise ReviewError(f"{decision} refused: member item {sib.id} is claimed by {sib.lease_owner}")
+                members.append(sib)
+            kept = None
+            if decision == KEEP_ONE:
+                kept = next((m for m in members if m.id == keep), None)
+                if kept is None:
+                    raise ReviewError(
+                        f"keep one: item {keep} is not a member of this cluster "
+                        f"(members: {', '.join(str(m.id) for m in members)})"
+                    )
+            edited = decision == KEEP_ONE and (question is not None or answer is not None)
+            for old in sorted(replaced):
+                conn.execute(cluster_decisions.update().where(cluster_decisions.c.id == old).values(undone_at=now))
+            cd_id = conn.execute(
+                cluster_decisions.insert().values(
+                    cluster_key=row.cluster_key, decision=decision, keep_item_id=kept.id if kept is not None else None,
+                    keep_problem_id=kept.problem_id if kept is not None else None,
+                    members=store.dumps(sorted({m.problem_id for m in members})), reviewer=reviewer, at=now, note=note,
+                )
+            ).inserted_primary_key[0]
+            for m in members:
+                is_kept = kept is not None and m.id == kept.id
+                if decision == DROP_ALL:
+                    status = REJECTED
+                elif decision == NOT_DUPLICATES or is_kept:
+                    status = EDITED if (is_kept and edited) else ACCEPTED
+                else:
+                    status = DUPLICATE
+                after = self._update(
+                    conn, m, items.c.status == m.status, status=status, lease_owner=None, lease_expires=None, decision=status,
+                    decided_by=reviewer, decided_at=now, note=note,
+                    edited_question=question if is_kept and edited else None,
+                    edited_answer=answer if is_kept and edited else None,
+                    duplicate_of=kept.problem_id if status == DUPLICATE else None,
+                    cluster_decision_id=cd_id, updated_at=now,
+                )
+                after["cluster_decision"] = decision
+                conn.execute(_INS_DECISION, {
+                    "item_id": m.id, "reviewer": reviewer, "decision": status, "at": now, "note": note,
+                    "edited_question": question if is_kept else None, "edited_answer": answer if is_kept else None,
+                    "cluster_decision_id": cd_id,
+                })
+                self._event(conn, m.id, "edited" if status == EDITED else "decided", reviewer, _state(m), after, now)
+            return self.get(item_id, conn=conn)
+
+    def cluster_items(self, item_id: int) -> list[ReviewItem]:
+        """The items of item `item_id`'s conflicting cluster (itself included, not superseded), in
+        queue order; just the item when it belongs to no cluster."""
+        item = self.get(item_id)
+        if item.cluster_key is None:
+            return [item]
+        q = (
+            sa.select(items)
+            .where(items.c.cluster_key == item.cluster_key, items.c.status != SUPERSEDED)
+            .order_by(items.c.queue_order, items.c.id)
+        )
+        with self._read() as conn:
+            return [_item_from_row(r) for r in conn.execute(q)]
+
+    def distinct_groups(self) -> list[list[str]]:
+        """Problem ids a reviewer declared "not duplicates", one list per (standing) decision: dedup
+        never links two ids of one group (`curation.dedup.mark_duplicates(not_duplicates=)`)."""
+        q = (
+            sa.select(cluster_decisions.c.members)
+            .where(cluster_decisions.c.decision == NOT_DUPLICATES, cluster_decisions.c.undone_at.is_(None))
+            .order_by(cluster_decisions.c.id)
+        )
+        with self._read() as conn:
+            return [store.loads(r.members) for r in conn.execute(q)]
+
+    def _reopen_cluster(self, conn: sa.Connection, cd_id: int, actor: str, note: str | None, now: float) -> None:
+        """Take back cluster decision `cd_id`: every item it decided goes back to pending."""
+        cd = conn.execute(sa.select(cluster_decisions).where(cluster_decisions.c.id == cd_id)).first()
+        if cd is None or cd.undone_at is not None:
+            raise ReviewError(f"cluster decision {cd_id} is not standing (already taken back)")
+        conn.execute(cluster_decisions.update().where(cluster_decisions.c.id == cd_id).values(undone_at=now))
+        for m in conn.execute(sa.select(items).where(items.c.cluster_decision_id == cd_id).with_for_update()).all():
+            after = self._update(
+                conn, m, items.c.cluster_decision_id == cd_id, status=PENDING, decision=None, decided_by=None,
+                decided_at=None, note=note, edited_question=None, edited_answer=None, duplicate_of=None,
+                cluster_decision_id=None, queue_order=now, updated_at=now,
+            )
+            conn.execute(skips.delete().where(skips.c.item_id == m.id))
+            self._event(conn, m.id, "requeued", actor, _state(m), after, now)
+
     def reopen(self, item_id: int, actor: str, *, note: str | None = None) -> ReviewItem:
         """Put a decided (or skipped) item back in the queue for a second opinion.
 
-        Earlier decisions stay in the decision history (used for agreement in `stats`).
+        Earlier decisions stay in the decision history (used for agreement in `stats`). An item
+        decided by a cluster decision reopens the whole cluster decision (every member).
         """
         actor = _check_reviewer(actor)
         with self._tx() as conn:
@@ -578,6 +789,9 @@ class ReviewQueue:
                 raise ReviewError(f"no review item {item_id}")
             if row.status not in (*FINAL, SKIPPED):
                 raise ReviewError(f"review item {item_id} is {row.status}; only decided or skipped items can be reopened")
+            if row.cluster_decision_id is not None:
+                self._reopen_cluster(conn, row.cluster_decision_id, actor, note, now)
+                return self.get(item_id, conn=conn)
             after = self._update(
                 conn,
                 row,
@@ -685,6 +899,7 @@ class ReviewQueue:
             items.c.edited_question,
             items.c.edited_answer,
             items.c.queued_at,
+            items.c.duplicate_of,
         ).where(items.c.status != SUPERSEDED)
         with self._read() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]

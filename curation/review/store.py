@@ -59,6 +59,11 @@ items = sa.Table(
     sa.Column("queued_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, default=0),
+    # migration 3: the duplicate cluster an item belongs to (conflicting answers), the problem id a
+    # "keep one" cluster decision kept instead of it, and that cluster decision
+    sa.Column("cluster_key", sa.String(200)),
+    sa.Column("duplicate_of", sa.String(200)),
+    sa.Column("cluster_decision_id", sa.Integer),
     sa.UniqueConstraint("problem_id", "content_hash", name="uq_review_items_problem_content"),
 )
 
@@ -86,6 +91,7 @@ decisions = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("edited_question", sa.Text),
     sa.Column("edited_answer", sa.Text),
+    sa.Column("cluster_decision_id", sa.Integer),  # migration 3: taken as part of a cluster decision
 )
 
 # a reviewer who skipped an item is not offered it again
@@ -95,6 +101,26 @@ skips = sa.Table(
     sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
     sa.Column("reviewer", sa.String(200), primary_key=True),
     sa.Column("at", sa.Float, nullable=False),
+)
+
+
+# a decision taken on a whole duplicate cluster with conflicting answers (issue 15): keep one member
+# (the others are dropped as its duplicates), "not duplicates" (every member kept; dedup never merges
+# them again: `ReviewQueue.distinct_groups`), or drop all. `undone_at` is set when it is taken back.
+cluster_decisions = sa.Table(
+    "review_cluster_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cluster_key", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("keep_item_id", sa.Integer),
+    sa.Column("keep_problem_id", sa.String(200)),
+    # the problem ids of every member the decision covered (JSON list)
+    sa.Column("members", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("undone_at", sa.Float),
 )
 
 
@@ -120,9 +146,42 @@ def _m2_decisions_and_skips(conn: Connection) -> None:
     _index(conn, "ix_review_events_at", "review_events", "at")
 
 
+def _m3_cluster_decisions(conn: Connection) -> None:
+    # columns added with ALTER TABLE (portable: nullable, no default) to tables an older curate
+    # created; a new database got them from the Table objects in migrations 1 and 2
+    for table, name, kind in (
+        ("review_items", "cluster_key", "VARCHAR(200)"),
+        ("review_items", "duplicate_of", "VARCHAR(200)"),
+        ("review_items", "cluster_decision_id", "INTEGER"),
+        ("review_decisions", "cluster_decision_id", "INTEGER"),
+    ):
+        if name not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+    cluster_decisions.create(conn, checkfirst=True)
+    _index(conn, "ix_review_items_cluster", "review_items", "cluster_key")
+    _index(conn, "ix_review_cluster_decisions_key", "review_cluster_decisions", "cluster_key")
+
+
+def _m4_cluster_keys_of_older_items(conn: Connection) -> None:
+    # items queued before migration 3: their cluster from the snapshot, so an open conflicting cluster
+    # is decided as a whole after the upgrade too (members decided one by one before stay as they are)
+    rows = conn.execute(
+        sa.text("SELECT id, snapshot FROM review_items WHERE reason = 'conflicting_answers' AND cluster_key IS NULL")
+    ).all()
+    for item_id, snapshot in rows:
+        record = loads(snapshot) or {}
+        if record.get("conflicting_answers") and record.get("cluster_id"):
+            conn.execute(
+                sa.text("UPDATE review_items SET cluster_key = :key WHERE id = :id"),
+                {"key": str(record["cluster_id"])[:200], "id": item_id},
+            )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("initial items and events", _m1_initial),
     ("decision history and per-reviewer skips", _m2_decisions_and_skips),
+    ("cluster decisions on conflicting duplicate clusters", _m3_cluster_decisions),
+    ("cluster keys of items queued before cluster decisions", _m4_cluster_keys_of_older_items),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -49,11 +49,19 @@ def find_katex() -> Path | None:
     return None
 
 
-def _item_json(item: Any) -> dict[str, Any] | None:
+def _item_json(item: Any, queue: ReviewQueue | None = None) -> dict[str, Any] | None:
+    """An item as JSON; a member of a conflicting duplicate cluster carries `cluster`: every member
+    item (id, problem, source, status, question, answer, duplicate_of), for the side-by-side view."""
     if item is None:
         return None
     d = item.to_dict()
     d.pop("history", None)
+    if queue is not None and item.cluster_key is not None:
+        d["cluster"] = [
+            {"item_id": m.id, "problem_id": m.problem_id, "source": m.snapshot.get("source"), "status": m.status,
+             "question": m.question, "answer": m.answer, "duplicate_of": m.duplicate_of, "lease_owner": m.lease_owner}
+            for m in queue.cluster_items(item.id)
+        ]
     return d
 
 
@@ -185,7 +193,7 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
             got = queue.get(item_id, history=True)
         except ReviewError as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
-        return {"item": _item_json(got) | {"history": queue.events(item_id)}}
+        return {"item": _item_json(got, queue) | {"history": queue.events(item_id)}}
 
     @app.post("/api/reviewer")
     async def set_reviewer(request: Request) -> Response:
@@ -204,8 +212,8 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         reason = data.get("reason") or None
         from starlette.concurrency import run_in_threadpool
 
-        got = await run_in_threadpool(queue.claim_next, reviewer, reason=reason)
-        return {"item": _item_json(got)}
+        got = await run_in_threadpool(lambda: _item_json(queue.claim_next(reviewer, reason=reason), queue))
+        return {"item": got}
 
     @app.post("/api/decide")
     async def decide(request: Request) -> dict[str, Any]:
@@ -225,6 +233,31 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         done = await run_in_threadpool(lambda: queue.decide(item_id, reviewer, decision, **kwargs))
         return {"item": _item_json(done)}
 
+    @app.post("/api/cluster")
+    async def decide_cluster(request: Request) -> dict[str, Any]:
+        """A decision on the whole conflicting cluster of `item_id`: {decision: keep_one |
+        not_duplicates | drop_all, keep: member item id (keep_one), question/answer: corrections of
+        the kept member (optional), note}."""
+        data = await body(request)
+        reviewer = reviewer_of(request, data)
+        item_id = item_id_of(data)
+        kwargs: dict[str, Any] = {"note": data.get("note") or None}
+        if data.get("keep") is not None:
+            kwargs["keep"] = item_id_of({"item_id": data["keep"]})
+        for key in ("question", "answer"):
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                raise BadRequest(f"{key} must be a string")
+            if value is not None:
+                kwargs[key] = value
+        decision = str(data.get("decision") or "")
+        from starlette.concurrency import run_in_threadpool
+
+        done = await run_in_threadpool(
+            lambda: _item_json(queue.decide_cluster(item_id, reviewer, decision, **kwargs), queue)
+        )
+        return {"item": done}
+
     @app.get("/api/items")
     def list_items(status: str | None = None, reason: str | None = None, source: str | None = None,
                    limit: int = 200) -> dict[str, Any]:
@@ -235,7 +268,8 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         rows = [
             {"id": it.id, "problem_id": it.problem_id, "reason": it.reason, "status": it.status,
              "source": it.snapshot.get("source"), "question": str(it.snapshot.get("question") or "")[:200],
-             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner}
+             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner,
+             "cluster_key": it.cluster_key}
             for it in found
         ]
         return {"items": rows}
@@ -246,8 +280,9 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         reviewer = reviewer_of(request, data)
         from starlette.concurrency import run_in_threadpool
 
-        got = await run_in_threadpool(queue.claim, item_id_of(data), reviewer)
-        return {"item": _item_json(got)}
+        item_id = item_id_of(data)
+        got = await run_in_threadpool(lambda: _item_json(queue.claim(item_id, reviewer), queue))
+        return {"item": got}
 
     @app.post("/api/undo")
     async def undo(request: Request) -> dict[str, Any]:
@@ -255,8 +290,8 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         reviewer = reviewer_of(request, data)
         from starlette.concurrency import run_in_threadpool
 
-        got = await run_in_threadpool(queue.undo_last, reviewer)
-        return {"item": _item_json(got)}
+        got = await run_in_threadpool(lambda: _item_json(queue.undo_last(reviewer), queue))
+        return {"item": got}
 
     @app.post("/api/release")
     async def release(request: Request) -> dict[str, Any]:
@@ -306,6 +341,9 @@ mark{background:#fff08a;padding:0 .1rem}
 .kv td:first-child{font-weight:600;white-space:nowrap;vertical-align:top}
 #list-table tr[data-id]{cursor:pointer}#list-table tr[data-id]:hover{background:#eef3ff}
 .members td{vertical-align:top;max-width:28rem}
+.cluster-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}
+.member{border:1px solid #d0d7de;border-radius:6px;padding:.6rem;background:#fbfcfd}
+.member .ans{font-family:ui-monospace,monospace;background:#fff3cd;padding:.1rem .3rem;border-radius:3px}
 .pos{font-weight:600}
 </style></head>
 <body>
@@ -344,6 +382,12 @@ mark{background:#fff08a;padding:0 .1rem}
 <div class="card"><h3>Model majority answer</h3><div id="maj-meta"></div><div class="rendered" id="maj-render"></div><pre id="maj-src"></pre></div>
 </div>
 <div id="members-card" class="card hidden"><h3>Cluster members</h3><div id="members"></div></div>
+<div id="cluster-card" class="card hidden"><h3>Duplicate cluster with conflicting answers: decide it as a whole</h3>
+<div id="cluster-members" class="cluster-grid"></div>
+<p><label>Corrected answer for the member you keep (optional) <input id="keep-answer" size="30" maxlength="2000"></label></p>
+<button id="b-notdup"><kbd>d</kbd> not duplicates (keep every member)</button>
+<button id="b-dropall"><kbd>x</kbd> drop all</button>
+<span>· <kbd>1</kbd>…<kbd>9</kbd> keep that member (the others are dropped as its duplicates)</span></div>
 <div id="solution-card" class="card hidden"><details open><summary><strong>Worked solution</strong></summary>
 <div class="rendered" id="sol-render"></div><details><summary>LaTeX source</summary><pre id="sol-src"></pre></details></details></div>
 <div id="samples-card" class="card hidden"><h3>Model samples</h3><div id="samples"></div></div>
@@ -407,6 +451,43 @@ function showMembers(ev) {
       '<td>' + esc(m.representative ? 'representative' : (m.role || '')) + '</td></tr>').join('') + '</table>';
   for (const td of $('members').querySelectorAll('td.m-question')) renderMath(td, td.textContent);
 }
+function showCluster(item) {
+  const members = item.cluster || [];
+  const isCluster = members.length > 0;
+  $('cluster-card').classList.toggle('hidden', !isCluster);
+  for (const id of ['b-accept', 'b-edit', 'b-reject']) $(id).classList.toggle('hidden', isCluster);
+  document.body.dataset.cluster = isCluster ? String(members.length) : '';
+  if (!isCluster) return;
+  $('members-card').classList.add('hidden');
+  $('keep-answer').value = '';
+  $('cluster-members').innerHTML = members.map((m, i) =>
+    '<div class="member" data-item="' + esc(m.item_id) + '"><div><strong>' + (i + 1) + '.</strong> item ' + esc(m.item_id) +
+    ' · ' + esc(m.source ?? '') + ' · <code>' + esc(m.problem_id) + '</code> · ' + esc(m.status) +
+    (m.duplicate_of ? ' (duplicate of ' + esc(m.duplicate_of) + ')' : '') + '</div>' +
+    '<div class="rendered m-question"></div><pre class="m-src"></pre>' +
+    '<div>answer: <span class="ans"></span> <code class="ans-src"></code></div>' +
+    '<button class="keep" data-keep="' + esc(m.item_id) + '">keep this one (' + (i + 1) + ')</button></div>').join('');
+  members.forEach((m, i) => {
+    const box = $('cluster-members').children[i];
+    renderMath(box.querySelector('.m-question'), m.question); box.querySelector('.m-src').textContent = m.question || '';
+    const a = String(m.answer ?? ''), delimited = /\$|\\\(|\\\[/.test(a);
+    renderMath(box.querySelector('.ans'), !a ? '(none)' : (katex && !delimited ? '$' + a + '$' : a));
+    box.querySelector('.ans-src').textContent = a;
+  });
+  for (const b of $('cluster-members').querySelectorAll('button.keep')) b.onclick = () => decideCluster('keep_one', Number(b.dataset.keep));
+}
+async function decideCluster(decision, keep) {
+  if (!current || !current.cluster) { msg('claim a cluster item first (n)', 'err'); return; }
+  const answer = $('keep-answer').value.trim();
+  const data = {item_id: current.id, decision, reviewer: $('reviewer').value.trim(), note: $('note').value || null};
+  if (decision === 'keep_one') { data.keep = keep; if (answer) data.answer = answer; }
+  try {
+    await api('/api/cluster', data);
+    msg(decision.replace('_', ' ') + ': cluster of item ' + current.id, 'ok');
+    document.body.dataset.lastDecision = decision + ':' + current.id + (keep ? ':' + keep : '');
+    $('note').value = ''; show(null); await next();
+  } catch (e) { msg(e.message, 'err'); }
+}
 function showSamples(ev) {
   const st = ev.stage || {};
   const samples = st.samples || [], responses = st.responses || [];
@@ -434,7 +515,7 @@ async function api(path, data) {
 function show(item) {
   current = item;
   $('edit-box').classList.add('hidden');
-  if (!item) { $('item').classList.add('hidden'); $('empty').classList.remove('hidden'); $('empty').textContent = 'The queue is empty for you. Press n to check again.'; document.body.dataset.itemId = ''; return; }
+  if (!item) { $('cluster-card').classList.add('hidden'); $('item').classList.add('hidden'); $('empty').classList.remove('hidden'); $('empty').textContent = 'The queue is empty for you. Press n to check again.'; document.body.dataset.itemId = ''; return; }
   $('empty').classList.add('hidden'); $('item').classList.remove('hidden');
   document.body.dataset.itemId = item.id;
   $('item-id').textContent = item.id; $('problem-id').textContent = item.problem_id;
@@ -456,7 +537,7 @@ function show(item) {
   $('evidence-kv').innerHTML = kvRows(Object.assign({}, ev, ev.stage || {})) || '<tr><td>(no evidence beyond the reason)</td></tr>';
   if (s.solution) { $('solution-card').classList.remove('hidden'); renderMath($('sol-render'), s.solution); $('sol-src').textContent = s.solution; }
   else $('solution-card').classList.add('hidden');
-  showMembers(ev); showSamples(ev);
+  showMembers(ev); showCluster(item); showSamples(ev);
   $('evidence-json').textContent = JSON.stringify(ev, null, 2);
   $('snapshot-json').textContent = JSON.stringify(s, null, 2);
 }
@@ -464,7 +545,7 @@ async function refreshStats() {
   try {
     const st = await api('/api/stats'), b = st.by_status || {};
     $('stats').textContent = 'open ' + st.open + ' · decided/h ' + st.decisions_per_hour.toFixed(1);
-    const decided = (b.accepted || 0) + (b.edited || 0) + (b.rejected || 0);
+    const decided = (b.accepted || 0) + (b.edited || 0) + (b.rejected || 0) + (b.duplicate || 0);
     const total = decided + st.open;
     $('position').textContent = current ? ('item ' + Math.min(decided + 1, total) + ' of ' + total) : (decided + ' of ' + total + ' decided');
     const sel = $('f-reason'), have = new Set([...sel.options].map(o => o.value));
@@ -526,7 +607,8 @@ function saveEdit() {
 $('save-name').onclick = saveName; $('b-next').onclick = next;
 $('b-accept').onclick = () => decide('accepted'); $('b-reject').onclick = () => decide('rejected');
 $('b-skip').onclick = () => decide('skipped'); $('b-edit').onclick = startEdit;
-$('b-undo').onclick = undo; $('b-list').onclick = showList; $('f-apply').onclick = loadList;
+$('b-undo').onclick = undo;
+$('b-notdup').onclick = () => decideCluster('not_duplicates'); $('b-dropall').onclick = () => decideCluster('drop_all'); $('b-list').onclick = showList; $('f-apply').onclick = loadList;
 $('b-save').onclick = saveEdit; $('b-cancel').onclick = () => $('edit-box').classList.add('hidden');
 $('reviewer').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') saveName(); });
 document.addEventListener('keydown', (ev) => {
@@ -538,6 +620,12 @@ document.addEventListener('keydown', (ev) => {
   }
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const k = ev.key.toLowerCase();
+  if (current && current.cluster) {  // a conflicting cluster is decided as a whole
+    if (/^[1-9]$/.test(k) && current.cluster[Number(k) - 1]) { decideCluster('keep_one', current.cluster[Number(k) - 1].item_id); return; }
+    if (k === 'd') { decideCluster('not_duplicates'); return; }
+    if (k === 'x') { decideCluster('drop_all'); return; }
+    if (['a', 'e', 'r'].includes(k)) { msg('this item is one member of a cluster: keep one (1-9), not duplicates (d) or drop all (x)', 'err'); return; }
+  }
   if (k === 'n') next(); else if (k === 'a') decide('accepted'); else if (k === 'r') decide('rejected');
   else if (k === 's') decide('skipped'); else if (k === 'e') { ev.preventDefault(); startEdit(); }
   else if (k === 'u') undo(); else if (k === 'l') showList();

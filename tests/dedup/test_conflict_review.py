@@ -7,9 +7,11 @@ the split into kept / dropped / review and the card count.
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from curation.dedup import dedup_summary, mark_duplicates
 from curation.drop import split_outcomes
+from curation.errors import ReviewError
 from curation.review import apply_review_decisions, queue_items
 from curation.review.queue import ReviewQueue
 
@@ -41,40 +43,45 @@ def test_every_member_is_in_review_with_the_cluster_evidence_and_the_card_counts
     assert {(m["id"], m["answer"]) for m in members} == {("a", "7"), ("b", "8"), ("c", "7.0")}
 
 
-def test_accepting_one_member_keeps_it_and_drops_the_undecided_others_as_its_duplicates(tmp_path):
+def test_keeping_one_member_drops_the_others_as_its_reviewed_duplicates(tmp_path):
     df = _marked()
     queue = ReviewQueue(str(tmp_path / "review.sqlite"))
     queue_items(df, queue)
-    queue.claim(_item(queue, "b").id, "rev")
-    queue.accept(_item(queue, "b").id, "rev")  # b (answer 8) is the canonical one
+    b = _item(queue, "b").id
+    queue.claim(b, "rev")  # claims the whole cluster
+    queue.decide_cluster(b, "rev", "keep_one", keep=b)  # b (answer 8) is the canonical one
     rows = {r["id"]: r for r in apply_review_decisions(df, queue).to_dicts()}
     assert rows["b"]["drop_reason"] is None and rows["b"]["review_status"] == "accepted"
-    assert rows["a"]["drop_reason"] == "exact_duplicate" and rows["a"]["duplicate_of"] == "b"
-    assert rows["c"]["drop_reason"] == "near_duplicate" and rows["c"]["duplicate_of"] == "b"
+    for other in "ac":
+        assert rows[other]["drop_reason"] == "duplicate_of_reviewed" and rows[other]["duplicate_of"] == "b"
+        assert rows[other]["review_status"] == "duplicate"
     after = apply_review_decisions(df, queue)
     assert dedup_summary(after)["conflicting_clusters"] == 0 and dedup_summary(after)["conflicting_clusters_settled"] == 1
-    assert split_outcomes(after).review.height == 0
+    out = split_outcomes(after)
+    assert out.review.height == 0 and sorted(out.kept["id"]) == ["b", "d"]
 
 
-def test_not_duplicates_accepting_every_member_keeps_them_all(tmp_path):
+def test_not_duplicates_keeps_every_member(tmp_path):
     df = _marked()
     queue = ReviewQueue(str(tmp_path / "review.sqlite"))
     queue_items(df, queue)
-    for pid in "abc":
-        queue.claim(_item(queue, pid).id, "rev")
-        queue.accept(_item(queue, pid).id, "rev")
+    a = _item(queue, "a").id
+    queue.claim(a, "rev")
+    queue.decide_cluster(a, "rev", "not_duplicates")
     out = split_outcomes(apply_review_decisions(df, queue))
     assert sorted(out.kept["id"]) == ["a", "b", "c", "d"]
+    assert sorted(queue.distinct_groups()[0]) == ["a", "b", "c"]
 
 
-def test_nothing_changes_before_a_member_is_accepted(tmp_path):
+def test_one_member_cannot_be_decided_alone_and_a_skip_changes_nothing(tmp_path):
     df = _marked()
     queue = ReviewQueue(str(tmp_path / "review.sqlite"))
     queue_items(df, queue)
-    queue.claim(_item(queue, "a").id, "rev")
-    queue.reject(_item(queue, "a").id, "rev")
+    a = _item(queue, "a").id
+    queue.claim(a, "rev")
+    with pytest.raises(ReviewError, match="decide the cluster"):
+        queue.reject(a, "rev")
+    queue.skip(a, "rev")
     rows = {r["id"]: r for r in apply_review_decisions(df, queue).to_dicts()}
-    assert rows["a"]["drop_reason"] == "review_rejected"
-    assert rows["b"]["drop_reason"] is None and rows["c"]["drop_reason"] is None
-    assert rows["b"]["review_status"] == rows["c"]["review_status"] == "pending"
+    assert all(rows[p]["drop_reason"] is None and rows[p]["review_status"] == "pending" for p in "abc")
     assert pl.DataFrame(list(rows.values()))["id"].len() == 5

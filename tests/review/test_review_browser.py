@@ -125,3 +125,48 @@ def test_evidence_undo_position_and_list_view_in_chromium(tmp_path):
         assert [e["event"] for e in q.events(first)] == ["queued", "claimed", "decided", "requeued", "claimed"]
     finally:
         q.close()
+
+
+def test_cluster_side_by_side_keep_one_and_undo_in_chromium(tmp_path):
+    """A conflicting cluster on one screen: every member side by side with its answer, the item
+    buttons replaced by the cluster decisions; keeping member 2 with a corrected answer decides the
+    whole cluster; undo takes it back for every member."""
+    from .test_cluster_decisions import QUESTION, cluster_frame
+
+    QUESTION_START = QUESTION[:20]
+    db = tmp_path / "review.sqlite"
+    df = cluster_frame(["8", "9"], extra=False)
+    q = ReviewQueue(str(db))
+    assert queue_items(df, q) == 2
+    q.close()
+    with review_page(db) as (browser, base, token):
+        sign_in(browser, base, token, "erin")
+        browser.press("n")
+        first = int(browser.wait_for("document.body.dataset.itemId"))
+        browser.wait_for("document.body.dataset.cluster === '2'")
+        members = browser.evaluate("[...document.querySelectorAll('#cluster-members .member')].map(m => m.innerText)")
+        assert all(QUESTION_START in m for m in members)
+        assert browser.evaluate("[...document.querySelectorAll('#cluster-members .ans-src')].map(e => e.textContent)") == ["8", "9"]
+        assert browser.evaluate("document.getElementById('b-accept').classList.contains('hidden')")
+        browser.press("a")  # an item decision is refused on the page too
+        browser.wait_for("document.getElementById('msg').textContent.includes('member of a cluster')")
+        browser.evaluate("document.getElementById('keep-answer').value = '8'")
+        browser.evaluate("document.querySelectorAll('#cluster-members button.keep')[1].click()")
+        browser.wait_for(f"document.body.dataset.lastDecision === 'keep_one:{first}:2'")
+        browser.wait_for("document.getElementById('empty').textContent.includes('queue is empty')")
+        q = ReviewQueue(str(db))
+        try:
+            assert [(it.status, it.duplicate_of, it.edited_answer) for it in q.cluster_items(first)] == [
+                ("duplicate", "m1", None), ("edited", None, "8")]
+        finally:
+            q.close()
+        browser.press("u")
+        browser.wait_for("document.body.dataset.cluster === '2' && document.getElementById('msg').textContent.includes('undone')")
+        browser.press("d")  # not duplicates: both kept
+        browser.wait_for(f"document.body.dataset.lastDecision && document.body.dataset.lastDecision.startsWith('not_duplicates:')")
+    q = ReviewQueue(str(db))
+    try:
+        assert {it.status for it in q.cluster_items(first)} == {"accepted"}
+        assert q.distinct_groups() == [["m0", "m1"]]
+    finally:
+        q.close()

@@ -150,3 +150,28 @@ def test_undo_does_not_take_back_someone_elses_later_decision(app, queue):
     r = client.post("/api/undo", json={"reviewer": "ann"}, headers=h)
     assert r.status_code == 409 and "bob" in r.json()["error"]
     assert queue.get(item["id"]).status == "rejected"
+
+
+def test_cluster_decision_over_http(queue):
+    from .test_cluster_decisions import cluster_frame
+
+    queue_items(cluster_frame(["8", "9", "8"], extra=False), queue)
+    client = TestClient(create_app(queue, token=TOKEN))
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    item = client.post("/api/next", json={"reviewer": "bot"}, headers=h).json()["item"]
+    members = item["cluster"]
+    assert [m["answer"] for m in members] == ["8", "9", "8"] and {m["lease_owner"] for m in members} == {"bot"}
+    r = client.post("/api/decide", json={"reviewer": "bot", "item_id": item["id"], "decision": "accepted"}, headers=h)
+    assert r.status_code == 409 and "decide the cluster" in r.json()["error"]
+    bad = client.post("/api/cluster", json={"reviewer": "bot", "item_id": item["id"], "decision": "keep_one", "keep": "x"}, headers=h)
+    assert bad.status_code == 400
+    keep = members[1]["item_id"]
+    r = client.post("/api/cluster", json={"reviewer": "bot", "item_id": item["id"], "decision": "keep_one", "keep": keep,
+                                          "answer": "8"}, headers=h)
+    assert r.status_code == 200
+    assert [(m["status"], m["duplicate_of"]) for m in r.json()["item"]["cluster"]] == [
+        ("duplicate", "m1"), ("edited", None), ("duplicate", "m1")]
+    undone = client.post("/api/undo", json={"reviewer": "bot"}, headers=h).json()["item"]
+    assert {m["status"] for m in undone["cluster"]} == {"claimed"}
+    r = client.post("/api/cluster", json={"reviewer": "bot", "item_id": item["id"], "decision": "not_duplicates"}, headers=h)
+    assert r.status_code == 200 and queue.distinct_groups() == [["m0", "m1", "m2"]]
