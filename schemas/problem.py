@@ -40,7 +40,7 @@ ANSWER_TYPES = (
 
 
 class ContaminationHit(BaseModel):
-    """Evidence of one benchmark match (curation/decontaminate/)."""
+    """Evidence of one benchmark match (curation/decontaminate.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
