@@ -140,6 +140,16 @@ def _short_item_pairs(rows: pl.Series, bench_texts: pl.Series, n: int) -> pl.Dat
     ).cast(schema)
 
 
+def _same_text_pairs(row_whole: list[np.ndarray], item_whole: np.ndarray) -> pl.DataFrame:
+    """(row, item) pairs with the same whole token sequence (`Grams.whole`), scored 1."""
+    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64}
+    rows_h = np.concatenate(row_whole) if row_whole else np.zeros(0, dtype=np.uint64)
+    left = pl.DataFrame({"row": np.arange(len(rows_h), dtype=np.int64), "k": rows_h}).filter(pl.col("k") != 0)
+    right = pl.DataFrame({"item": np.arange(len(item_whole), dtype=np.int64), "k": item_whole}).filter(pl.col("k") != 0)
+    same = left.join(right, on="k").select("row", "item")
+    return same.with_columns(pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(1.0).alias("row_cover")).cast(schema)
+
+
 def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
     """Pairs (row, item) whose coverage score reaches the threshold, per kind (problem: exact tokens;
     template: numbers masked), with columns row, item, score, item_cover, row_cover.
@@ -179,6 +189,7 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
     sizes: dict[str, list[np.ndarray]] = {k: [] for k in kinds}
     df_parts = [bgr.word_df]
     row_numbers: list[np.ndarray] = []
+    row_whole: list[np.ndarray] = []
     for start in range(0, total, _CHUNK_ROWS):
         chunk = rows.slice(start, _CHUNK_ROWS)
         g = grams(chunk, n)
@@ -190,10 +201,13 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
             sizes[k].append(np.bincount(gt["doc"].to_numpy()[informative], minlength=len(chunk)))
             matched[k].append(gt.join(bench_h[k], on="h", how="semi").with_columns(pl.col("doc") + start))
         row_numbers.append(g.numbers)
+        row_whole.append(g.whole)
         df_parts.append(g.word_df)
     thresholds = {"problem": settings.min_score, "template": settings.template_min_score}
     pairs = {}
-    short = _short_item_pairs(rows, bench_texts, n)
+    # a row whose whole token sequence is an item's is a candidate even when every n-gram of it is
+    # boilerplate (an item made of sentences its benchmark repeats)
+    short = pl.concat([_short_item_pairs(rows, bench_texts, n), _same_text_pairs(row_whole, bgr.whole)]).unique(["row", "item"])
     for k in kinds:
         m = pl.concat(matched[k]) if matched[k] else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
         bh = bench_h[k]["h"].to_numpy()

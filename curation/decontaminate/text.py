@@ -167,13 +167,15 @@ def ngram_hashes(words: np.ndarray, lens: np.ndarray, n: int, is_word: np.ndarra
 class Grams:
     """Distinct n-gram hashes per document (`exact`, and `masked` with numbers as `#`: columns doc, h),
     the number of n-gram positions per document, the document frequency of each word (w, df), and a
-    hash of each document's numbers as a sorted multiset (`numbers`; 0 for a text without numbers)."""
+    hash of each document's numbers as a sorted multiset (`numbers`; 0 for a text without numbers) and
+    of its whole token sequence (`whole`; 0 for an empty text)."""
 
     exact: pl.DataFrame
     masked: pl.DataFrame
     positions: np.ndarray
     word_df: pl.DataFrame
     numbers: np.ndarray
+    whole: np.ndarray
 
 
 def grams(texts: pl.Series, n: int) -> Grams:
@@ -192,7 +194,10 @@ def grams(texts: pl.Series, n: int) -> Grams:
     )
     numbers = np.zeros(len(texts), dtype=np.uint64)
     numbers[keys["row"].to_numpy()] = keys["k"].to_numpy()
+    texts_h = t.group_by("row").agg(pl.col("tok").str.join(" ").hash(seed=_SEED).alias("k"))
+    whole = np.zeros(len(texts), dtype=np.uint64)
+    whole[texts_h["row"].to_numpy()] = texts_h["k"].to_numpy()
     return Grams(
         pl.DataFrame({"doc": doc, "h": h}).unique(), pl.DataFrame({"doc": docm, "h": hm}).unique(), positions, word_df,
-        numbers,
+        numbers, whole,
     )
