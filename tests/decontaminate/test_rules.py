@@ -190,20 +190,13 @@ def test_what_the_text_rules_keep_and_remove(text, kept, gone):
     assert not any(t in toks for t in gone), toks
 
 
-def test_verbatim_copy_of_an_item_made_of_repeated_sentences():
-    # every sentence recurs in 3+ items of the benchmark, so every n-gram is boilerplate; a copy of the
-    # whole item is still the item
-    s = [
-        "A jar holds 12 red marbles and 9 blue marbles.",
-        "Two marbles are drawn at random without replacement.",
-        "What is the probability that both marbles have the same colour?",
-        "What is the probability that the marbles have different colours?",
-    ]
-    items = [s[0] + " " + s[1] + " " + s[2], s[0] + " " + s[1] + " " + s[3], s[1] + " " + s[0] + " " + s[2],
-             s[0] + " " + s[2] + " " + s[3], s[1] + " " + s[3] + " " + s[2]]
-    bench = pl.DataFrame({"source_id": [f"m{i}" for i in range(len(items))], "question": items})
-    rows = [items[0], s[0] + " " + s[1] + " What is the expected number of red marbles drawn?"] + FILLER
+def test_verbatim_copy_of_an_item_whose_ngrams_are_all_boilerplate():
+    # a benchmark that holds one problem three times (it happens): each of its n-grams is in 3 items, so
+    # all are boilerplate; a copy of the whole item is still the item
+    item = "A jar holds 12 red marbles and 9 blue marbles. Two are drawn at random. What is the chance both are red?"
+    bench = pl.DataFrame({"source_id": ["m0", "m1", "m2", "x"], "question": [item, item, item, VERTEX]})
+    rows = [item, item.replace("12 red", "14 red")] + FILLER
     df = conform(pl.DataFrame({"id": [f"q{i}" for i in range(len(rows))], "question": rows, "source": "s"}))
     out = mark_contamination(df, benchmarks={"bench": bench})["contam_bench"].to_list()
-    assert out[0] == "m0"
+    assert out[0] in {"m0", "m1", "m2"}
     assert out[1] is None
