@@ -41,8 +41,13 @@ bucket per round, never all pairs; work cap `max_pivots` rounds, `max_bucket`). 
 edge when its exact Jaccard is >= `threshold` *and*, with `require_same_problem` (default), the
 same-problem rule holds (`curation.dedup.content.same_problem`: the significant tokens - every math
 token, numbers, content words - agree in order, up to typos and the rewordings listed there; the
-original casing is passed along so a person renamed consistently is recognized). Pairs that fail it are template
-variants: kept (`template_group` marks the digit-only ones).
+original casing is passed along so a person renamed consistently is recognized). With
+`answer_confirmed` (default), a pair the rule rejects is still an edge when the math agrees token for
+token, the prose is reworded (no word moved, no number word changed) and both reference answers
+(for a row in multiple-choice form: the keyed option's text, `nodes.keyed_answers`) are equivalent
+and informative (`curation.dedup.content.answer_confirmed`); a member linked only through such an
+edge gets `same_problem_by = "answer"`, every other duplicate `"text"`. Pairs that fail are
+template variants: kept (`template_group` marks the digit-only ones).
 
 Clusters are the connected components of exact and near edges (transitive: A~B and B~C give one
 cluster even when A and C are not similar). `cluster_id` is the representative's id and is set on

@@ -48,6 +48,10 @@ What is rejected although it may be the same problem: a content-word synonym ("b
 "polynomials", "on both draws" / "for both time"), a multi-word name ("Elvis" / "Bruno Mars"), other
 extra words or clauses, statements in another order. The rule is deliberately strict: a wrong merge loses a training problem
 silently, a missed merge keeps one extra near-copy.
+
+The answer-confirmed tier (`answer_confirmed`, at the end of this module; `[dedup] answer_confirmed`)
+recovers such rewordings from a second signal: the same math, token for token, and equivalent,
+informative reference answers. The stage records which rule linked a duplicate (`same_problem_by`).
 """
 
 from __future__ import annotations
