@@ -134,12 +134,19 @@ def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_erro
         marked = mark_contamination(train, benchmarks={bench_name: bench}, settings=settings)
         hit = marked[contam_column(bench_name)].to_list()
         counts = {"before": [0, 0, 0], "after": [0, 0, 0]}
+        # a row is reported with its best item; another item labelled the same problem for that row counts
+        same_items = {
+            (rec["train_row"], item_of_row[rec["item_row"]] if rec["item_row"] is not None else item_of[rec["item_id"]])
+            for rec in group.iter_rows(named=True) if rec["label"] == "same"
+        }
         for rec in group.iter_rows(named=True):
             r = row_of[rec["train_row"]]
             it = item_of_row[rec["item_row"]] if rec["item_row"] is not None else item_of[rec["item_id"]]
             same = rec["label"] == "same"
-            # a row is reported with its best item; an identical twin item counts as that item
-            new = hit[r] is not None and texts[item_of[hit[r]]] == texts[it]
+            # an identical twin item, or one labelled the same problem for this row, counts as that item
+            new = hit[r] is not None and (
+                texts[item_of[hit[r]]] == texts[it] or (same and (rec["train_row"], item_of[hit[r]]) in same_items)
+            )
             for key, pred in (("before", (r, it) in old), ("after", new)):
                 c = counts[key]
                 if pred and same:

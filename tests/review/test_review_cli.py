@@ -120,3 +120,21 @@ def test_curate_dedup_honours_the_review_databases_not_duplicates(tmp_path):
     assert again["cluster_id"].null_count() == 2 and again["review_reason"].null_count() == 2
     missing = runner.invoke(app, ["dedup", str(src), str(out), "--review-db", str(tmp_path / "nope.sqlite")])
     assert missing.exit_code != 0 and "no review queue" in str(missing.exception)
+
+
+def test_review_apply_writes_the_table_with_the_cluster_decision_applied(tmp_path):
+    from .test_cluster_decisions import cluster_frame
+
+    db = str(tmp_path / "review.sqlite")
+    src = tmp_path / "in.parquet"
+    cluster_frame(["8", "9"]).write_parquet(src)
+    run("add", str(src), "--db", db)
+    run("next", "--db", db, "--reviewer", "ann")
+    run("keep", "2", "--answer", "8", "--db", db, "--reviewer", "ann")
+    out = tmp_path / "out.parquet"
+    printed = run("apply", str(src), str(out), "--db", db).output
+    assert "decisions applied: edited 1, duplicate 1" in printed and "still pending: 0" in printed
+    rows = {r["id"]: r for r in pl.read_parquet(out).to_dicts()}
+    assert len(rows) == 3 and rows["m1"]["answer"] == "8" and rows["m0"]["drop_reason"] == "duplicate_of_reviewed"
+    missing = runner.invoke(app, ["review", "apply", str(tmp_path / "nope.parquet"), str(out), "--db", db])
+    assert missing.exit_code != 0 and "not found" in str(missing.exception)
