@@ -620,19 +620,25 @@ def same_problem(norm_a: str, norm_b: str, original_a: str | None = None, origin
     return _same_item(_parsed(norm_a, original_a), _parsed(norm_b, original_b))
 
 
-def same_problem_pairs(texts, pairs: np.ndarray, originals=None) -> np.ndarray:
-    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array.
-    `originals`: the texts before normalization, aligned with `texts` (None where unknown, e.g. rows of
-    a persisted index): they let the rule see person names."""
+def _pair_rows(pairs: np.ndarray):
+    """(pairs as (k, 2) int64, a False result per pair, the rows involved, a reader of those rows'
+    values from a Series or list aligned with the rows)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out = np.zeros(len(pairs), dtype=bool)
-    if not len(pairs):
-        return out
     docs = np.unique(pairs)
 
     def pick(values) -> list:
         return values.gather(docs).to_list() if isinstance(values, pl.Series) else [values[int(d)] for d in docs]
 
+    return pairs, np.zeros(len(pairs), dtype=bool), docs, pick
+
+
+def same_problem_pairs(texts, pairs: np.ndarray, originals=None) -> np.ndarray:
+    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array.
+    `originals`: the texts before normalization, aligned with `texts` (None where unknown, e.g. rows of
+    a persisted index): they let the rule see person names."""
+    pairs, out, docs, pick = _pair_rows(pairs)
+    if not len(pairs):
+        return out
     sub = pick(texts)
     orig = pick(originals) if originals is not None else [None] * len(sub)
     tokens = dict(zip(docs.tolist(), (_parsed(t or "", o) for t, o in zip(sub, orig))))
@@ -760,15 +766,9 @@ def answer_confirmed(
 def answer_confirmed_pairs(texts, pairs: np.ndarray, answers) -> np.ndarray:
     """`answer_confirmed` for each (i, j) row of `pairs` over `texts` and `answers` (aligned Series or
     lists; None where a row has no answer); bool array."""
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out = np.zeros(len(pairs), dtype=bool)
+    pairs, out, docs, pick = _pair_rows(pairs)
     if not len(pairs):
         return out
-    docs = np.unique(pairs)
-
-    def pick(values) -> list:
-        return values.gather(docs).to_list() if isinstance(values, pl.Series) else [values[int(d)] for d in docs]
-
     ans = dict(zip(docs.tolist(), pick(answers)))
     live = [k for k, (i, j) in enumerate(pairs.tolist()) if ans[i] and ans[j]]
     if not live:

@@ -6,32 +6,20 @@ Labels and every other field are left as they are. Needs ../shared/corpora (or C
     PYTHONPATH=. python benchmarks/quality/dedup/collect/add_answers.py
 """
 import json
-import os
+import sys
 from pathlib import Path
 
 from curation.config import FieldMapping, SourceConfig
 from curation.ingest import ingest_source
 
 HERE = Path(__file__).resolve().parent
-C = Path(os.environ.get("CURATE_CORPORA") or HERE.parents[5] / "shared" / "corpora")
-# (id prefix of the pair files, file, question field, id field): read like a user would configure them
-SETS = (
-    ("math_train", "real/math_train.json", "problem", None),
-    ("gsm8k_train", "real/gsm8k_train.jsonl", "question", None),
-    ("gsm8k_test", "real/gsm8k_test.jsonl", "question", "idx"),
-    ("math500", "real/math500.jsonl", "problem", "unique_id"),
-    ("aime24", "real/aime24.jsonl", "problem", "id"),
-    ("amc23", "real/amc23.jsonl", "question", "id"),
-    ("tal_scq_en_train3k", "real/tal_scq_en_train3k.jsonl", None, None),
-    ("theoremqa", "real/theoremqa_test.json", None, None),
+sys.path.insert(0, str(HERE.parents[3]))
+from benchmarks.review_conflicts import CORPORA as C, SETS as _SETS  # noqa: E402  (the sets as a user configures them)
+
+# the id prefixes of the pair files where they differ from the source names there; ProofNet (proofs, no answer) added
+_PREFIX = {"tal_scq": "tal_scq_en_train3k", "agieval_physics": "agieval_gaokao_physics", "agieval_chemistry": "agieval_gaokao_chemistry"}
+SETS = tuple((_PREFIX.get(name, name), rel, q, i) for name, rel, q, i in _SETS) + (
     ("proofnet", "real/proofnet_test.jsonl", "nl_statement", None),
-    ("olympiadbench", "olympiadbench.jsonl", None, None),
-    ("gaokao2023en", "gaokao2023en.jsonl", None, None),
-    ("minerva_math", "minerva_math.jsonl", None, None),
-    ("mmlu_stem", "mmlu_stem.jsonl", None, None),
-    ("aqua", "aqua.jsonl", None, None),
-    ("agieval_gaokao_physics", "real/agieval-gaokao-physics.jsonl", None, None),
-    ("agieval_gaokao_chemistry", "real/agieval-gaokao-chemistry.jsonl", None, None),
 )
 
 
