@@ -82,7 +82,7 @@ others dropped as `duplicate_of_reviewed`; not duplicates, remembered and passed
 Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
 rows, seed, normalization and hash versions — a run with other values is refused with
 `DedupIndexError`; the threshold may differ) and `part-NNNNN.parquet` files with one row per indexed
-problem: `id, source, norm` (normalized question), `ans` (normalized answer), `has_solution`,
+problem: `id, source, norm` (normalized question), `ans` (normalized answer; a multiple-choice key as its option's text), `has_solution`,
 `verified`, `tmpl` (stable xxh3 hash of the digit-masked text), `nums` (number-multiset key),
 `nhash` / `nlen` (hash and length of `norm`) and the band keys `b0..b{bands-1}` (uint64). The index
 is loaded without `norm` (`LoadedIndex`); the texts of the rows a batch touches are read back by

@@ -46,12 +46,13 @@ def prepare_nodes(df: pl.DataFrame, source_priority: Optional[dict[str, int]], n
         & (pl.col("answer").str.strip_chars() != "")
         & (pl.col("answer_type").fill_null("unknown") != "unknown")
     )
+    df = df.with_columns(keyed_answers(df).alias("_keyed"))
     return df.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_node"),
         pl.col("id").cast(pl.Utf8),
         pl.col("source").cast(pl.Utf8),
         pl.lit(norm).alias("_norm"),
-        normalized_answer_expr().alias("_ans"),
+        normalized_answer_expr("_keyed").alias("_ans"),  # a multiple-choice key as its option's text
         sol.alias("_sol"),
         ver.alias("_ver"),
         pl.col("drop_reason").is_not_null().alias("_dropped"),

@@ -206,3 +206,16 @@ def test_band_group_edges_flag_the_tier_and_carry_it_to_the_cluster_step():
     assert "answer" in out["same_problem_by"].to_list()
     off = near_duplicate_edges(df, settings=DedupSettings(answer_confirmed=False), signatures=sig)
     assert len(off.pairs) == 0 and not np.any(off.by_answer)
+
+
+def test_incremental_mode_compares_the_indexed_keyed_option_text(tmp_path):
+    idx = tmp_path / "idx"
+    update_index(frame([{"id": "old", "question": LINE_A, "choices": ["5", "6", "7", "8"], "answer": "B"}]), idx)
+    import polars as pl
+
+    stored = pl.read_parquet(next(idx.glob("part-*.parquet")))["ans"].to_list()
+    assert stored == ["6"]  # the keyed option's text, not the letter
+    new = frame([{"id": "new", "question": LINE_B, "choices": ["8", "7", "6", "5"], "answer": "C"}])
+    rows = by_id(mark_duplicates(new, index_dir=idx))
+    assert rows["new"]["duplicate_of"] == "old" and rows["new"]["same_problem_by"] == "answer"
+    assert not rows["new"]["conflicting_answers"]
