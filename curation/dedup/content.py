@@ -694,9 +694,13 @@ def informative_answer(answer: str | None, *, multiple_choice: bool = False) -> 
     """True when two problems sharing this reference answer is unlikely by chance (see above):
     not empty, not a generic word or phrase (`GENERIC_ANSWERS`, also as a list: "True, True"), not
     a single letter; for a free-response answer also not an integer below `MIN_INFORMATIVE_INTEGER`.
-    A list of values (`[2, 2]`, `1; 2`) is informative when one of its parts is."""
+    A list of values (`[2, 2]`, `1; 2`) is informative when one of its parts is. A number with a
+    noun label ("5 (markers)", ASDiv) counts as the number."""
     if not answer:
         return False
+    from curation.dedup.answers import answer_value
+
+    answer = answer_value(answer)  # "5 (markers)" is the number 5: a noun label adds no information
     key = _answer_key(answer)
     parts = [k for k in (_answer_key(p) for p in re.split(r"[,;|:]|\band\b", answer)) if k] or [key]
 

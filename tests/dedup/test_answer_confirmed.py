@@ -79,7 +79,7 @@ def test_one_word_substitution_with_the_same_answer_stays_apart():
     assert not together
 
 
-@pytest.mark.parametrize("answer", ["yes", "True", "B", "7", "$0$", "neither", "True, True", "All of these", "[2, 2]", ""])
+@pytest.mark.parametrize("answer", ["yes", "True", "B", "7", "$0$", "5 (pupils)", "neither", "True, True", "All of these", "[2, 2]", ""])
 def test_uninformative_answers_never_confirm(answer):
     together, _ = _pair({"question": LINE_A, "answer": answer}, {"question": LINE_B, "answer": answer})
     assert not together
@@ -175,7 +175,7 @@ def test_free_response_and_its_multiple_choice_copy_compare_the_keyed_option_tex
 @pytest.mark.parametrize(
     ("answer", "free", "mc"),
     [("60", True, True), ("-12", True, True), ("0.5", True, True), ("\\dfrac{1}{52}", True, True), ("Sunday", True, True),
-     ("7", False, True), ("$$6$$", False, True), ("[2, 2]", False, True), ("$1$; $2$", False, True), ("[2, 15]", True, True),
+     ("7", False, True), ("$$6$$", False, True), ("5 (markers)", False, True), ("504 (books)", True, True), ("[2, 2]", False, True), ("$1$; $2$", False, True), ("[2, 15]", True, True),
      ("C", False, False), ("\\text{odd}", False, False), ("True, True", False, False), ("None of the above", False, False),
      (None, False, False), ("", False, False)],
 )
