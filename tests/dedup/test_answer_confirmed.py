@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from curation.config import DedupSettings
-from curation.dedup import mark_duplicates, normalize_series
+from curation.dedup import dedup_card_section, dedup_summary, mark_duplicates, normalize_series
 from curation.dedup.clusters import near_duplicate_edges
 from curation.dedup.content import answer_confirmed, informative_answer, same_problem
 from curation.dedup.index import update_index
@@ -219,3 +219,11 @@ def test_incremental_mode_compares_the_indexed_keyed_option_text(tmp_path):
     rows = by_id(mark_duplicates(new, index_dir=idx))
     assert rows["new"]["duplicate_of"] == "old" and rows["new"]["same_problem_by"] == "answer"
     assert not rows["new"]["conflicting_answers"]
+
+
+def test_summary_and_card_count_the_answer_linked_duplicates():
+    out = mark_duplicates(frame([{"question": LINE_A, "answer": "18"}, {"question": LINE_B, "answer": "18"},
+                                 {"question": DIV_A, "answer": "24"}, {"question": DIV_A, "answer": "24"}]))
+    s = dedup_summary(out)
+    assert s["linked_by_answer"] == 1 and s["near_duplicates"] == 1 and s["exact_duplicates"] == 1
+    assert "of which 1 reworded copies confirmed" in dedup_card_section(out)
