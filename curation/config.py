@@ -137,6 +137,11 @@ class DedupSettings(_Section):
         description="A near duplicate must be the same problem: numbers, math and content words agree "
         "(otherwise a template variant, kept).",
     )
+    answer_confirmed: bool = Field(
+        True,
+        description="A reworded copy the same-problem rule rejects is still a duplicate when its math agrees and "
+        "both reference answers are equivalent and informative (curation.dedup.content, answer-confirmed tier).",
+    )
 
 
 class DecontaminateSettings(_Section):

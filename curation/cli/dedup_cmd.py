@@ -83,6 +83,11 @@ def register(app: typer.Typer) -> None:
             help="A near duplicate must be the same problem: numbers, math and content words agree (default); "
             "--text-only: text similarity alone decides.",
         ),
+        answer_confirmed: Optional[bool] = typer.Option(
+            None,
+            "--answer-confirmed/--no-answer-confirmed",
+            help="Also link a reworded copy whose math and informative reference answer agree (default on).",
+        ),
         index: Optional[Path] = typer.Option(
             None, "--index", help="Dedup index folder of an existing dataset: dedup against it (incremental)."
         ),
@@ -136,7 +141,7 @@ def register(app: typer.Typer) -> None:
             k: v
             for k, v in dict(
                 threshold=threshold, num_perm=num_perm, bands=bands, rows=rows, shingle_size=shingle,
-                require_same_problem=same_problem,
+                require_same_problem=same_problem, answer_confirmed=answer_confirmed,
             ).items()
             if v is not None
         }
@@ -166,7 +171,8 @@ def register(app: typer.Typer) -> None:
             f"{s['near_duplicates']}); marked for drop {s['dropped_as_duplicate']}; conflicting clusters "
             f"{s['conflicting_clusters']}; template groups {s['template_groups']} ({s['template_rows']} rows); "
             f"LSH pairs checked {stats.get('candidates', 0)}, near edges {stats.get('verified_pairs', 0)}, "
-            f"similar text but another problem {stats.get('rejected_not_same_problem', 0)}"
+            f"similar text but another problem {stats.get('rejected_not_same_problem', 0)}, "
+            f"linked by their answers {stats.get('answer_confirmed_pairs', 0)}"
             + (f"; existing rows matched {stats.get('existing_involved', 0)}" if index is not None else "")
             + (f"; index +{added} rows" if added is not None else ""),
             highlight=False,

@@ -41,8 +41,13 @@ bucket per round, never all pairs; work cap `max_pivots` rounds, `max_bucket`). 
 edge when its exact Jaccard is >= `threshold` *and*, with `require_same_problem` (default), the
 same-problem rule holds (`curation.dedup.content.same_problem`: the significant tokens - every math
 token, numbers, content words - agree in order, up to typos and the rewordings listed there; the
-original casing is passed along so a person renamed consistently is recognized). Pairs that fail it are template
-variants: kept (`template_group` marks the digit-only ones).
+original casing is passed along so a person renamed consistently is recognized). With
+`answer_confirmed` (default), a pair the rule rejects is still an edge when the math agrees token for
+token, the prose is reworded (no word moved, no number word changed) and both reference answers
+(for a row in multiple-choice form: the keyed option's text, `nodes.keyed_answers`) are equivalent
+and informative (`curation.dedup.content.answer_confirmed`); a member linked only through such an
+edge gets `same_problem_by = "answer"`, every other duplicate `"text"`. Pairs that fail are
+template variants: kept (`template_group` marks the digit-only ones).
 
 Clusters are the connected components of exact and near edges (transitive: A~B and B~C give one
 cluster even when A and C are not similar). `cluster_id` is the representative's id and is set on
@@ -77,7 +82,7 @@ others dropped as `duplicate_of_reviewed`; not duplicates, remembered and passed
 Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
 rows, seed, normalization and hash versions — a run with other values is refused with
 `DedupIndexError`; the threshold may differ) and `part-NNNNN.parquet` files with one row per indexed
-problem: `id, source, norm` (normalized question), `ans` (normalized answer), `has_solution`,
+problem: `id, source, norm` (normalized question), `ans` (normalized answer; a multiple-choice key as its option's text), `has_solution`,
 `verified`, `tmpl` (stable xxh3 hash of the digit-masked text), `nums` (number-multiset key),
 `nhash` / `nlen` (hash and length of `norm`) and the band keys `b0..b{bands-1}` (uint64). The index
 is loaded without `norm` (`LoadedIndex`); the texts of the rows a batch touches are read back by

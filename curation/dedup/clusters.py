@@ -15,7 +15,7 @@ from curation.dedup.content import number_keys
 from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
 from curation.dedup.lsh import LinkResult, link_near_duplicates
 from curation.dedup.normalize import dedup_question, normalize_series, shingle_text, stable_hashes
-from curation.dedup.nodes import prepare_nodes, rank_nodes
+from curation.dedup.nodes import keyed_answers, prepare_nodes, rank_nodes
 from schemas import conform
 
 
@@ -168,6 +168,7 @@ def near_duplicate_edges(
     return band_group_edges(
         hashes, numkeys, signatures, lambda rows: normalize_series(questions.gather(rows)),
         settings=settings, first_band=first_band, band_count=band_count, read_originals=questions.gather,
+        read_answers=keyed_answers(df).gather,
     )
 
 
@@ -181,11 +182,14 @@ def band_group_edges(
     first_band: int = 0,
     band_count: Optional[int] = None,
     read_originals: Optional[Callable[[np.ndarray], pl.Series]] = None,
+    read_answers: Optional[Callable[[np.ndarray], pl.Series]] = None,
 ) -> LinkResult:
     """`near_duplicate_edges` from per-row keys (`text_keys`; hash 0 = no text row) and a reader of
     the normalized texts of given rows (sorted row positions): a worker holds 16 bytes a row plus
     its signature columns, and reads texts only for the pairs it checks. `read_originals`: the same
-    rows' texts before normalization (person names for the same-problem rule), optional."""
+    rows' texts before normalization (person names for the same-problem rule), optional.
+    `read_answers`: the same rows' reference answers (`nodes.keyed_answers`), for the
+    answer-confirmed tier (`settings.answer_confirmed`), optional; `LinkResult.by_answer` flags its edges."""
     check_settings(settings)
     band_count = settings.bands - first_band if band_count is None else band_count
     if not (0 <= first_band and band_count >= 1 and first_band + band_count <= settings.bands):
@@ -213,6 +217,8 @@ def band_group_edges(
         shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
         max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
         originals=(lambda pos: read_originals(rows[np.asarray(pos, dtype=np.int64)])) if read_originals is not None else None,
+        answers=(lambda pos: read_answers(rows[np.asarray(pos, dtype=np.int64)]))
+        if read_answers is not None and settings.answer_confirmed else None,
     )
     linked.pairs = rows[linked.pairs] if len(linked.pairs) else linked.pairs
     linked.rejected_content = rows[linked.rejected_content] if len(linked.rejected_content) else linked.rejected_content
@@ -276,6 +282,8 @@ def engine(
 
     near_pairs = np.zeros((0, 2), dtype=np.int64)
     near_sims = np.zeros(0)
+    near_by_answer = np.zeros(0, dtype=bool)  # per near edge: linked by the answer-confirmed tier
+    answers = keyed_answers(df)  # the reference answer per row, keyed option text for multiple choice
     idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
     uniq_hashes = np.zeros(0, dtype=np.uint64)
     if with_index:
@@ -295,7 +303,9 @@ def engine(
         raise ValueError("near_edges cover the batch only: with an existing dedup index, link in one process")
     if near and u and near_edges is not None:
         # verified edges computed elsewhere (band groups on workers), as row pairs of this frame
-        row_pairs, near_sims = near_edges
+        row_pairs, near_sims = near_edges[0], near_edges[1]
+        if len(near_edges) > 2:  # (pairs, similarities, by_answer) from `near_duplicate_edges`
+            near_by_answer = np.asarray(near_edges[2], dtype=bool)
         row_to_uniq = np.full(n, -1, dtype=np.int64)
         row_to_uniq[uniq_rows] = np.arange(u)
         near_pairs = row_to_uniq[np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)]
@@ -356,20 +366,33 @@ def engine(
             out = pl.Series("original", [None] * len(pos), dtype=pl.Utf8)
             return out.scatter(np.flatnonzero(mine), uniq_originals.gather(pos[mine])) if mine.any() else out
 
+        uniq_answers = answers.gather(uniq_rows)
+
+        def answers_of(pos: np.ndarray) -> pl.Series:  # batch answers, then the index's (normalized) ones
+            pos = np.asarray(pos, dtype=np.int64)
+            mine = pos < u
+            out = pl.Series("answer", [None] * len(pos), dtype=pl.Utf8)
+            if mine.any():
+                out = out.scatter(np.flatnonzero(mine), uniq_answers.gather(pos[mine]))
+            if with_index and (~mine).any():
+                out = out.scatter(np.flatnonzero(~mine), index.frame["ans"].cast(pl.Utf8).gather(pos[~mine] - u))
+            return out
+
         linked = link_near_duplicates(
             matrix, texts, group=group if settings.require_same_problem else None, active=active, query=query,
-            originals=originals,
+            originals=originals, answers=answers_of if settings.answer_confirmed else None,
             shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
             max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
         )
         del matrix, bands_b, group, numkeys_b, active, query  # the band keys are the stage's largest arrays
-        near_pairs, near_sims = linked.pairs, linked.similarities
+        near_pairs, near_sims, near_by_answer = linked.pairs, linked.similarities, linked.by_answer
         if with_index and len(near_pairs):
             idx_pos = np.unique(np.r_[idx_pos, near_pairs[near_pairs >= u] - u])
         clock("link+verify")
         if stats is not None:
             stats["candidates"] = linked.checked
             stats["verified_pairs"] = len(near_pairs)
+            stats["answer_confirmed_pairs"] = int(near_by_answer.sum())
             stats["rejected_not_same_problem"] = len(linked.rejected_content)
             stats["link_rounds"] = linked.rounds
             stats["capped_members"] = linked.capped_members
@@ -381,11 +404,12 @@ def engine(
                     names = names + index.frame["id"].to_list()
                 stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs.tolist(), near_sims.tolist())]
                 stats["rejected_pairs"] = [(names[i], names[j]) for i, j in linked.rejected_content.tolist()]
+                stats["answer_confirmed"] = [(names[i], names[j]) for i, j in near_pairs[near_by_answer].tolist()]
 
     report(n, n, {"phase": "clusters"})
     out_cols = _cluster_columns(
         batch, norm, key, uniq_rows, near_pairs, near_sims, index if with_index else None, idx_pos, uniq_hashes,
-        source_priority, settings, not_duplicates, answers=df["answer"],
+        source_priority, settings, not_duplicates, answers=answers, near_by_answer=near_by_answer,
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],
@@ -393,6 +417,7 @@ def engine(
         out_cols["duplicate_of"],
         out_cols["dup_similarity"].fill_nan(None),
         out_cols["conflicting_answers"],
+        out_cols["same_problem_by"],
         out_cols["_dup_reason"],
         out_cols["_review"],
     )
@@ -440,9 +465,12 @@ def _cluster_columns(
     settings: DedupSettings,
     not_duplicates: Optional[Sequence[Sequence[str]]] = None,
     answers: Optional[pl.Series] = None,
+    near_by_answer: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
     """The cluster step: exact + near edges -> connected components -> representative, similarity to
     it and conflicts, as the output columns of the batch rows (plus `_dup_reason`, `_review`).
+    `near_by_answer` (per near edge): linked by the answer-confirmed tier; a member that reaches its
+    representative only through such an edge gets `same_problem_by = "answer"`, others "text".
 
     Nodes are the batch rows (0..n-1), then the involved existing rows of the index. Everything per
     node is a numpy integer array (O(nodes) with small constants); texts are gathered only for the
@@ -471,13 +499,18 @@ def _cluster_columns(
     # (batch) and index positions (existing rows) mapped to nodes
     same = np.flatnonzero(key_all != np.arange(n_nodes))
     edges = [np.stack([same, key_all[same]], axis=1)]
+    answer_edges = np.zeros((0, 2), dtype=np.int64)
     if len(near_pairs):
         u = len(uniq_rows)
         node_pairs = np.where(
             near_pairs < u, uniq_rows[np.minimum(near_pairs, max(u - 1, 0))],
             n + np.searchsorted(idx_pos, near_pairs - u),
         )
-        edges.append(node_pairs)
+        if near_by_answer is not None and near_by_answer.any():
+            answer_edges = node_pairs[near_by_answer]
+            edges.append(node_pairs[~near_by_answer])
+        else:
+            edges.append(node_pairs)
         # remember verified similarities, so members linked directly to their representative are
         # not shingled twice
         known_key = (node_pairs.min(axis=1).astype(np.uint64) << np.uint64(32)) | node_pairs.max(axis=1).astype(np.uint64)
@@ -486,11 +519,15 @@ def _cluster_columns(
         del node_pairs, order
     else:
         known_key, known_sim = np.zeros(0, dtype=np.uint64), np.zeros(0)
-    all_edges = np.concatenate(edges)
+    all_edges = np.concatenate(edges + [answer_edges])
     del edges, same
     if not_duplicates:
         all_edges = without_reviewed_distinct(all_edges, nodes["id"], pl.Series("_key", key_all), not_duplicates)
     comp = mh.connected_components(n_nodes, all_edges)
+    text_comp = comp
+    if len(answer_edges):  # components without the answer-confirmed edges: who needed one
+        is_answer = np.isin(_edge_keys(all_edges), _edge_keys(answer_edges))
+        text_comp = mh.connected_components(n_nodes, all_edges[~is_answer])
     del all_edges
     rank = rank_nodes(nodes)
     by_rank = np.empty(n_nodes, dtype=np.int64)
@@ -503,6 +540,8 @@ def _cluster_columns(
     rep_b = rep[:n]
     multi = size[:n] > 1
     not_rep = multi & (rep_b != rows)
+    by_answer = not_rep & (text_comp[rows] != text_comp[rep_b])
+    del text_comp
     # similarity to the representative: 1.0 for the identical text, exact Jaccard otherwise
     sim = np.full(n, np.nan)
     same_text = key_all[:n] == key_all[rep_b]
@@ -539,6 +578,7 @@ def _cluster_columns(
         "_is_rep": rep_b == rows,
         "_exact": exact_best[:n] != rows,
         "_conflict": conflict,
+        "_by_answer": by_answer,
         "_sim": sim,
         "_dropped": batch["_dropped"],
     })
@@ -551,6 +591,10 @@ def _cluster_columns(
         pl.when(multi_e & ~is_rep).then(pl.col("_rep_id")).otherwise(None).alias("duplicate_of"),
         pl.when(multi_e & ~is_rep).then(pl.col("_sim")).otherwise(None).alias("dup_similarity"),
         (multi_e & pl.col("_conflict")).alias("conflicting_answers"),
+        pl.when(multi_e & ~is_rep)
+        .then(pl.when(pl.col("_by_answer")).then(pl.lit("answer")).otherwise(pl.lit("text")))
+        .otherwise(None)
+        .alias("same_problem_by"),
         # a conflicting cluster is settled by a reviewer as a whole: no member is dropped yet
         pl.when(multi_e & ~is_rep & ~pl.col("_conflict"))
         .then(pl.when(exact_of.is_not_null()).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
@@ -558,6 +602,12 @@ def _cluster_columns(
         .alias("_dup_reason"),
         (multi_e & pl.col("_conflict") & ~pl.col("_dropped")).alias("_review"),
     )
+
+
+def _edge_keys(edges: np.ndarray) -> np.ndarray:
+    """One uint64 per undirected edge (node pairs)."""
+    lo, hi = edges.min(axis=1).astype(np.uint64), edges.max(axis=1).astype(np.uint64)
+    return (lo << np.uint64(32)) | hi
 
 
 def _existing_keys(ex_texts: pl.Series, n: int, norm: pl.Series, uniq_rows: np.ndarray, uniq_hashes: np.ndarray) -> np.ndarray:

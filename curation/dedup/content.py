@@ -48,6 +48,10 @@ What is rejected although it may be the same problem: a content-word synonym ("b
 "polynomials", "on both draws" / "for both time"), a multi-word name ("Elvis" / "Bruno Mars"), other
 extra words or clauses, statements in another order. The rule is deliberately strict: a wrong merge loses a training problem
 silently, a missed merge keeps one extra near-copy.
+
+The answer-confirmed tier (`answer_confirmed`, at the end of this module; `[dedup] answer_confirmed`)
+recovers such rewordings from a second signal: the same math, token for token, and equivalent,
+informative reference answers. The stage records which rule linked a duplicate (`same_problem_by`).
 """
 
 from __future__ import annotations
@@ -616,22 +620,165 @@ def same_problem(norm_a: str, norm_b: str, original_a: str | None = None, origin
     return _same_item(_parsed(norm_a, original_a), _parsed(norm_b, original_b))
 
 
-def same_problem_pairs(texts, pairs: np.ndarray, originals=None) -> np.ndarray:
-    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array.
-    `originals`: the texts before normalization, aligned with `texts` (None where unknown, e.g. rows of
-    a persisted index): they let the rule see person names."""
+def _pair_rows(pairs: np.ndarray):
+    """(pairs as (k, 2) int64, a False result per pair, the rows involved, a reader of those rows'
+    values from a Series or list aligned with the rows)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out = np.zeros(len(pairs), dtype=bool)
-    if not len(pairs):
-        return out
     docs = np.unique(pairs)
 
     def pick(values) -> list:
         return values.gather(docs).to_list() if isinstance(values, pl.Series) else [values[int(d)] for d in docs]
 
+    return pairs, np.zeros(len(pairs), dtype=bool), docs, pick
+
+
+def same_problem_pairs(texts, pairs: np.ndarray, originals=None) -> np.ndarray:
+    """`same_problem` for each (i, j) row of `pairs` over `texts` (Series or list); bool array.
+    `originals`: the texts before normalization, aligned with `texts` (None where unknown, e.g. rows of
+    a persisted index): they let the rule see person names."""
+    pairs, out, docs, pick = _pair_rows(pairs)
+    if not len(pairs):
+        return out
     sub = pick(texts)
     orig = pick(originals) if originals is not None else [None] * len(sub)
     tokens = dict(zip(docs.tolist(), (_parsed(t or "", o) for t, o in zip(sub, orig))))
     for k, (i, j) in enumerate(pairs.tolist()):
         out[k] = _same_item(tokens[i], tokens[j])
+    return out
+
+
+# ------------------------------------------------------------------------------- answer-confirmed tier
+# A paraphrase of a problem keeps its reference answer; a template sibling with the same numbers
+# ("in front of" / "behind", "King then heart" / "diamond then ace") almost always changes it. So a
+# candidate pair the token rule above rejects is still the same problem when, on top of the text
+# similarity the caller checked (Jaccard >= threshold), (1) the math agrees token for token (every
+# number, operator and symbol, in order), (2) the prose change is a rewording, not a word moved from
+# one place to another, not a number word changed ("one hundred" / "four"), and (3) both reference
+# answers are equivalent (`curation.dedup.answers.same_answer`: the verifier, bounded) and
+# *informative*: an answer that many different problems share does not confirm anything. Measured on
+# the labelled pairs and all 25,833 questions of ../shared/corpora (benchmarks/quality/dedup/README.md):
+# - free response: chance agreement is high for yes/no, a letter, a stock word and small integers
+#   (among the candidate pairs the token rule rejects, 18% of free-response pairs with a one-digit
+#   answer agree although nearly all are different problems), so those never confirm, and a pair that
+#   differs only by one-for-one word substitutions ("RADII" / "PROOF", both 60) does not either: that
+#   is the shape of a template sibling;
+# - multiple choice (both rows keep their options): the options must be the same (the token rule's
+#   option identity) and the keyed options' texts equal; the option list and the key together are
+#   the fingerprint, so a small number confirms, but a generic option ("All of these", "True, True",
+#   "Uncertain") does not.
+
+#: answers that say nothing about which problem was asked (after `_answer_key`)
+GENERIC_ANSWERS = frozenset(
+    """yes no true false odd even neither none both correct incorrect right wrong possible impossible
+    always never sometimes uncertain undetermined unknown cannotbedetermined notenoughinformation
+    alloftheabove noneoftheabove allofthese noneofthese alloftheabovearecorrect""".split()
+)
+#: number words: a copy that changes one ("one hundred" / "four" pink socks) changes a quantity the
+#: number key (digits only) does not see ("one" is left out: it is also a pronoun, "which one")
+NUMBER_WORDS = frozenset(
+    """zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
+    million billion half third quarter twice thrice double triple""".split()
+)
+#: a free-response integer answer below this (in absolute value) is too common to confirm a pair
+MIN_INFORMATIVE_INTEGER = 10
+
+
+def _answer_key(answer: str) -> str:
+    """An answer reduced for the informativeness test: no markup, spaces, `$`, braces, brackets."""
+    t = re.sub(r"\\(?:text|mathrm|textbf|mathbf|boxed|rm)\b", "", answer)
+    return re.sub(r"[\s${}()\[\]\\!]", "", t).strip(".").lower()
+
+
+def informative_answer(answer: str | None, *, multiple_choice: bool = False) -> bool:
+    """True when two problems sharing this reference answer is unlikely by chance (see above):
+    not empty, not a generic word or phrase (`GENERIC_ANSWERS`, also as a list: "True, True"), not
+    a single letter; for a free-response answer also not an integer below `MIN_INFORMATIVE_INTEGER`.
+    A list of values (`[2, 2]`, `1; 2`) is informative when one of its parts is. A number with a
+    noun label ("5 (markers)", ASDiv) counts as the number."""
+    if not answer:
+        return False
+    from curation.dedup.answers import answer_value
+
+    answer = answer_value(answer)  # "5 (markers)" is the number 5: a noun label adds no information
+    key = _answer_key(answer)
+    parts = [k for k in (_answer_key(p) for p in re.split(r"[,;|:]|\band\b", answer)) if k] or [key]
+
+    def one(p: str) -> bool:
+        if p in GENERIC_ANSWERS or (len(p) == 1 and p.isalpha()):
+            return False
+        if not multiple_choice and re.fullmatch(r"[-+]?\d+", p) and abs(int(p)) < MIN_INFORMATIVE_INTEGER:
+            return False
+        return True
+
+    if key in GENERIC_ANSWERS:
+        return False
+    return any(one(p) for p in parts)
+
+
+def _math_tokens(stem) -> list[str]:
+    return [t for t, k in zip(stem[1], stem[2]) if k == _MATH]
+
+
+def _rewording(ta: list[str], tb: list[str]) -> tuple[bool, bool]:
+    """(the prose change is a rewording the tier accepts, it is one-for-one substitutions only)."""
+    ops = [o for o in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes() if o[0] != "equal"]
+    removed = [w for _, i1, i2, _, _ in ops for w in ta[i1:i2]]
+    added = [w for _, _, _, j1, j2 in ops for w in tb[j1:j2]]
+    if set(removed) & set(added):  # a word moved: "from oldest to youngest" / "from youngest to oldest"
+        return False, False
+    if any(w in NUMBER_WORDS for w in removed + added):
+        return False, False
+    substitutions = bool(ops) and all(tag == "replace" and i2 - i1 == j2 - j1 for tag, i1, i2, j1, j2 in ops)
+    return True, substitutions
+
+
+def _answer_confirmed(a, b, answer_a: str | None, answer_b: str | None) -> bool:
+    """The answer-confirmed tier for two parsed items (`_parsed`) the token rule rejected."""
+    if not answer_a or not answer_b:
+        return False
+    (sa, oa, _), (sb, ob, _) = a, b
+    both_mc = oa is not None and ob is not None
+    if both_mc and not _same_options(oa, ob, _cjk_count(sa[0])):
+        return False
+    if _math_tokens(sa) != _math_tokens(sb):
+        return False
+    reworded, substitutions = _rewording(sa[0], sb[0])
+    if not reworded or (substitutions and not both_mc):
+        return False
+    if not (informative_answer(answer_a, multiple_choice=both_mc) and informative_answer(answer_b, multiple_choice=both_mc)):
+        return False
+    from curation.dedup.answers import same_answer
+
+    try:
+        return same_answer(answer_a, answer_b)
+    except Exception:  # a verifier failure on untrusted text confirms nothing
+        return False
+
+
+def answer_confirmed(
+    norm_a: str, norm_b: str, answer_a: str | None, answer_b: str | None,
+    original_a: str | None = None, original_b: str | None = None,
+) -> bool:
+    """True when two near-duplicate texts the token rule (`same_problem`) rejects are the same problem
+    by their reference answers (the answer-confirmed tier, rules above). `answer_*`: the reference
+    answer; for a row in multiple-choice form the text of its keyed option(s) (`keyed_answers`).
+    Only meaningful for a candidate pair (text similarity checked by the caller)."""
+    return _answer_confirmed(_parsed(norm_a, original_a), _parsed(norm_b, original_b), answer_a, answer_b)
+
+
+def answer_confirmed_pairs(texts, pairs: np.ndarray, answers) -> np.ndarray:
+    """`answer_confirmed` for each (i, j) row of `pairs` over `texts` and `answers` (aligned Series or
+    lists; None where a row has no answer); bool array."""
+    pairs, out, docs, pick = _pair_rows(pairs)
+    if not len(pairs):
+        return out
+    ans = dict(zip(docs.tolist(), pick(answers)))
+    live = [k for k, (i, j) in enumerate(pairs.tolist()) if ans[i] and ans[j]]
+    if not live:
+        return out
+    parsed = {d: _parsed(t or "") for d, t in zip(docs.tolist(), pick(texts)) if ans[d]}
+    for k in live:
+        i, j = pairs[k]
+        out[k] = _answer_confirmed(parsed[int(i)], parsed[int(j)], ans[int(i)], ans[int(j)])
     return out
