@@ -41,8 +41,7 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
      or end, two words run together count as found) and its last `tail_tokens` tokens before
      trailing boilerplate as one run (the asked quantity sits at the end: "find c" and "find d" on
      one figure are two problems). A better-covered side with no number and no rare word (a generic
-     "Which of the following statements is not correct?") needs both sides covered `min_score` and a
-     generic other side;
+     "Which of the following statements is true?") names no problem: no hit;
    - mathematics (a reworded copy): the same numbers (at least one) and operators, each side's asked
      part in the other, each side's rare words in the other, both sides covered `min_math_cover`;
    - restated: the near-duplicate rule's same problem (`curation.dedup.content.same_problem`:

@@ -150,7 +150,7 @@ def judge_pair(
     side must be covered too (`min_other_cover`), so a row that adds conditions to a benchmark item, or
     a sentence shared by two longer problems, does not count; and when the better-covered side carries
     no number and no rare word (a generic sentence such as "Which of the following statements is not
-    correct?"), both sides must be covered `min_score` and the other side must be generic too.
+    correct?") is no hit: it names no problem.
 
     Same problem by its mathematics (a reworded copy, lower coverage): both sides have the same
     numbers (multiset, at least one) and the same operators (`row_ops`, `item_ops`: `math_operators`), each side's asked part recurs in the other, neither lacks more than
@@ -171,20 +171,21 @@ def judge_pair(
     item_info = item_info or [True] * len(b)
     # recomputed on clean n-grams (n capped at the shorter length, so a short item inside a row with
     # an instruction counts)
-    join_cover = min(row_cover, item_cover)
     row_cover, item_cover = _clean_cover(a, b, row_info, settings.ngram), _clean_cover(b, a, item_info, settings.ngram)
+    if not masked and not _distinctive(item_toks, rare, item_ops):
+        return Verdict(False, span, GENERIC)
     if not masked and _changed_meaning(row_toks, item_toks):
         return Verdict(False, span, "negation or a significant word differs")
     if m.size < min(settings.min_span, len(a), len(b)):
         why = "span"
     else:
         why = _by_coverage(a, b, row_toks, item_toks, row_info, item_info, row_cover, item_cover, rare, settings, masked)
-        covered, other = ((b, item_info), (a, row_info)) if item_cover >= row_cover else ((a, row_info), (b, item_info))
+        covered = (b, item_info) if item_cover >= row_cover else (a, row_info)
         ops = (item_ops, row_ops) if item_cover >= row_cover else (row_ops, item_ops)
         if not why and not masked and _contained(*ops) < settings.min_number_agreement:
             why = "operators"
-        if not why and not _distinctive(*covered, rare) and (join_cover < settings.min_score or _distinctive(*other, rare)):
-            why = "nothing distinctive"
+        if not why and not _distinctive(covered[0], rare, ops[0]):
+            why = GENERIC
     same_ops = row_ops == item_ops
     if not why or (
         not masked and same_ops
@@ -236,12 +237,14 @@ def _by_coverage(
     return ""
 
 
-def _distinctive(toks: list[str], info: list[bool], rare: set[str]) -> bool:
-    """The side carries a number or a rare word outside boilerplate. A generic sentence ("Which of the
-    following statements is not correct?") inside a longer row is no evidence of a copy: when the
-    better-covered side is generic, both sides must be covered `min_score` by the candidate join and
-    the other side must be generic too (not "... not correct about apoptosis?")."""
-    return any(k and (t[:1].isdigit() or t in rare) for t, k in zip(toks, info))
+GENERIC = "generic: no number, rare word or operator"
+
+
+def _distinctive(toks: list[str], rare: set[str], ops: Counter) -> bool:
+    """The text carries a number, a rare word or an operator. A generic sentence ("Which of the
+    following statements is true?") names no problem (the options it leaves out do): never a hit by
+    itself, nor inside a longer row."""
+    return bool(ops) or any(t[:1].isdigit() or t in rare for t in toks)
 
 
 #: words that introduce a clause and say nothing about the mathematics ("numbers *where* the tens digit

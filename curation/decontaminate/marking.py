@@ -9,7 +9,7 @@ import polars as pl
 
 from curation.config import DecontaminateSettings
 from curation.decontaminate.candidates import candidate_pairs
-from curation.decontaminate.judge import informative_positions, judge_pair, math_operators, restated
+from curation.decontaminate.judge import GENERIC, informative_positions, judge_pair, math_operators, restated
 from curation.dedup import normalize_series
 from curation.dedup.content import FILLER_WORDS
 from curation.decontaminate.text import normalize_texts, tokens, word_hash
@@ -97,7 +97,10 @@ def find_matches(rows: pl.Series, benchmarks: dict[str, pl.DataFrame], *, settin
                 row_toks[r], item_toks[it], item_cover=icov, row_cover=rcov, rare=rare, settings=settings, kind=kind,
                 row_info=row_info[r], item_info=item_info[it], row_ops=row_ops[r], item_ops=item_ops[it],
             )
-            if v.match or (kind == "problem" and _close(row_toks[r], item_toks[it]) and restated(row_norm[r], item_norm[it])):
+            if v.match or (
+                kind == "problem" and v.reason != GENERIC and _close(row_toks[r], item_toks[it])
+                and restated(row_norm[r], item_norm[it])
+            ):
                 best[(r, g)] = dict(row=r, benchmark=names[g], item_id=ids[it], kind=kind, score=round(score, 4), span=" ".join(v.span))
         if kind == "problem":
             problem_hits = set(best)

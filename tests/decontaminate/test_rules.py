@@ -83,7 +83,6 @@ HITS = [
         "floor",
         "reworded: the same numbers, operators and asked part",
     ),
-    (GENERIC, "generic", "a generic sentence copied whole is still a copy"),
     (
         "umbers $x$ and $y$ satisfy $y^3=x^2$ and $(y-x)^2=4y^2$. What is $x+y$?",
         "sphere",
@@ -129,6 +128,7 @@ NON_HITS = [
         "'more' and 'less' swapped (the rule cannot see the equivalent rewording; it refuses)",
     ),
     ("Which of the following statements is not correct about apoptosis?", "a generic sentence inside a longer row"),
+    (GENERIC, "a generic sentence names no problem (its options do), even copied whole"),
     (
         "Find the curve defined by the equation\n\\[r = 2.\\](A) Line\n(B) Circle\n(C) Parabola\n(D) Ellipse\n"
         "(E) Hyperbola\n\nEnter the letter of the correct option.",
@@ -168,7 +168,7 @@ def test_reworded_copy_needs_the_mathematics_path():
 
 
 def test_other_side_numbers_threshold_is_a_setting():
-    r_equals_2 = NON_HITS[11][0]
+    r_equals_2 = NON_HITS[12][0]
     assert _run([r_equals_2])["contam_bench"][0] is None
     assert _run([r_equals_2], min_other_number_agreement=0.0)["contam_bench"][0] == "curve"
 
