@@ -27,8 +27,9 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
    `min_score`; or at most `ngram` n-grams of the smaller side missing (a short text edited once);
    or the same numbers and both sides covered `min_math_cover`. A benchmark item shorter than
    `ngram` tokens is found as a token run inside the row.
-5. Judged per pair (`judge.py`), first what always separates two problems: where the texts differ, a
-   negation ("is zero" / "is not zero") or a word that changes the mathematics in the place of
+5. Judged per pair (`judge.py`), first what always separates two problems: an item with no number, no
+   rare word and no operator names no problem (a generic "Which of the following statements is
+   true?": its options, not given, do); where the texts differ, a negation ("is zero" / "is not zero") or a word that changes the mathematics in the place of
    another ("area" / "perimeter"; the near-duplicate rule's `SIGNIFICANT_WORDS`, synonyms equal).
    Then a hit by any of three paths:
    - coverage: a longest common token span of at least `min_span` tokens (or the whole shorter
@@ -40,8 +41,8 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
      documents) rows and items is rare, question words never; a typo, a word cut at the text's start
      or end, two words run together count as found) and its last `tail_tokens` tokens before
      trailing boilerplate as one run (the asked quantity sits at the end: "find c" and "find d" on
-     one figure are two problems). A better-covered side with no number and no rare word (a generic
-     "Which of the following statements is true?") names no problem: no hit;
+     one figure are two problems). A better-covered side with no number, rare word or operator (a
+     generic sentence inside a longer row) is no hit;
    - mathematics (a reworded copy): the same numbers (at least one) and operators, each side's asked
      part in the other, each side's rare words in the other, both sides covered `min_math_cover`;
    - restated: the near-duplicate rule's same problem (`curation.dedup.content.same_problem`:
