@@ -198,56 +198,88 @@ def implied_pairs(out: pl.DataFrame, rows: np.ndarray, pos_of_row: dict) -> set:
 REAL_PAIRS = Path(__file__).resolve().parent / "quality" / "dedup" / "near_duplicate_pairs.jsonl"
 HOLDOUT_PAIRS = REAL_PAIRS.with_name("holdout_pairs.jsonl")
 BLIND_PAIRS = REAL_PAIRS.with_name("blind_pairs.jsonl")
+TIER_PAIRS = REAL_PAIRS.with_name("answer_tier_pairs.jsonl")
 
 
 def _clusters(pairs: list[dict], settings: DedupSettings) -> dict:
     """Run the dedup stage on every question of the labelled pairs (with its options, when the file
-    gives them: a multiple-choice row is identified by stem and options); id -> cluster id."""
+    gives them: a multiple-choice row is identified by stem and options; and its reference answer,
+    `a_answer` / `b_answer`, for the answer-confirmed tier); id -> cluster id."""
     texts: dict[str, str] = {}
     choices: dict[str, list | None] = {}
+    answers: dict[str, str | None] = {}
     for r in pairs:
         for side in "ab":
             texts.setdefault(r[f"{side}_id"], r[f"{side}_question"])
             choices.setdefault(r[f"{side}_id"], r.get(f"{side}_choices"))
+            answers.setdefault(r[f"{side}_id"], r.get(f"{side}_answer"))
     ids = list(texts)
     df = conform(pl.DataFrame({
         "id": ids, "source": [i.split(":")[0] for i in ids], "question": [texts[i] for i in ids],
         "choices": pl.Series([choices[i] for i in ids], dtype=pl.List(pl.Utf8)),
+        "answer": pl.Series([answers[i] for i in ids], dtype=pl.Utf8),
     }))
     out = mark_duplicates(df, settings=settings)
     return dict(zip(out["id"], out["cluster_id"]))
+
+
+def _merged(cluster: dict, r: dict) -> bool:
+    return cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+
+
+def tier_effect(pairs: list[dict], settings: DedupSettings, cluster: dict) -> dict:
+    """The answer-confirmed tier's effect: the clusters without it (baseline, same run), and the
+    labelled pairs merged with it and not without it (printed with their labels)."""
+    if not settings.answer_confirmed:
+        return cluster
+    off = _clusters(pairs, settings.model_copy(update={"answer_confirmed": False}))
+    added = [r for r in pairs if _merged(cluster, r) and not _merged(off, r)]
+    lost = [r for r in pairs if _merged(off, r) and not _merged(cluster, r)]
+    same = sum(r["label"] == "same" for r in added)
+    print(f"  answer-confirmed tier ([dedup] answer_confirmed): {len(added)} labelled pairs merged that the text rule "
+          f"alone keeps apart: {same} labelled same, {len(added) - same} labelled different"
+          + (f"; {len(lost)} merged without it are apart with it" if lost else ""))
+    for r in added[:12] if len(added) > 15 else added:
+        print(f"    +{r['label']} pair {r['pair']} {r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r.get('note', '')}")
+    if len(added) > 15:
+        print(f"    ... and {len(added) - 12} more (labelled {sum(r['label'] == 'same' for r in added[12:])} same)")
+    return off
 
 
 def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
     """Population-weighted precision / recall on the blind stratified sample (`blind_pairs.jsonl`):
     each stratum's counts are scaled by `stratum_population / sampled pairs` (see the README there).
     Near duplicates (different stems) and the multiple-choice stratum (one stem, options compared)
-    are printed apart and together."""
+    are printed apart and together; all draws pooled, then each later draw alone (a draw holds only
+    the strata it re-sampled: the others, enumerated whole in draw 1, are taken from there)."""
     if not path.exists():
         print(f"blind labelled pairs: {path} not found, skipped")
         return
     pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cluster = _clusters(pairs, settings)
-    strata: dict[str, dict] = {}
+    off = tier_effect(pairs, settings, cluster)
     wrong: list[str] = []
-    for r in pairs:
-        ca, cb = cluster[r["a_id"]], cluster[r["b_id"]]
-        merged = ca is not None and ca == cb
-        same = r["label"] == "same"
-        c = strata.setdefault(r["stratum"], {"N": r["stratum_population"], "n": 0, "tp": 0, "fp": 0, "fn": 0})
-        c["n"] += 1
-        c["tp"] += merged and same
-        c["fp"] += merged and not same
-        c["fn"] += same and not merged
-        if merged != same:
-            wrong.append(f"    {'merged' if merged else 'missed'} pair {r['pair']} [{r['stratum']}] {r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r['note']}")
-    print(f"blind labelled pairs ({path.name}: {len(pairs)} pairs sampled from {sum(c['N'] for c in strata.values()):,} "
-          "candidate pairs; strata are the rule's verdict when collected x Jaccard band):")
-    for name, c in sorted(strata.items()):
-        print(f"  stratum {name}: population {c['N']:,}, sampled {c['n']}: merged & same {c['tp']}, merged & different "
-              f"{c['fp']}, missed same {c['fn']}")
 
-    def weighted(names: list[str], label: str) -> None:
+    def count(rows: list[dict], cluster: dict = cluster) -> dict[str, dict]:
+        strata: dict[str, dict] = {}
+        for r in rows:
+            ca, cb = cluster[r["a_id"]], cluster[r["b_id"]]
+            merged = ca is not None and ca == cb
+            same = r["label"] == "same"
+            c = strata.setdefault(r["stratum"], {"N": r["stratum_population"], "n": 0, "tp": 0, "fp": 0, "fn": 0})
+            c["n"] += 1
+            c["tp"] += merged and same
+            c["fp"] += merged and not same
+            c["fn"] += same and not merged
+        return strata
+
+    for r in pairs:
+        merged = cluster[r["a_id"]] is not None and cluster[r["a_id"]] == cluster[r["b_id"]]
+        if merged != (r["label"] == "same"):
+            wrong.append(f"    {'merged' if merged else 'missed'} pair {r['pair']} [{r['stratum']}, draw {r.get('draw', 1)}] "
+                         f"{r['a_id']} / {r['b_id']} (J={r['jaccard']}): {r['note']}")
+
+    def weighted(strata: dict, names: list[str], label: str) -> None:
         w = {k: strata[k]["N"] / strata[k]["n"] for k in names}
         tp = sum(strata[k]["tp"] * w[k] for k in names)
         fp = sum(strata[k]["fp"] * w[k] for k in names)
@@ -259,12 +291,33 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
               f"{fp:,.0f} wrong merges, {fn:,.0f} missed; sample counts {raw['tp']}/{raw['tp'] + raw['fp']} merged are same, "
               f"{raw['tp']}/{raw['tp'] + raw['fn']} same are merged)")
 
-    near = [k for k in strata if not k.startswith("mcq")]
-    weighted(near, "near duplicates (different stems)")
-    mcq = [k for k in strata if k.startswith("mcq")]
-    if mcq:
-        weighted(mcq, "multiple choice, one stem")
-        weighted(near + mcq, "all strata")
+    def report(strata: dict, title: str, baseline: dict | None = None) -> None:
+        print(title)
+        for name, c in sorted(strata.items()):
+            print(f"  stratum {name}: population {c['N']:,}, sampled {c['n']}: merged & same {c['tp']}, merged & different "
+                  f"{c['fp']}, missed same {c['fn']}")
+        near = [k for k in strata if not k.startswith("mcq")]
+        mcq = [k for k in strata if k.startswith("mcq")]
+        weighted(strata, near, "near duplicates (different stems)")
+        if baseline is not None:
+            weighted(baseline, near, "near duplicates, without the answer-confirmed tier (baseline)")
+        if mcq:
+            weighted(strata, mcq, "multiple choice, one stem")
+            weighted(strata, near + mcq, "all strata")
+            if baseline is not None:
+                weighted(baseline, near + mcq, "all strata, without the answer-confirmed tier (baseline)")
+
+    pooled = count(pairs)
+    report(pooled, f"blind labelled pairs ({path.name}: {len(pairs)} pairs sampled from "
+                   f"{sum(c['N'] for c in pooled.values()):,} candidate pairs; strata are the rule's verdict when collected "
+                   "x Jaccard band), all draws pooled:", count(pairs, off) if off is not cluster else None)
+    first = count([r for r in pairs if r.get("draw", 1) == 1])
+    draws = sorted({r.get("draw", 1) for r in pairs})
+    for d in draws if len(draws) > 1 else []:
+        strata = count([r for r in pairs if r.get("draw", 1) == d])
+        strata.update({k: v for k, v in first.items() if k not in strata})
+        report(strata, f"draw {d} alone (drawn and labelled without looking at the rule's verdicts; the strata it did not "
+                       "re-sample, enumerated whole, from draw 1):")
     print("\n".join(wrong))
 
 
@@ -275,6 +328,13 @@ def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
         return
     pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cluster = _clusters(pairs, settings)
+    off = tier_effect(pairs, settings, cluster)
+    if off is not cluster:
+        tp0 = sum(_merged(off, r) and r["label"] == "same" for r in pairs)
+        m0 = sum(_merged(off, r) for r in pairs)
+        s0 = sum(r["label"] == "same" for r in pairs)
+        print(f"  without the tier (baseline): precision {tp0 / m0 if m0 else 1.0:.3f} ({tp0}/{m0}), "
+              f"recall {tp0 / s0 if s0 else 1.0:.3f} ({tp0}/{s0})")
     tp = fp = fn = tn = 0
     wrong: list[str] = []
     for r in pairs:
@@ -347,6 +407,7 @@ def main() -> None:
     ap.add_argument("--real", type=Path, default=REAL_PAIRS, help="labelled real near-duplicate pairs (JSONL)")
     ap.add_argument("--holdout", type=Path, default=HOLDOUT_PAIRS, help="labelled holdout pairs (JSONL), printed separately")
     ap.add_argument("--blind", type=Path, default=BLIND_PAIRS, help="blind stratified labelled pairs (JSONL), population-weighted")
+    ap.add_argument("--tier", type=Path, default=TIER_PAIRS, help="pairs the answer-confirmed tier links on all real sets (JSONL), read")
     ap.add_argument("--real-only", action="store_true", help="only the labelled real pairs (no synthetic run)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=None, help="Jaccard threshold (default: DedupSettings')")
@@ -357,8 +418,10 @@ def main() -> None:
         real_pairs_quality(args.real, settings)
         print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
         real_pairs_quality(args.holdout, settings)
-        print("blind (collected and labelled by helper neardup2 before its rule changes; quality/dedup/README.md):")
+        print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
         blind_pairs_quality(args.blind, settings)
+        print(TIER_NOTE)
+        real_pairs_quality(args.tier, settings)
         return
     t0 = time.perf_counter()
     texts, src, problem = make_docs(args.n, seed=args.seed)
@@ -380,7 +443,8 @@ def main() -> None:
           f"(+{peak - rss0:,.0f} MB over the loaded data)")
     print("  phases (CPU-s): " + ", ".join(f"{k} {v:.2f}" for k, v in stats.get("phases", {}).items())
           + f"; checked pairs {stats.get('candidates', 0):,}, near edges {stats.get('verified_pairs', 0):,}, "
-          f"rejected as other problems {stats.get('rejected_not_same_problem', 0):,}")
+          f"rejected as other problems {stats.get('rejected_not_same_problem', 0):,}, linked by the answer-confirmed tier "
+          f"{stats.get('answer_confirmed_pairs', 0):,} (the synthetic problems carry no answers: the tier cannot act here)")
     dropped = out["drop_reason"].value_counts().sort("drop_reason")
     print("  marked: " + ", ".join(f"{r}={c:,}" for r, c in dropped.iter_rows() if r is not None)
           + f"; clusters {out['cluster_id'].drop_nulls().n_unique():,}")
@@ -422,8 +486,14 @@ def main() -> None:
     real_pairs_quality(args.real, settings)
     print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
     real_pairs_quality(args.holdout, settings)
-    print("blind (collected and labelled by helper neardup2 before its rule changes; quality/dedup/README.md):")
+    print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
     blind_pairs_quality(args.blind, settings)
+    print(TIER_NOTE)
+    real_pairs_quality(args.tier, settings)
+
+
+TIER_NOTE = ("answer-confirmed tier on all 25,833 real questions (every pair it linked there, read, plus the wrong links "
+             "of its first version that its guards now stop; not blind: quality/dedup/README.md):")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ conflicts (one problem, two answers) rather than different problems merged.
 Needs ../shared/corpora (real public sets; skipped with a note when absent). The pipeline's own stages
 run with default settings (ingest -> clean -> convert_mcq -> dedup; the verifier decides whether
 answers differ) over every real set there (MATH train, GSM8K train + test, MATH-500, AIME 2024,
-AMC 2023, TAL-SCQ5K, OlympiadBench, GaoKao 2023 en, Minerva, MMLU-STEM, AQuA, TheoremQA). Every cluster
+AMC 2023, TAL-SCQ5K, OlympiadBench, GaoKao 2023 en, Minerva, MMLU-STEM, AQuA, TheoremQA, AGIEval
+GaoKao physics and chemistry). Every cluster
 the dedup stage queues with `conflicting_answers` is matched (by its members' ids) to the labels in
 `benchmarks/quality/dedup/conflict_clusters.jsonl`, which were made by reading each cluster:
 
@@ -16,9 +17,13 @@ Printed: clusters in review, labelled / unlabelled, the share of real conflicts 
 and, as the baseline measured in the same run, the conflicting clusters a string comparison of the
 answers would have queued (the rule before the verifier comparison).
 
-    PYTHONPATH=. python benchmarks/review_conflicts.py [--dump FILE] [--work DIR]
+    PYTHONPATH=. python benchmarks/review_conflicts.py [--dump FILE] [--work DIR] [--unseen DIR]
 
 `--dump FILE` writes every queued cluster (members with question and answer) as JSONL, for labelling.
+`--unseen DIR` adds real sets that are not in ../shared (the check that the rule was not fitted to
+the examples): DIR/NAME.jsonl for each NAME in `UNSEEN`, as published in QwenLM/Qwen2.5-Math @a45202bd
+(`git show a45202bd:evaluation/data/NAME/test.jsonl > DIR/NAME.jsonl`); their clusters are labelled
+too (`rule: unseen`) and reported apart.
 """
 
 from __future__ import annotations
@@ -55,10 +60,30 @@ SETS = (
     ("minerva_math", "minerva_math.jsonl", None, None),
     ("mmlu_stem", "mmlu_stem.jsonl", None, None),
     ("aqua", "aqua.jsonl", None, None),
+    ("agieval_physics", "real/agieval-gaokao-physics.jsonl", None, None),
+    ("agieval_chemistry", "real/agieval-gaokao-chemistry.jsonl", None, None),
 )
 
 
-def run_to_dedup(work: Path) -> pl.DataFrame:
+# sets *not* in ../shared, for the check on unseen data (`--unseen DIR`): the evaluation files of
+# QwenLM/Qwen2.5-Math @a45202bd, evaluation/data/NAME/test.jsonl, saved as DIR/NAME.jsonl
+# (name, {mapping}); ASDiv and SVAMP keep the problem's body in a separate field (the context)
+UNSEEN = (
+    ("asdiv", {"context": "body", "question": "question", "answer": "answer"}),
+    ("svamp", {"context": "Body", "question": "Question", "answer": "Answer"}),
+    ("mawps", {"question": "input", "answer": "target"}),
+    ("college_math", {}),
+    ("carp_en", {"question": "content", "answer": "answer"}),
+    ("sat_math", {}),
+    ("gaokao_math_cloze", {}),
+    ("gaokao_math_qa", {}),
+    ("gaokao2024_mix", {}),
+    ("cn_middle_school", {}),
+    ("cmath", {}),
+)
+
+
+def run_to_dedup(work: Path, unseen: Path | None = None) -> pl.DataFrame:
     """The pipeline's stages up to and including dedup, default settings, over every set present."""
     from curation.config import FieldMapping, PipelineConfig, SourceConfig
     from curation.pipeline import Workspace, run_stage
@@ -68,6 +93,12 @@ def run_to_dedup(work: Path) -> pl.DataFrame:
         for name, rel, q, i in SETS
         if (CORPORA / rel).exists()
     ]
+    if unseen is not None:
+        sources += [
+            SourceConfig(name=name, path=str(unseen / f"{name}.jsonl"), mapping=FieldMapping(**mapping))
+            for name, mapping in UNSEEN
+            if (unseen / f"{name}.jsonl").exists()
+        ]
     cfg = PipelineConfig(output_dir=str(work), sources=sources)
     cfg.difficulty.enabled = False
     ws = Workspace(cfg)
@@ -93,59 +124,92 @@ def queued_clusters(df: pl.DataFrame) -> list[dict]:
     return out
 
 
-def string_conflicts(df: pl.DataFrame) -> int:
-    """Baseline: clusters whose live members' answers differ as strings (stripped)."""
+def string_conflict_clusters(df: pl.DataFrame) -> list[dict]:
+    """Baseline: the same clusters, queued when their live members' answers differ as strings."""
     live = df.filter(pl.col("cluster_id").is_not_null() & (pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(
         ["exact_duplicate", "near_duplicate"])) & pl.col("answer").is_not_null())
-    per = live.group_by("cluster_id").agg(pl.col("answer").str.strip_chars().n_unique().alias("n"))
-    return int((per["n"] > 1).sum())
+    per = live.group_by("cluster_id", maintain_order=True).agg(pl.col("answer").str.strip_chars().n_unique().alias("n"))
+    out = []
+    for cid in per.filter(pl.col("n") > 1)["cluster_id"].to_list():
+        out.append({"cluster_id": cid, "members": df.filter(pl.col("cluster_id") == cid).select("id").to_dicts()})
+    return out
+
+
+def text_only_clusters(mcq_file: Path) -> list[dict]:
+    """The rule before issue 15 on the same rows: text similarity only (Jaccard 0.8, 16 x 8 bands, no
+    same-problem rule), answers compared by the verifier."""
+    from curation.config import DedupSettings
+    from curation.dedup import mark_duplicates
+
+    settings = DedupSettings(require_same_problem=False, threshold=0.8, bands=16, rows=8)
+    return queued_clusters(mark_duplicates(pl.read_parquet(mcq_file), settings=settings))
 
 
 def member_key(members: list[dict]) -> str:
     return "|".join(sorted(str(m["id"]) for m in members))
 
 
+def share(name: str, clusters: list[dict], labels: dict[str, dict], rule: str | None = None) -> float | None:
+    """Print how many of `clusters` are labelled real conflicts; return the share among labelled.
+    `rule`: count only the labels collected for that rule (a random sample must stay random)."""
+    found = [labels.get(member_key(c["members"])) for c in clusters]
+    got = [f["label"] if f is not None and rule in (None, f["rule"]) else None for f in found]
+    real = got.count("real_conflict")
+    labelled = sum(1 for g in got if g is not None)
+    print(f"{name}: {len(clusters)} clusters queued; labelled {labelled} (real conflicts {real}, different problems "
+          f"{got.count('different_problems')}, same answer written differently {got.count('same_answer')}); "
+          f"unlabelled {len(clusters) - labelled}")
+    if not labelled:
+        return None
+    print(f"  share of real conflicts among labelled: {real / labelled:.3f} ({real}/{labelled})")
+    return real / labelled
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dump", type=Path, help="write the queued clusters (JSONL) for labelling")
     ap.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    ap.add_argument("--unseen", type=Path, help="folder with real sets not in ../shared (see UNSEEN), added to the run")
     args = ap.parse_args()
     if not (CORPORA / "real").exists():
         print(f"skipped: {CORPORA}/real not found (the real corpora live next to the repository in ../shared)")
         return 0
+    labels = {}
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            labels[member_key(rec["members"])] = rec
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         t0 = time.perf_counter()
-        df = run_to_dedup(work)
-        print(f"rows: {df.height:,}  ({time.perf_counter() - t0:.1f} s)")
+        df = run_to_dedup(work, args.unseen)
+        print(f"rows: {df.height:,} from {df['source'].n_unique()} sets ({time.perf_counter() - t0:.1f} s)")
+        before = text_only_clusters(work / "work" / "03_convert_mcq.parquet")
     clusters = queued_clusters(df)
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as fh:
             for c in clusters:
                 fh.write(json.dumps(c, ensure_ascii=False) + "\n")
         print(f"wrote {len(clusters)} clusters to {args.dump}")
-    labels = {}
-    if LABELS.exists():
-        for line in LABELS.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                labels[member_key(rec["members"])] = rec["label"]
-    real = different = unlabelled = 0
-    for c in clusters:
-        label = labels.get(member_key(c["members"]))
-        if label == "real_conflict":
-            real += 1
-        elif label == "different_problems":
-            different += 1
-        else:
-            unlabelled += 1
-    baseline = string_conflicts(df)
-    print(f"conflicting clusters in review (verifier comparison): {len(clusters)}")
-    print(f"  labelled: {real + different} (real conflicts {real}, different problems {different}); unlabelled: {unlabelled}")
-    if real + different:
-        print(f"  share of real conflicts: {real / (real + different):.3f} ({real}/{real + different}); goal >= 0.80")
-    print(f"baseline (string comparison of answers, same clusters): {baseline} conflicting clusters "
-          f"(ratio verifier/string {len(clusters) / baseline:.3f})" if baseline else "baseline: 0 clusters")
+    print()
+    now = share("dedup now (same-problem rule, answers by the verifier)", clusters, labels)
+    if args.unseen is not None:
+        names = {n for n, _ in UNSEEN}
+        share("  of which with a member from an unseen set", [c for c in clusters if names & {m["source"] for m in c["members"]}],
+              labels)
+    for c in clusters:  # new clusters (another rule, other data): read and label them (--dump writes them)
+        if member_key(c["members"]) not in labels:
+            print("  unlabelled:", " | ".join(f"{m['id']} ({m['source']}:{m['source_row']}) answer {m['answer']!r}"
+                                              for m in c["members"]))
+    text = share("baseline 1, text-only rule before issue 15 (Jaccard 0.8, no same-problem rule; a labelled random "
+                 "sample of 30)", before, labels, rule="text_only")
+    strings = share("baseline 2, today's clusters with answers compared as strings", string_conflict_clusters(df), labels)
+    if now is not None:
+        print(f"\ngoal: >= 80% of conflicting clusters in review are real conflicts: {now:.1%} "
+              f"({'met' if now >= 0.8 else 'NOT met'})")
+        for name, base in (("text-only rule", text), ("string comparison", strings)):
+            if base:
+                print(f"  ratio vs {name}: {now / base:.1f}x")
     return 0
 
 

@@ -296,7 +296,7 @@ def run_dask(path: Path, work: Path, workers: int, chunk_rows: int, band_groups:
             contents |= set(z.files)
     print(f"  travelled to the cluster step: {len(edges[0]):,} edges, {edge_bytes / 1e6:.2f} MB of .npz holding only "
           f"{sorted(contents)} (the signatures, {sig_bytes / 1e6:,.0f} MB, stay with the workers' storage)")
-    if contents != {"pairs", "similarities"}:
+    if not contents <= {"pairs", "similarities", "by_answer"}:  # row pairs, Jaccard, answer-confirmed flag
         raise SystemExit(f"band-group files carry more than edges: {sorted(contents)}")
     print(f"  worker peak RSS: " + ", ".join(gb(v) for v in worker_peaks.values())
           + f"; worker CPU-s (incl. start-up): " + ", ".join(f"{v:.0f}" for v in worker_cpu.values())

@@ -137,12 +137,17 @@ class DedupSettings(_Section):
         description="A near duplicate must be the same problem: numbers, math and content words agree "
         "(otherwise a template variant, kept).",
     )
+    answer_confirmed: bool = Field(
+        True,
+        description="A reworded copy the same-problem rule rejects is still a duplicate when its math agrees and "
+        "both reference answers are equivalent and informative (curation.dedup.content, answer-confirmed tier).",
+    )
 
 
 class DecontaminateSettings(_Section):
     enabled: bool = True
     benchmarks: list[SourceConfig] = Field(default_factory=list)
-    # what "the same problem" means: curation/decontaminate.py (module docstring)
+    # what "the same problem" means: curation/decontaminate/ (module docstring)
     ngram: int = Field(5, description="Token n-gram length (words and numbers are tokens).")
     min_score: float = Field(
         0.6, description="Share of the item's (or the row's) informative n-grams the other side covers for a hit."
@@ -154,7 +159,9 @@ class DecontaminateSettings(_Section):
         0.9, description="Share of the better-covered side's numbers (multiset) found in the other side."
     )
     min_other_number_agreement: float = Field(
-        0.0, description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side (0 = off)."
+        0.5,
+        description="Share of the less-covered side's numbers (outside boilerplate) found in the better-covered side "
+        "(0 = off): a side whose numbers are mostly absent from the other states other conditions.",
     )
     benchmark_common_items: int = Field(
         3, description="An n-gram in at least this many items of one benchmark is boilerplate (does not count)."
@@ -169,6 +176,11 @@ class DecontaminateSettings(_Section):
     rare_word_rows: int = 5
     max_missing_rare_share: float = Field(
         0.25, description="Share of the better-covered side's rare words a hit may lack in the other side."
+    )
+    min_math_cover: float = Field(
+        0.3,
+        description="Coverage both sides need for a hit by agreement of the mathematics: the same numbers "
+        "(multiset, at least one), the same asked part both ways, rare words kept; a reworded copy.",
     )
     drop_contaminated: bool = True
     digit_masked: bool = Field(

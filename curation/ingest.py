@@ -22,7 +22,8 @@ Answer normalization (raw value kept in `raw_answer` when it differs):
   `answer_from_solution` (note `answer from solution`);
 - units: with a mapped `unit` field its value is `answer_unit` (and a trailing copy is stripped from
   the answer); otherwise `number unit` (`5 cm`, `12 \\text{ cm}`, `3\\,\\mathrm{kg}`) with a known unit
-  word is split into answer `5` and `answer_unit` `cm`. Anything else (`30^\\circ`, `5\\%`, units inside
+  word is split into answer `5` and `answer_unit` `cm`; so is a number with a noun label in
+  parentheses (`6 (birds)` → `6`, `birds`; ASDiv's style). Anything else (`30^\\circ`, `5\\%`, units inside
   expressions) stays as it is: the verifier handles degrees and percent.
 - multiple choice (a choices field as list, labelled list `"A)$61"`, dict, or stringified, or inline
   options in the question): `choices` holds the option texts, `answer` the correct letter,
@@ -80,7 +81,10 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNIT_WORDS, key=len, reverse=T
 _NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?"
 _UNIT_RE = (
     rf"^\$?(?P<num>{_NUM})\$?\s*(?:\\[,;:!]\s*|~\s*)?"
-    rf"(?:\\(?:text|mathrm|mbox|textrm|operatorname)\s*\{{\s*(?P<u1>{_UNIT_ALT})\s*\}}|(?P<u2>{_UNIT_ALT}))\.?$"
+    rf"(?:\\(?:text|mathrm|mbox|textrm|operatorname)\s*\{{\s*(?P<u1>{_UNIT_ALT})\s*\}}|(?P<u2>{_UNIT_ALT})"
+    # a noun label in parentheses, as ASDiv writes every answer: `6 (birds)`, `350 (g)`, `3 (pieces of
+    # candy)`; a single capital is an option label, not a unit: `5 (A)` stays
+    rf"|\(\s*(?P<u3>[a-z]|[A-Za-z][A-Za-z'.\-]+(?: [A-Za-z][A-Za-z'.\-]*){{0,4}})\s*\))\.?$"
 )
 
 # Python's str.isspace() characters minus "\n" (what normalize_text's line.strip() removes).
@@ -598,8 +602,8 @@ def _build(raw: RawTable, source: SourceConfig, name: str) -> IngestResult:
         answer = pl.DataFrame({"a": answer, "h": has_unit, "n": g["num"]}).select(
             pl.when(pl.col("h")).then(pl.col("n")).otherwise(pl.col("a"))
         ).to_series()
-        answer_unit = pl.DataFrame({"u": answer_unit, "h": has_unit, "u1": g["u1"], "u2": g["u2"]}).select(
-            pl.when(pl.col("h")).then(pl.coalesce("u1", "u2")).otherwise(pl.col("u"))
+        answer_unit = pl.DataFrame({"u": answer_unit, "h": has_unit, "u1": g["u1"], "u2": g["u2"], "u3": g["u3"]}).select(
+            pl.when(pl.col("h")).then(pl.coalesce("u1", "u2", "u3")).otherwise(pl.col("u"))
         ).to_series()
 
     # answer type: integers/decimals vectorized, the rest through the verifier (cached per value)

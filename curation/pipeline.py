@@ -363,7 +363,7 @@ PIPELINE.register(Stage(
     description="Exact, template and near-duplicate detection (MinHash LSH).",
     reads=("id", "source", "kind", "question", "answer", "choices", "drop_reason"),
     writes=("exact_dup_of", "template_group", "cluster_id", "duplicate_of", "dup_similarity",
-            "conflicting_answers", *_OUTCOME),
+            "conflicting_answers", "same_problem_by", *_OUTCOME),
     cache_settings=lambda cfg: {
         "dedup": dump(cfg.dedup), "priority": sorted(_source_priority(cfg).items()),
         # a reviewer's "not duplicates" changes the clusters: a cached result must not outlive it

@@ -196,11 +196,11 @@ def stage_reason_rows(facts: RunFacts) -> list[dict[str, Any]]:
         status = "skipped" if stage.get("skipped") else ("cached" if stage.get("cached") else "ran")
         base = {"stage": stage["stage"], "rows": stage["rows"], "status": status, "seconds": stage.get("seconds", 0.0)}
         if not added:
-            rows.append({**base, "outcome": "-", "reason": "-", "count": 0})
+            rows.append({**base, "outcome": "-", "reason": "-", "count": 0, "pending": None})
         for outcome, reason, n in added:
-            row = {**base, "outcome": outcome, "reason": reason, "count": n}
-            if outcome == "review":
-                row["pending"] = min(n, facts.review_pending.get(reason, 0))
+            # every row has the same keys (a Prefect table artifact wants that)
+            pending = min(n, facts.review_pending.get(reason, 0)) if outcome == "review" else None
+            row = {**base, "outcome": outcome, "reason": reason, "count": n, "pending": pending}
             rows.append(row)
     return rows
 
@@ -252,7 +252,8 @@ def build_run_report(facts: RunFacts) -> str:
     out += ["", "## Reasons", ""]
     if reasons:
         out.append(_table(["stage", "outcome", "reason", "count", "still pending"],
-                          [[r["stage"], r["outcome"], r["reason"], r["count"], r.get("pending", "")] for r in reasons]))
+                          [[r["stage"], r["outcome"], r["reason"], r["count"], "" if r["pending"] is None else r["pending"]]
+                           for r in reasons]))
     else:
         out.append("No stage dropped a row or sent one to review.")
     out += ["", "## Difficulty (pass rate over sampled solutions)", ""]

@@ -123,6 +123,7 @@ def compute_band_group_edges(
     never sent."""
     from curation.dedup import normalize_series
     from curation.dedup.clusters import band_group_edges
+    from curation.dedup.nodes import keyed_answers
     from curation.dedup.normalize import dedup_question
     from flows.fingerprint import file_digest
 
@@ -139,21 +140,32 @@ def compute_band_group_edges(
             hashes.append(keys[:, 0])
             numkeys.append(keys[:, 1])
 
-    def read_texts(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their normalized questions
+    def read_originals(rows: np.ndarray) -> pl.Series:  # sorted row positions -> their dedup texts (with options)
         want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})
         got = scan.select(*text_cols).with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
-        order = want.join(got, on="_row", how="left", maintain_order="left")
-        return normalize_series(dedup_question(order))
+        return dedup_question(want.join(got, on="_row", how="left", maintain_order="left"))
+
+    def read_texts(rows: np.ndarray) -> pl.Series:  # the same, normalized
+        return normalize_series(read_originals(rows))
+
+    answer_cols = [c for c in ("answer", "choices") if c in scan.collect_schema().names()]
+
+    def read_answers(rows: np.ndarray) -> pl.Series:  # their reference answers (answer-confirmed tier)
+        want = pl.DataFrame({"_row": pl.Series(rows.astype(np.uint32))})
+        got = scan.select(*answer_cols).with_row_index("_row").join(want.lazy(), on="_row", how="semi").collect()
+        return keyed_answers(want.join(got, on="_row", how="left", maintain_order="left"))
 
     r = cfg.dedup.rows
     sig = _group_signature_columns(signature_files, first_band * r, (first_band + band_count) * r)
     linked = band_group_edges(
         np.concatenate([np.zeros(0, np.uint64), *hashes]), np.concatenate([np.zeros(0, np.uint64), *numkeys]), sig, read_texts,
-        settings=cfg.dedup, first_band=first_band, band_count=band_count,
+        settings=cfg.dedup, first_band=first_band, band_count=band_count, read_originals=read_originals,
+        read_answers=read_answers if "answer" in answer_cols else None,
     )
     out = Path(out_file)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, pairs=linked.pairs.astype(np.int64).reshape(-1, 2), similarities=linked.similarities.astype(np.float64))
+        np.savez(fh, pairs=linked.pairs.astype(np.int64).reshape(-1, 2), similarities=linked.similarities.astype(np.float64),
+                 by_answer=linked.by_answer.astype(bool))
     return {
         "file": str(out),
         "edges": int(len(linked.pairs)),
@@ -162,19 +174,21 @@ def compute_band_group_edges(
     }
 
 
-def load_edges(edge_files: list[str | Path]) -> tuple[np.ndarray, np.ndarray]:
-    """All band groups' edges, each pair once: the `near_edges` input of the dedup stage."""
-    pairs, sims = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0)]
+def load_edges(edge_files: list[str | Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All band groups' edges, each pair once: the `near_edges` input of the dedup stage (pairs,
+    similarities, linked by the answer-confirmed tier)."""
+    pairs, sims, by_answer = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0)], [np.zeros(0, dtype=bool)]
     for f in edge_files:
         with np.load(f) as z:
             pairs.append(z["pairs"])
             sims.append(z["similarities"])
-    p, s = np.concatenate(pairs), np.concatenate(sims)
+            by_answer.append(z["by_answer"] if "by_answer" in z.files else np.zeros(len(z["pairs"]), dtype=bool))
+    p, s, a = np.concatenate(pairs), np.concatenate(sims), np.concatenate(by_answer)
     if len(p):
         p = np.sort(p, axis=1)
         p, first = np.unique(p, axis=0, return_index=True)
-        s = s[first]
-    return p, s
+        s, a = s[first], a[first]
+    return p, s, a
 
 
 # --- puzzle generation ----------------------------------------------------------------------------

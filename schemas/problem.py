@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 KINDS = ("competition", "puzzle", "code")
 ANSWER_TYPES = (
@@ -114,6 +114,11 @@ class Problem(BaseModel):
     duplicate_of: Optional[str] = None
     dup_similarity: Optional[float] = None
     conflicting_answers: bool = False
+    same_problem_by: Optional[str] = Field(
+        None,
+        description="How a duplicate was linked to its cluster: text (identical or the same-problem rule on the "
+        "texts) or answer (reworded; the math and an informative reference answer agree).",
+    )
     contaminated_by: list[str] = Field(default_factory=list, description="Benchmarks this item matches.")
     contamination: list[ContaminationHit] = Field(
         default_factory=list, description="Evidence of every benchmark match (one per benchmark and kind)."
@@ -145,7 +150,7 @@ class Problem(BaseModel):
     code_validation_detail: Optional[str] = Field(None, description="Why validation failed (first failing test).")
 
     # review
-    review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | skipped.")
+    review_status: Optional[str] = Field(None, description="pending | accepted | edited | rejected | duplicate (a reviewer kept another member of its duplicate cluster).")
     review_reason: Optional[str] = None
     review_evidence: Optional[str] = Field(
         None, description="JSON object: what the stage that set review_reason shows the reviewer (e.g. the model's samples)."

@@ -83,6 +83,11 @@ def register(app: typer.Typer) -> None:
             help="A near duplicate must be the same problem: numbers, math and content words agree (default); "
             "--text-only: text similarity alone decides.",
         ),
+        answer_confirmed: Optional[bool] = typer.Option(
+            None,
+            "--answer-confirmed/--no-answer-confirmed",
+            help="Also link a reworded copy whose math and informative reference answer agree (default on).",
+        ),
         index: Optional[Path] = typer.Option(
             None, "--index", help="Dedup index folder of an existing dataset: dedup against it (incremental)."
         ),
@@ -96,6 +101,11 @@ def register(app: typer.Typer) -> None:
             None, "--priority", help="SOURCE=INT source priority (higher wins as representative); repeatable."
         ),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+        review_db: Optional[str] = typer.Option(
+            None, "--review-db",
+            help="Review database (path or URL) whose 'not duplicates' cluster decisions are honoured "
+            "(default: the config's review database when --config is given).",
+        ),
     ) -> None:
         """Mark exact, same-template and near-duplicate problems (MinHash LSH + exact Jaccard + same-problem rule)."""
         import polars as pl
@@ -108,8 +118,21 @@ def register(app: typer.Typer) -> None:
 
         settings = DedupSettings()
         prio: dict[str, int] = {}
+        distinct: list[list[str]] = []
+        if review_db is not None:
+            from curation.errors import ReviewError
+            from curation.review import ReviewQueue
+
+            if "://" not in review_db and not Path(review_db).exists():
+                raise ReviewError(f"no review queue at {review_db} (check --review-db)")
+            with ReviewQueue(review_db) as queue:
+                distinct = queue.distinct_groups()
         if config is not None:
             cfg = load_config(config)
+            if review_db is None:
+                from curation.review import distinct_groups_for
+
+                distinct = distinct_groups_for(cfg)
             settings = cfg.dedup
             prio = source_priority_from_config(cfg)
             if index is None:
@@ -118,7 +141,7 @@ def register(app: typer.Typer) -> None:
             k: v
             for k, v in dict(
                 threshold=threshold, num_perm=num_perm, bands=bands, rows=rows, shingle_size=shingle,
-                require_same_problem=same_problem,
+                require_same_problem=same_problem, answer_confirmed=answer_confirmed,
             ).items()
             if v is not None
         }
@@ -133,7 +156,8 @@ def register(app: typer.Typer) -> None:
         stats: dict = {}
         with _progress_bar(console, enabled=progress) as on_progress:
             out = mark_duplicates(
-                df, settings=settings, source_priority=prio, index_dir=index, stats=stats, progress=on_progress
+                df, settings=settings, source_priority=prio, index_dir=index, stats=stats, progress=on_progress,
+                not_duplicates=distinct,
             )
         write_problems(out, output)
         added = None
@@ -147,7 +171,8 @@ def register(app: typer.Typer) -> None:
             f"{s['near_duplicates']}); marked for drop {s['dropped_as_duplicate']}; conflicting clusters "
             f"{s['conflicting_clusters']}; template groups {s['template_groups']} ({s['template_rows']} rows); "
             f"LSH pairs checked {stats.get('candidates', 0)}, near edges {stats.get('verified_pairs', 0)}, "
-            f"similar text but another problem {stats.get('rejected_not_same_problem', 0)}"
+            f"similar text but another problem {stats.get('rejected_not_same_problem', 0)}, "
+            f"linked by their answers {stats.get('answer_confirmed_pairs', 0)}"
             + (f"; existing rows matched {stats.get('existing_involved', 0)}" if index is not None else "")
             + (f"; index +{added} rows" if added is not None else ""),
             highlight=False,

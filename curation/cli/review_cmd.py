@@ -170,10 +170,10 @@ def list_cmd(
     """List queue items in queue order."""
     with _open(db, config) as queue:
         rows = queue.list_items(status=status or None, reason=reason, limit=limit or None)
-    t = Table("id", "problem", "reason", "status", "holder / decided by", "question", title=f"review items ({len(rows)})")
+    t = Table("id", "problem", "reason", "status", "holder / decided by", "cluster", "question", title=f"review items ({len(rows)})")
     for it in rows:
         who = it.lease_owner or it.decided_by or ""
-        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, _short(it.question))
+        t.add_row(str(it.id), it.problem_id, it.reason, it.status, who, it.cluster_key or "", _short(it.question))
     console.print(t)
 
 
@@ -440,6 +440,45 @@ def add_cmd(
         n = queue_items(df, queue)
         open_n = queue.stats()["open"]
     console.print(f"queued {n} new items from {file} ({open_n} open in the queue)")
+
+
+@review_app.command("apply")
+def apply_cmd(
+    file: Annotated[Path, typer.Argument(help="Problem table (curate Parquet, e.g. out/work/NN_review.parquet or a stage's output).")],
+    out: Annotated[Path, typer.Argument(help="Output Parquet: the same rows with the decisions applied.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Apply the queue's decisions to a problem table (what the pipeline's review stage does): edits,
+    rejections, cluster decisions. Rows are never removed; `curate export` splits them."""
+    import polars as pl
+
+    from curation.errors import ReviewError
+    from curation.io import write_problems
+    from curation.review.apply import applied_decisions, apply_review_decisions
+    from schemas.problem import conform
+
+    if not file.exists():
+        raise ReviewError(f"{file}: file not found")
+    try:  # a curate problem table as written by a stage (ids kept), like `curate review add`
+        df = conform(pl.read_parquet(file))
+    except Exception as exc:
+        raise ReviewError(f"{file}: cannot read as a problem Parquet: {exc}") from None
+    with _open(db, config) as queue:
+        done = apply_review_decisions(df, queue)
+        distinct = queue.distinct_groups()
+    write_problems(done, out)
+    applied = applied_decisions(done)
+    pending = 0
+    if "review_status" in done.columns:
+        pending = done.filter((pl.col("review_status") == "pending") & pl.col("drop_reason").is_null()).height
+    summary = ", ".join(f"{d} {n}" for d, n in applied.items()) or "none"
+    console.print(f"wrote {done.height} rows to {out}; decisions applied: {summary}; still pending: {pending}", highlight=False)
+    if distinct:
+        ids = {i for group in distinct for i in group}
+        if "cluster_id" in done.columns and done.filter(pl.col("id").is_in(list(ids)) & pl.col("cluster_id").is_not_null()).height:
+            console.print("note: 'not duplicates' decisions split clusters in the dedup stage: rerun `curate dedup "
+                          "--review-db` (or `curate run`) to see them apart", highlight=False)
 
 
 @review_app.command("serve")

@@ -18,8 +18,10 @@ Stage functions (keyword-only settings, never remove rows):
   near clusters; with `index_dir`, the batch is deduplicated against a persisted index of an
   existing curated dataset (incremental mode; see `update_index`).
 
-Input columns: `id`, `source`, `question`, `answer`, `answer_type`, `solution`, `drop_reason`,
-`review_reason`. Output columns: `exact_dup_of`, `template_group`, `cluster_id`, `duplicate_of`,
+Input columns: `id`, `source`, `question`, `choices`, `answer`, `answer_type`, `solution`, `drop_reason`,
+`review_reason`. The text a row is identified by is its question and, for a row still in
+multiple-choice form (non-empty `choices`), its options (`normalize.dedup_question`): one stem with
+other options is another item. Output columns: `exact_dup_of`, `template_group`, `cluster_id`, `duplicate_of`,
 `dup_similarity`, `conflicting_answers`, `drop_reason`, `review_reason`.
 
 Normalization (`normalized_text_expr` / `normalize_series`, polars only): NFKC, lowercase; `$$`, `\\[ \\]`, `\\( \\)` → `$`;
@@ -38,8 +40,14 @@ numbers never share a bucket). Buckets are linked in linear time (`curation.dedu
 bucket per round, never all pairs; work cap `max_pivots` rounds, `max_bucket`). A checked pair is an
 edge when its exact Jaccard is >= `threshold` *and*, with `require_same_problem` (default), the
 same-problem rule holds (`curation.dedup.content.same_problem`: the significant tokens - every math
-token, numbers, content words - agree in order, up to typos). Pairs that fail it are template
-variants: kept (`template_group` marks the digit-only ones).
+token, numbers, content words - agree in order, up to typos and the rewordings listed there; the
+original casing is passed along so a person renamed consistently is recognized). With
+`answer_confirmed` (default), a pair the rule rejects is still an edge when the math agrees token for
+token, the prose is reworded (no word moved, no number word changed) and both reference answers
+(for a row in multiple-choice form: the keyed option's text, `nodes.keyed_answers`) are equivalent
+and informative (`curation.dedup.content.answer_confirmed`); a member linked only through such an
+edge gets `same_problem_by = "answer"`, every other duplicate `"text"`. Pairs that fail are
+template variants: kept (`template_group` marks the digit-only ones).
 
 Clusters are the connected components of exact and near edges (transitive: A~B and B~C give one
 cluster even when A and C are not similar). `cluster_id` is the representative's id and is set on
@@ -62,17 +70,19 @@ member (same rule) with the identical normalized text, when that is another row.
 only where it is null.
 
 Conflicting answers: when the live members of a cluster (not dropped by an earlier stage) carry
-answers that `curation.verifier.judge` does not find equivalent ("1/2" and "0.5" agree), every
-member gets `conflicting_answers=True`, and every live member in this batch gets
-`review_reason="conflicting_answers"` where null and *no* duplicate `drop_reason`: the whole cluster
-waits for a reviewer, with every member and its answer as evidence, and the decision settles the
-cluster (`curation.review.apply`: the accepted member is kept, the undecided others are dropped as
-its duplicates; accepting every member means "not duplicates").
+answers that `curation.dedup.answers.same_answer` does not find equal (the verifier on the answers
+as written, plus noun labels `6 (birds)`, decimals to fewer places and the final value of a worked
+solution; "1/2" and "0.5" agree), every member gets `conflicting_answers=True`, and every live
+member in this batch gets `review_reason="conflicting_answers"` where null and *no* duplicate
+`drop_reason`: the whole cluster waits for a reviewer, with every member and its answer as
+evidence, and a cluster decision settles it (`curation/review/README.md`: keep one member, the
+others dropped as `duplicate_of_reviewed`; not duplicates, remembered and passed back as
+`not_duplicates=`; or drop all).
 
 Incremental mode (`index_dir`): the folder holds `params.json` (shingle size, permutations, bands,
 rows, seed, normalization and hash versions — a run with other values is refused with
 `DedupIndexError`; the threshold may differ) and `part-NNNNN.parquet` files with one row per indexed
-problem: `id, source, norm` (normalized question), `ans` (normalized answer), `has_solution`,
+problem: `id, source, norm` (normalized question), `ans` (normalized answer; a multiple-choice key as its option's text), `has_solution`,
 `verified`, `tmpl` (stable xxh3 hash of the digit-masked text), `nums` (number-multiset key),
 `nhash` / `nlen` (hash and length of `norm`) and the band keys `b0..b{bands-1}` (uint64). The index
 is loaded without `norm` (`LoadedIndex`); the texts of the rows a batch touches are read back by

@@ -15,7 +15,7 @@ from curation.dedup.content import number_keys
 from curation.dedup.index import LoadedIndex, band_cols, check_settings, load_index
 from curation.dedup.lsh import LinkResult, link_near_duplicates
 from curation.dedup.normalize import dedup_question, normalize_series, shingle_text, stable_hashes
-from curation.dedup.nodes import prepare_nodes, rank_nodes
+from curation.dedup.nodes import keyed_answers, prepare_nodes, rank_nodes
 from schemas import conform
 
 
@@ -40,24 +40,31 @@ def _conflicts(nodes: pl.DataFrame) -> set[int]:
     """Components (by label) whose live members' reference answers differ by the verifier.
 
     Only members not dropped by an earlier stage count (a row already dropped for a bad answer does
-    not make a conflict). Answers are compared with `curation.verifier.judge` against the best-ranked
-    member's answer: "1/2" and "0.5" agree, "4" and "5" do not; a pair the verifier cannot parse is a
-    conflict unless the normalized strings are equal.
+    not make a conflict). Answers are compared with `curation.dedup.answers.same_answer` (the
+    verifier, plus noun labels and decimals written to fewer places) against the best-ranked
+    member's answer: "1/2" and "0.5" agree, "6 (birds)" and "6" too, "4" and "5" do not; a pair the
+    verifier cannot parse is a conflict unless the normalized strings are equal.
     """
+    # `_ans` (normalized: no spaces, no `$`) finds the clusters with more than one answer; the
+    # answers as written (`_raw`, where known) are what the verifier compares: without spaces
+    # `\sec x \csc x` is no longer mathematics
+    raw = "_raw" if "_raw" in nodes.columns else "_ans"
     multi = (
         nodes.filter(pl.col("_ans").is_not_null() & ~pl.col("_dropped"))
         .group_by("_comp")
-        .agg(pl.col("_ans").unique().alias("answers"), pl.col("_ans").sort_by("_rank").first().alias("ref"))
-        .filter(pl.col("answers").list.len() > 1)
+        .agg(pl.col("_ans").n_unique().alias("_n"), pl.col(raw).unique().alias("answers"),
+             pl.col(raw).sort_by("_rank").first().alias("ref"))
+        .filter(pl.col("_n") > 1)
+        .drop("_n")
     )
     if multi.height == 0:
         return set()
-    from curation.verifier import judge
+    from curation.dedup.answers import same_answer
 
     out: set[int] = set()
     for comp, answers, ref in multi.iter_rows():
         try:
-            same = all(a == ref or judge(ref, a).outcome == "equivalent" for a in answers)
+            same = all(same_answer(ref, a) for a in answers)
         except Exception:  # a verifier failure on untrusted text is a conflict for a human to settle
             same = False
         if not same:
@@ -161,7 +168,8 @@ def near_duplicate_edges(
     hashes[~is_text] = 0
     return band_group_edges(
         hashes, numkeys, signatures, lambda rows: normalize_series(questions.gather(rows)),
-        settings=settings, first_band=first_band, band_count=band_count,
+        settings=settings, first_band=first_band, band_count=band_count, read_originals=questions.gather,
+        read_answers=keyed_answers(df).gather,
     )
 
 
@@ -174,10 +182,15 @@ def band_group_edges(
     settings: DedupSettings,
     first_band: int = 0,
     band_count: Optional[int] = None,
+    read_originals: Optional[Callable[[np.ndarray], pl.Series]] = None,
+    read_answers: Optional[Callable[[np.ndarray], pl.Series]] = None,
 ) -> LinkResult:
     """`near_duplicate_edges` from per-row keys (`text_keys`; hash 0 = no text row) and a reader of
     the normalized texts of given rows (sorted row positions): a worker holds 16 bytes a row plus
-    its signature columns, and reads texts only for the pairs it checks."""
+    its signature columns, and reads texts only for the pairs it checks. `read_originals`: the same
+    rows' texts before normalization (person names for the same-problem rule), optional.
+    `read_answers`: the same rows' reference answers (`nodes.keyed_answers`), for the
+    answer-confirmed tier (`settings.answer_confirmed`), optional; `LinkResult.by_answer` flags its edges."""
     check_settings(settings)
     band_count = settings.bands - first_band if band_count is None else band_count
     if not (0 <= first_band and band_count >= 1 and first_band + band_count <= settings.bands):
@@ -204,6 +217,9 @@ def band_group_edges(
         group=np.asarray(numkeys, dtype=np.uint64)[rows] if settings.require_same_problem else None,
         shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
         max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
+        originals=(lambda pos: read_originals(rows[np.asarray(pos, dtype=np.int64)])) if read_originals is not None else None,
+        answers=(lambda pos: read_answers(rows[np.asarray(pos, dtype=np.int64)]))
+        if read_answers is not None and settings.answer_confirmed else None,
     )
     linked.pairs = rows[linked.pairs] if len(linked.pairs) else linked.pairs
     linked.rejected_content = rows[linked.rejected_content] if len(linked.rejected_content) else linked.rejected_content
@@ -267,6 +283,8 @@ def engine(
 
     near_pairs = np.zeros((0, 2), dtype=np.int64)
     near_sims = np.zeros(0)
+    near_by_answer = np.zeros(0, dtype=bool)  # per near edge: linked by the answer-confirmed tier
+    answers = keyed_answers(df)  # the reference answer per row, keyed option text for multiple choice
     idx_pos = np.zeros(0, dtype=np.int64)  # index row positions of involved existing rows
     uniq_hashes = np.zeros(0, dtype=np.uint64)
     if with_index:
@@ -286,7 +304,9 @@ def engine(
         raise ValueError("near_edges cover the batch only: with an existing dedup index, link in one process")
     if near and u and near_edges is not None:
         # verified edges computed elsewhere (band groups on workers), as row pairs of this frame
-        row_pairs, near_sims = near_edges
+        row_pairs, near_sims = near_edges[0], near_edges[1]
+        if len(near_edges) > 2:  # (pairs, similarities, by_answer) from `near_duplicate_edges`
+            near_by_answer = np.asarray(near_edges[2], dtype=bool)
         row_to_uniq = np.full(n, -1, dtype=np.int64)
         row_to_uniq[uniq_rows] = np.arange(u)
         near_pairs = row_to_uniq[np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)]
@@ -338,19 +358,42 @@ def engine(
                 return out
         else:
             matrix, active, query, group, texts = bands_b, nonempty_b, None, numkeys_b, uniq_texts
+        # the batch's texts before normalization (person names for the rule); indexed rows have none
+        all_originals = dedup_question(df)  # gathered per checked pair below, never copied whole
+
+        def originals(pos: np.ndarray) -> pl.Series:
+            pos = np.asarray(pos, dtype=np.int64)
+            mine = pos < u
+            out = pl.Series("original", [None] * len(pos), dtype=pl.Utf8)
+            return out.scatter(np.flatnonzero(mine), all_originals.gather(uniq_rows[pos[mine]])) if mine.any() else out
+
+        uniq_answers = answers.gather(uniq_rows)
+
+        def answers_of(pos: np.ndarray) -> pl.Series:  # batch answers, then the index's (normalized) ones
+            pos = np.asarray(pos, dtype=np.int64)
+            mine = pos < u
+            out = pl.Series("answer", [None] * len(pos), dtype=pl.Utf8)
+            if mine.any():
+                out = out.scatter(np.flatnonzero(mine), uniq_answers.gather(pos[mine]))
+            if with_index and (~mine).any():
+                out = out.scatter(np.flatnonzero(~mine), index.frame["ans"].cast(pl.Utf8).gather(pos[~mine] - u))
+            return out
+
         linked = link_near_duplicates(
             matrix, texts, group=group if settings.require_same_problem else None, active=active, query=query,
+            originals=originals, answers=answers_of if settings.answer_confirmed else None,
             shingle_size=settings.shingle_size, threshold=settings.threshold, max_bucket=settings.max_bucket,
             max_pivots=settings.max_pivots, require_same_problem=settings.require_same_problem,
         )
         del matrix, bands_b, group, numkeys_b, active, query  # the band keys are the stage's largest arrays
-        near_pairs, near_sims = linked.pairs, linked.similarities
+        near_pairs, near_sims, near_by_answer = linked.pairs, linked.similarities, linked.by_answer
         if with_index and len(near_pairs):
             idx_pos = np.unique(np.r_[idx_pos, near_pairs[near_pairs >= u] - u])
         clock("link+verify")
         if stats is not None:
             stats["candidates"] = linked.checked
             stats["verified_pairs"] = len(near_pairs)
+            stats["answer_confirmed_pairs"] = int(near_by_answer.sum())
             stats["rejected_not_same_problem"] = len(linked.rejected_content)
             stats["link_rounds"] = linked.rounds
             stats["capped_members"] = linked.capped_members
@@ -362,11 +405,12 @@ def engine(
                     names = names + index.frame["id"].to_list()
                 stats["pairs"] = [(names[i], names[j], float(x)) for (i, j), x in zip(near_pairs.tolist(), near_sims.tolist())]
                 stats["rejected_pairs"] = [(names[i], names[j]) for i, j in linked.rejected_content.tolist()]
+                stats["answer_confirmed"] = [(names[i], names[j]) for i, j in near_pairs[near_by_answer].tolist()]
 
     report(n, n, {"phase": "clusters"})
     out_cols = _cluster_columns(
         batch, norm, key, uniq_rows, near_pairs, near_sims, index if with_index else None, idx_pos, uniq_hashes,
-        source_priority, settings, not_duplicates,
+        source_priority, settings, not_duplicates, answers=answers, near_by_answer=near_by_answer,
     )
     df = df.with_columns(
         out_cols["exact_dup_of"],
@@ -374,6 +418,7 @@ def engine(
         out_cols["duplicate_of"],
         out_cols["dup_similarity"].fill_nan(None),
         out_cols["conflicting_answers"],
+        out_cols["same_problem_by"],
         out_cols["_dup_reason"],
         out_cols["_review"],
     )
@@ -420,9 +465,13 @@ def _cluster_columns(
     source_priority: Optional[dict[str, int]],
     settings: DedupSettings,
     not_duplicates: Optional[Sequence[Sequence[str]]] = None,
+    answers: Optional[pl.Series] = None,
+    near_by_answer: Optional[np.ndarray] = None,
 ) -> pl.DataFrame:
     """The cluster step: exact + near edges -> connected components -> representative, similarity to
     it and conflicts, as the output columns of the batch rows (plus `_dup_reason`, `_review`).
+    `near_by_answer` (per near edge): linked by the answer-confirmed tier; a member that reaches its
+    representative only through such an edge gets `same_problem_by = "answer"`, others "text".
 
     Nodes are the batch rows (0..n-1), then the involved existing rows of the index. Everything per
     node is a numpy integer array (O(nodes) with small constants); texts are gathered only for the
@@ -451,13 +500,18 @@ def _cluster_columns(
     # (batch) and index positions (existing rows) mapped to nodes
     same = np.flatnonzero(key_all != np.arange(n_nodes))
     edges = [np.stack([same, key_all[same]], axis=1)]
+    answer_edges = np.zeros((0, 2), dtype=np.int64)
     if len(near_pairs):
         u = len(uniq_rows)
         node_pairs = np.where(
             near_pairs < u, uniq_rows[np.minimum(near_pairs, max(u - 1, 0))],
             n + np.searchsorted(idx_pos, near_pairs - u),
         )
-        edges.append(node_pairs)
+        if near_by_answer is not None and near_by_answer.any():
+            answer_edges = node_pairs[near_by_answer]
+            edges.append(node_pairs[~near_by_answer])
+        else:
+            edges.append(node_pairs)
         # remember verified similarities, so members linked directly to their representative are
         # not shingled twice
         known_key = (node_pairs.min(axis=1).astype(np.uint64) << np.uint64(32)) | node_pairs.max(axis=1).astype(np.uint64)
@@ -466,11 +520,15 @@ def _cluster_columns(
         del node_pairs, order
     else:
         known_key, known_sim = np.zeros(0, dtype=np.uint64), np.zeros(0)
-    all_edges = np.concatenate(edges)
+    all_edges = np.concatenate(edges + [answer_edges])
     del edges, same
     if not_duplicates:
         all_edges = without_reviewed_distinct(all_edges, nodes["id"], pl.Series("_key", key_all), not_duplicates)
     comp = mh.connected_components(n_nodes, all_edges)
+    text_comp = comp
+    if len(answer_edges):  # components without the answer-confirmed edges: who needed one
+        is_answer = np.isin(_edge_keys(all_edges), _edge_keys(answer_edges))
+        text_comp = mh.connected_components(n_nodes, all_edges[~is_answer])
     del all_edges
     rank = rank_nodes(nodes)
     by_rank = np.empty(n_nodes, dtype=np.int64)
@@ -483,6 +541,8 @@ def _cluster_columns(
     rep_b = rep[:n]
     multi = size[:n] > 1
     not_rep = multi & (rep_b != rows)
+    by_answer = not_rep & (text_comp[rows] != text_comp[rep_b])
+    del text_comp
     # similarity to the representative: 1.0 for the identical text, exact Jaccard otherwise
     sim = np.full(n, np.nan)
     same_text = key_all[:n] == key_all[rep_b]
@@ -504,9 +564,12 @@ def _cluster_columns(
     members = np.flatnonzero(size > 1)
     conflict_comps: set[int] = set()
     if len(members):
-        conflict_comps = _conflicts(
-            nodes[members].with_columns(pl.Series("_comp", comp[members]), pl.Series("_rank", rank[members]))
-        )
+        sub = nodes[members].with_columns(pl.Series("_comp", comp[members]), pl.Series("_rank", rank[members]))
+        if answers is not None:  # batch rows: the answers as written (the index keeps normalized ones)
+            mine = members < n
+            raw = answers.cast(pl.Utf8).gather(np.where(mine, members, 0))
+            sub = sub.with_columns(pl.when(pl.Series(mine)).then(raw).otherwise(pl.col("_ans")).alias("_raw"))
+        conflict_comps = _conflicts(sub)
     conflict = np.isin(comp[:n], np.fromiter(conflict_comps, dtype=np.int64, count=len(conflict_comps)))
     ids = nodes["id"]
     b = pl.DataFrame({
@@ -516,6 +579,7 @@ def _cluster_columns(
         "_is_rep": rep_b == rows,
         "_exact": exact_best[:n] != rows,
         "_conflict": conflict,
+        "_by_answer": by_answer,
         "_sim": sim,
         "_dropped": batch["_dropped"],
     })
@@ -528,6 +592,10 @@ def _cluster_columns(
         pl.when(multi_e & ~is_rep).then(pl.col("_rep_id")).otherwise(None).alias("duplicate_of"),
         pl.when(multi_e & ~is_rep).then(pl.col("_sim")).otherwise(None).alias("dup_similarity"),
         (multi_e & pl.col("_conflict")).alias("conflicting_answers"),
+        pl.when(multi_e & ~is_rep)
+        .then(pl.when(pl.col("_by_answer")).then(pl.lit("answer")).otherwise(pl.lit("text")))
+        .otherwise(None)
+        .alias("same_problem_by"),
         # a conflicting cluster is settled by a reviewer as a whole: no member is dropped yet
         pl.when(multi_e & ~is_rep & ~pl.col("_conflict"))
         .then(pl.when(exact_of.is_not_null()).then(pl.lit("exact_duplicate")).otherwise(pl.lit("near_duplicate")))
@@ -535,6 +603,12 @@ def _cluster_columns(
         .alias("_dup_reason"),
         (multi_e & pl.col("_conflict") & ~pl.col("_dropped")).alias("_review"),
     )
+
+
+def _edge_keys(edges: np.ndarray) -> np.ndarray:
+    """One uint64 per undirected edge (node pairs)."""
+    lo, hi = edges.min(axis=1).astype(np.uint64), edges.max(axis=1).astype(np.uint64)
+    return (lo << np.uint64(32)) | hi
 
 
 def _existing_keys(ex_texts: pl.Series, n: int, norm: pl.Series, uniq_rows: np.ndarray, uniq_hashes: np.ndarray) -> np.ndarray:

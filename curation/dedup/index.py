@@ -20,7 +20,9 @@ from curation.errors import CurateError
 from curation.files import atomic_path
 from schemas import conform
 
-INDEX_FORMAT = 3  # 2: `nums` (number-multiset key, curation.dedup.content); 3: `nhash`, `nlen`
+# 2: `nums` (number-multiset key, curation.dedup.content); 3: `nhash`, `nlen`; 4: `ans` of a multiple-choice
+# row is its keyed option's text (`nodes.keyed_answers`), not the letter
+INDEX_FORMAT = 4
 PARAMS_FILE = "params.json"
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from curation.dedup import minhash as mh
-from curation.dedup.content import same_problem_pairs
+from curation.dedup.content import answer_confirmed_pairs, same_problem_pairs
 from curation.dedup.normalize import shingle_text
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -50,6 +50,8 @@ class LinkResult:
     rejected_content: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     rounds: int = 0
     capped_members: int = 0  # members left unchecked in some band by the work cap
+    # per edge of `pairs`: linked by the answer-confirmed tier (`content.answer_confirmed`), not by the text rule
+    by_answer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass
@@ -112,6 +114,8 @@ def link_near_duplicates(
     max_bucket: int = 2000,
     max_pivots: int = 8,
     require_same_problem: bool = True,
+    originals=None,
+    answers=None,
 ) -> LinkResult:
     """Verified near-duplicate edges among the rows of `bands_matrix` (n, bands) (see module doc).
 
@@ -121,7 +125,11 @@ def link_near_duplicates(
     pairs checked); Jaccard compares their `shingle_text`, the same-problem check the texts
     themselves. `group`: uint64 per row folded into every band key (rows in different groups are
     never compared). `active` restricts the rows; `query` (incremental mode) keeps only pairs with at
-    least one query row.
+    least one query row. `originals`: the texts before normalization, given like `texts` (None
+    for a row without one): the same-problem rule reads person names there. `answers`: each row's
+    reference answer (keyed option text for a multiple-choice row; None where unknown), given like
+    `texts`: with it, a pair the same-problem rule rejects is still an edge when the answer-confirmed
+    tier accepts it (`content.answer_confirmed`); such edges are flagged in `LinkResult.by_answer`.
     """
     mats = bands_matrix if isinstance(bands_matrix, tuple) else (bands_matrix,)
     n, n_bands = sum(m.shape[0] for m in mats), mats[0].shape[1]
@@ -132,6 +140,8 @@ def link_near_duplicates(
 
     docs = np.arange(n, dtype=np.int64) if active is None else np.flatnonzero(active).astype(np.int64)
     fetch = _fetcher(texts)
+    fetch_originals = _fetcher(originals) if originals is not None else None
+    fetch_answers = _fetcher(answers) if answers is not None and require_same_problem else None
     empty = LinkResult(pairs=np.zeros((0, 2), dtype=np.int64), similarities=np.zeros(0))
     if len(docs) < 2:
         return empty
@@ -152,6 +162,7 @@ def link_near_duplicates(
     done_keys = np.zeros(0, dtype=np.uint64)  # every checked pair
     edge_keys = np.zeros(0, dtype=np.uint64)
     edge_sims = np.zeros(0)
+    edge_by_answer = np.zeros(0, dtype=bool)
     rejected: list[np.ndarray] = []
     capped = 0
     rounds = 0
@@ -198,13 +209,27 @@ def link_near_duplicates(
         ok = sims >= threshold
         if require_same_problem and ok.any():
             idx = np.flatnonzero(ok)
-            same = same_problem_pairs(problem, local[idx])
+            same = same_problem_pairs(
+                problem, local[idx], originals=fetch_originals(involved) if fetch_originals is not None else None
+            )
             ok[idx[~same]] = False
-            rejected.append(pairs[idx[~same]])
+            by_answer = np.zeros(len(keys), dtype=bool)
+            if fetch_answers is not None and (~same).any():
+                no = idx[~same]
+                confirmed = answer_confirmed_pairs(problem, local[no], fetch_answers(involved))
+                ok[no[confirmed]] = True
+                by_answer[no[confirmed]] = True
+                no = no[~confirmed]
+            else:
+                no = idx[~same]
+            rejected.append(pairs[no])
+        else:
+            by_answer = np.zeros(len(keys), dtype=bool)
         done_keys = np.union1d(done_keys, keys)
         if ok.any():
             edge_keys = np.r_[edge_keys, keys[ok]]
             edge_sims = np.r_[edge_sims, sims[ok]]
+            edge_by_answer = np.r_[edge_by_answer, by_answer[ok]]
             comp = mh.connected_components(n, _unkey(edge_keys))
     # members a band left unlinked to every pivot when the cap stopped it
     for k, b in enumerate(bands):
@@ -221,6 +246,7 @@ def link_near_duplicates(
     return LinkResult(
         pairs=_unkey(edge_keys[order]),
         similarities=edge_sims[order],
+        by_answer=edge_by_answer[order],
         checked=int(len(done_keys)),
         rejected_content=np.concatenate(rejected) if rejected else np.zeros((0, 2), dtype=np.int64),
         rounds=rounds,

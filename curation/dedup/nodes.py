@@ -9,6 +9,33 @@ import polars as pl
 
 from curation.dedup.normalize import dedup_question, normalize_series, normalized_answer_expr
 
+def keyed_answers(df: pl.DataFrame) -> pl.Series:
+    """The reference answer of each row as the answer-confirmed tier compares it
+    (`content.answer_confirmed`): the answer; for a row still in multiple-choice form (non-empty
+    `choices`) the text of its keyed option (`curation.choices.answer_index`: a letter, the option
+    text or its value), or the keyed options' texts joined with " | " for a multi-select key; None
+    when the key names no option."""
+    answers = df["answer"].cast(pl.Utf8) if "answer" in df.columns else pl.Series("answer", [None] * df.height, dtype=pl.Utf8)
+    if "choices" not in df.columns or df["choices"].dtype == pl.Null:
+        return answers
+    has = (df["choices"].list.len() > 0).fill_null(False)
+    if not has.any():
+        return answers
+    from curation.choices import answer_index, multi_select_letters
+
+    idx = has.arg_true()
+    keyed: list = []
+    for ans, options in zip(answers.gather(idx).to_list(), df["choices"].gather(idx).to_list()):
+        options = [o or "" for o in options]
+        letters = multi_select_letters(ans, len(options)) if ans is not None else None
+        if letters:
+            keyed.append(" | ".join(sorted(options[ord(c) - ord("A")].strip() for c in letters)))
+            continue
+        i = answer_index(ans, options)
+        keyed.append(options[i].strip() if i is not None else None)
+    return answers.scatter(idx, pl.Series(keyed, dtype=pl.Utf8))
+
+
 def prepare_nodes(df: pl.DataFrame, source_priority: Optional[dict[str, int]], norm: Optional[pl.Series] = None) -> pl.DataFrame:
     prio = source_priority or {}
     if norm is None:
@@ -19,12 +46,13 @@ def prepare_nodes(df: pl.DataFrame, source_priority: Optional[dict[str, int]], n
         & (pl.col("answer").str.strip_chars() != "")
         & (pl.col("answer_type").fill_null("unknown") != "unknown")
     )
+    df = df.with_columns(keyed_answers(df).alias("_keyed"))
     return df.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_node"),
         pl.col("id").cast(pl.Utf8),
         pl.col("source").cast(pl.Utf8),
         pl.lit(norm).alias("_norm"),
-        normalized_answer_expr().alias("_ans"),
+        normalized_answer_expr("_keyed").alias("_ans"),  # a multiple-choice key as its option's text
         sol.alias("_sol"),
         ver.alias("_ver"),
         pl.col("drop_reason").is_not_null().alias("_dropped"),

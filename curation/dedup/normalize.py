@@ -9,7 +9,8 @@ import polars as pl
 
 #: 2: the number key leaves out source citations (`curation.dedup.content`); older indexes are refused
 #: 3: a multiple-choice row's dedup text carries its options (`dedup_question`)
-NORMALIZATION_VERSION = 3
+#: 4: the number key leaves out example sentences ("For example, $9 = 3 \\times 3$.")
+NORMALIZATION_VERSION = 4
 #: characters of a text that near-duplicate detection reads (the exact-duplicate key reads all)
 MAX_SHINGLE_CHARS = 20_000
 

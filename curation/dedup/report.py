@@ -31,6 +31,8 @@ def dedup_summary(df: pl.DataFrame) -> dict:
         "duplicates": dups.height,
         "exact_duplicates": int(dups["exact_dup_of"].is_not_null().sum()),
         "near_duplicates": int(dups["exact_dup_of"].is_null().sum()),
+        # near duplicates linked by the answer-confirmed tier (`same_problem_by`), the ones to audit first
+        "linked_by_answer": int((dups["same_problem_by"] == "answer").sum()),
         "dropped_as_duplicate": int(df["drop_reason"].is_in(["exact_duplicate", "near_duplicate"]).sum()),
         # exactly the conflicting clusters waiting in review (every member there with its answer)
         "conflicting_clusters": int(clustered.filter(_IN_REVIEW)["cluster_id"].n_unique()),
@@ -63,7 +65,8 @@ def dedup_card_section(df: pl.DataFrame) -> str:
         f"- rows: {s['rows']}\n"
         f"- duplicate clusters: {s['clusters']} ({s['clustered_rows']} rows; mean size {s['mean_cluster_size']:.2f}, "
         f"max {s['max_cluster_size']})\n"
-        f"- duplicates: {s['duplicates']} ({s['exact_duplicates']} exact, {s['near_duplicates']} near); "
+        f"- duplicates: {s['duplicates']} ({s['exact_duplicates']} exact, {s['near_duplicates']} near, of which "
+        f"{s['linked_by_answer']} reworded copies confirmed by an equivalent, informative reference answer); "
         f"dropped as duplicate: {s['dropped_as_duplicate']}\n"
         f"- clusters with conflicting answers: {s['conflicting_clusters']} in review (every member with its answer)"
         + (f"; {s['conflicting_clusters_settled']} settled by a reviewer" if s["conflicting_clusters_settled"] else "")

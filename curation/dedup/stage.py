@@ -113,7 +113,8 @@ def mark_duplicates(
     several workers by the Prefect flow; the result is the same as without them.
     `progress(done, total, info)` (optional): rows signed of all text rows after each signature
     chunk (`info["phase"] == "signatures"`), then once per later phase; it ends at (rows, rows).
-    `near_edges` (optional): (row pairs (k, 2), Jaccard (k,)) = the union of `near_duplicate_edges`
+    `near_edges` (optional): (row pairs (k, 2), Jaccard (k,)[, linked by the answer-confirmed tier
+    (k,) bool]) = the union of `near_duplicate_edges`
     over band groups that cover every band (e.g. one task per group on Dask workers): the linking
     step is skipped, exact duplicates, template groups and clusters are computed here as usual.
     Not with `index_dir` (the edges do not cover the index).
@@ -137,7 +138,7 @@ def mark_duplicates(
         local = np.full(df.height, -1, dtype=np.int64)
         text_rows = np.flatnonzero((~is_puzzle).to_numpy())
         local[text_rows] = np.arange(len(text_rows))
-        text_edges = (local[np.asarray(near_edges[0], dtype=np.int64).reshape(-1, 2)], near_edges[1])
+        text_edges = (local[np.asarray(near_edges[0], dtype=np.int64).reshape(-1, 2)], *near_edges[1:])
     df = apply_to_subset(
         df,
         pl.col("kind").fill_null("") != "puzzle",

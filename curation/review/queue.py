@@ -653,8 +653,10 @@ class ReviewQueue:
           remembered (`distinct_groups`) so dedup never merges them again;
         * `drop_all`: every member is rejected.
 
-        Refused (nothing written) unless every open member is free or held by `reviewer`.
-        `undo_last` / `reopen` on any member take the whole decision back.
+        Refused (nothing written) unless every open member is free or held by `reviewer`. Members an
+        earlier cluster decision settled (the cluster grew in a later run) are decided again with the
+        others, and that earlier decision stops standing. `undo_last` / `reopen` on any member take
+        the whole decision back.
         """
         reviewer = _check_reviewer(reviewer)
         decision = _CLUSTER_ALIASES.get(decision, decision)
@@ -676,8 +678,13 @@ class ReviewQueue:
                     "decide it with accept, edit or reject"
                 )
             members = [row]
+            replaced: set[int] = set()  # earlier cluster decisions this one takes over
             for sib in self._siblings(conn, row):
-                if sib.status in FINAL:
+                if sib.status in FINAL and sib.cluster_decision_id is not None:
+                    # a member that joined an already decided cluster (a later run): deciding the
+                    # cluster again covers the members decided before too
+                    replaced.add(sib.cluster_decision_id)
+                elif sib.status in FINAL:
                     raise ReviewError(
                         f"{decision} refused: member item {sib.id} was already {sib.status} by {sib.decided_by}; "
                         f"reopen it first (curate review reopen {sib.id})"
@@ -690,10 +697,12 @@ class ReviewQueue:
                 kept = next((m for m in members if m.id == keep), None)
                 if kept is None:
                     raise ReviewError(
-                        f"keep one: item {keep} is not an open member of this cluster "
+                        f"keep one: item {keep} is not a member of this cluster "
                         f"(members: {', '.join(str(m.id) for m in members)})"
                     )
             edited = decision == KEEP_ONE and (question is not None or answer is not None)
+            for old in sorted(replaced):
+                conn.execute(cluster_decisions.update().where(cluster_decisions.c.id == old).values(undone_at=now))
             cd_id = conn.execute(
                 cluster_decisions.insert().values(
                     cluster_key=row.cluster_key, decision=decision, keep_item_id=kept.id if kept is not None else None,
@@ -710,7 +719,7 @@ class ReviewQueue:
                 else:
                     status = DUPLICATE
                 after = self._update(
-                    conn, m, items.c.status.in_(OPEN), status=status, lease_owner=None, lease_expires=None, decision=status,
+                    conn, m, items.c.status == m.status, status=status, lease_owner=None, lease_expires=None, decision=status,
                     decided_by=reviewer, decided_at=now, note=note,
                     edited_question=question if is_kept and edited else None,
                     edited_answer=answer if is_kept and edited else None,

@@ -162,10 +162,26 @@ def _m3_cluster_decisions(conn: Connection) -> None:
     _index(conn, "ix_review_cluster_decisions_key", "review_cluster_decisions", "cluster_key")
 
 
+def _m4_cluster_keys_of_older_items(conn: Connection) -> None:
+    # items queued before migration 3: their cluster from the snapshot, so an open conflicting cluster
+    # is decided as a whole after the upgrade too (members decided one by one before stay as they are)
+    rows = conn.execute(
+        sa.text("SELECT id, snapshot FROM review_items WHERE reason = 'conflicting_answers' AND cluster_key IS NULL")
+    ).all()
+    for item_id, snapshot in rows:
+        record = loads(snapshot) or {}
+        if record.get("conflicting_answers") and record.get("cluster_id"):
+            conn.execute(
+                sa.text("UPDATE review_items SET cluster_key = :key WHERE id = :id"),
+                {"key": str(record["cluster_id"])[:200], "id": item_id},
+            )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("initial items and events", _m1_initial),
     ("decision history and per-reviewer skips", _m2_decisions_and_skips),
     ("cluster decisions on conflicting duplicate clusters", _m3_cluster_decisions),
+    ("cluster keys of items queued before cluster decisions", _m4_cluster_keys_of_older_items),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -268,7 +268,8 @@ def create_app(queue: ReviewQueue, *, token: str, katex: Path | None | bool = Tr
         rows = [
             {"id": it.id, "problem_id": it.problem_id, "reason": it.reason, "status": it.status,
              "source": it.snapshot.get("source"), "question": str(it.snapshot.get("question") or "")[:200],
-             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner}
+             "answer": it.snapshot.get("answer"), "decided_by": it.decided_by, "lease_owner": it.lease_owner,
+             "cluster_key": it.cluster_key}
             for it in found
         ]
         return {"items": rows}
@@ -464,11 +465,14 @@ function showCluster(item) {
     ' · ' + esc(m.source ?? '') + ' · <code>' + esc(m.problem_id) + '</code> · ' + esc(m.status) +
     (m.duplicate_of ? ' (duplicate of ' + esc(m.duplicate_of) + ')' : '') + '</div>' +
     '<div class="rendered m-question"></div><pre class="m-src"></pre>' +
-    '<div>answer: <span class="ans">' + esc(m.answer ?? '(none)') + '</span></div>' +
+    '<div>answer: <span class="ans"></span> <code class="ans-src"></code></div>' +
     '<button class="keep" data-keep="' + esc(m.item_id) + '">keep this one (' + (i + 1) + ')</button></div>').join('');
   members.forEach((m, i) => {
     const box = $('cluster-members').children[i];
     renderMath(box.querySelector('.m-question'), m.question); box.querySelector('.m-src').textContent = m.question || '';
+    const a = String(m.answer ?? ''), delimited = /\$|\\\(|\\\[/.test(a);
+    renderMath(box.querySelector('.ans'), !a ? '(none)' : (katex && !delimited ? '$' + a + '$' : a));
+    box.querySelector('.ans-src').textContent = a;
   });
   for (const b of $('cluster-members').querySelectorAll('button.keep')) b.onclick = () => decideCluster('keep_one', Number(b.dataset.keep));
 }

@@ -114,8 +114,10 @@ def test_card_counts_only_rows_not_dropped_earlier():
 def test_thresholds_are_settings():
     row = ITEM_AIME.replace("with $a+b+c", "with the sum $a+b+c")
     assert _run([row])["contam_bench"][0] == "a1"
-    assert _run([row], min_score=1.0)["contam_bench"][0] is None
-    assert _run([row], min_span=200)["contam_bench"][0] is None
+    # the coverage path and the mathematics path both have their thresholds
+    assert _run([row], min_other_cover=1.0, min_math_cover=1.0)["contam_bench"][0] is None
+    assert _run([row], min_span=200, min_math_cover=1.0)["contam_bench"][0] is None
+    assert _run([row], min_score=1.0)["contam_bench"][0] == "a1"  # reworded: same numbers, same asked part
 
 
 def test_empty_inputs():
@@ -175,7 +177,7 @@ def test_tokens_ignore_layout_but_keep_words_and_numbers():
 
 
 def test_chunked_reading_gives_the_same_marks(monkeypatch):
-    import curation.decontaminate as dc
+    import curation.decontaminate.candidates as dc
 
     rows = [h[0] for h in HITS] + [n[0] for n in NON_HITS]
     whole = _run(rows)

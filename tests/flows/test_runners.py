@@ -69,7 +69,8 @@ def test_dask_runner_gives_same_dedup_and_puzzles(thread_run: Path, tmp_path: Pa
         import numpy as np
 
         with np.load(f) as z:
-            assert sorted(z.files) == ["pairs", "similarities"]  # row pairs and Jaccard only
+            # row pairs, Jaccard and which were linked by the answer-confirmed tier only (no texts, no signatures)
+            assert sorted(z.files) == ["by_answer", "pairs", "similarities"]
 
 
 def test_task_runner_override_and_process_pool(thread_run: Path, tmp_path: Path):

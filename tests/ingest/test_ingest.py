@@ -173,7 +173,10 @@ def test_free_answer_shapes_from_samples():
 @pytest.mark.parametrize(
     ("raw", "answer", "unit"),
     [("5 cm", "5", "cm"), ("12 \\text{ cm}", "12", "cm"), ("3\\,\\mathrm{kg}", "3", "kg"), ("7 hours", "7", "hours"),
-     ("2x", "2x", None), ("5 apples", "5 apples", None), ("30^\\circ", "30^\\circ", None), ("1,000 m", "1,000", "m")],
+     ("2x", "2x", None), ("5 apples", "5 apples", None), ("30^\\circ", "30^\\circ", None), ("1,000 m", "1,000", "m"),
+     # ASDiv labels every answer with a noun in parentheses; residues and letters are not labels
+     ("6 (birds)", "6", "birds"), ("3 (pieces of candy)", "3", "pieces of candy"), ("$12$ (dollars)", "12", "dollars"), ("350 (g)", "350", "g"), ("36 (sq. inches)", "36", "sq. inches"),
+     ("2 (mod 5)", "2 (mod 5)", None), ("5 (A)", "5 (A)", None), ("(3, 4)", "(3, 4)", None)],
 )
 def test_unit_stripping(tmp_path, raw, answer, unit):
     p = write_jsonl(tmp_path / "u.jsonl", [{"question": "Some measurement question?", "answer": raw}])

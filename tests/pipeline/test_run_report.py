@@ -71,3 +71,33 @@ def test_report_markdown(tmp_path: Path):
     assert {r["stage"] for r in rows} == {"ingest", "clean", "dedup"}
     path = write_run_report(facts)
     assert path == tmp_path / "run_report.md" and path.read_text() == md
+
+
+def test_decided_rows_are_counted_as_decisions_not_as_pending(tmp_path: Path):
+    """After a rerun that applied review decisions the report says so: the flagging stage's reason
+    row shows how many rows still wait (0 here), and the decisions applied are counted by decision."""
+    report = {
+        "out_dir": str(tmp_path), "dataset_dir": None, "quarantined": 0,
+        "destinations": {"kept": 2, "dropped": 2, "review": 1, "quarantined": 0},
+        "stages": [
+            {"stage": "dedup", "rows": 5, "dropped": {}, "review": {"conflicting_answers": 3}, "seconds": 0.1,
+             "skipped": False, "note": None},
+            {"stage": "difficulty", "rows": 5, "dropped": {}, "review": {"disputed_reference": 1}, "seconds": 0.1,
+             "skipped": False, "note": None},
+        ],
+    }
+    last = tmp_path / "last.parquet"
+    conform(pl.DataFrame({
+        "id": list("abcde"), "source": ["s"] * 5, "question": list("abcde"),
+        "review_reason": ["conflicting_answers"] * 3 + ["disputed_reference", None],
+        "review_status": ["accepted", "duplicate", "rejected", "pending", None],
+        "drop_reason": [None, "duplicate_of_reviewed", "review_rejected", None, None],
+    })).write_parquet(last)
+    facts = collect_run_facts(report, last_file=last)
+    assert facts.review_decisions == {"accepted": 1, "duplicate": 1, "rejected": 1}
+    assert facts.review_pending == {"disputed_reference": 1}
+    md = build_run_report(facts)
+    assert "| dedup | review | conflicting_answers | 3 | 0 |" in md
+    assert "| difficulty | review | disputed_reference | 1 | 1 |" in md
+    assert "| accepted | 1 |" in md and "| duplicate | 1 |" in md and "| rejected | 1 |" in md
+    assert {r["pending"] for r in stage_reason_rows(facts)} == {0, 1}

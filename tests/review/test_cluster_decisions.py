@@ -128,7 +128,7 @@ def test_refused_cluster_decisions_write_nothing(tmp_path):
         queue.claim(ids["x"], "bob")
         bad = [
             (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one"), "which member"),
-            (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["x"]), "not an open member"),
+            (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["x"]), "not a member of this cluster"),
             (lambda: queue.decide_cluster(ids["m0"], "ann", "not_duplicates", answer="8"), "go with keep_one"),
             (lambda: queue.decide_cluster(ids["m0"], "ann", "merge"), "unknown cluster decision"),
             (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["m0"], question=" "), "cannot be empty"),
@@ -222,17 +222,19 @@ def test_opening_a_schema_2_database_migrates_it(tmp_path):
         "DROP INDEX ix_review_items_cluster; ALTER TABLE review_items DROP COLUMN cluster_key;"
         "ALTER TABLE review_items DROP COLUMN duplicate_of; ALTER TABLE review_items DROP COLUMN cluster_decision_id;"
         "ALTER TABLE review_decisions DROP COLUMN cluster_decision_id; DROP TABLE review_cluster_decisions;"
-        "DELETE FROM schema_version WHERE version = 3;"
+        "DELETE FROM schema_version WHERE version >= 3;"
     )
     con.commit()
     con.close()
     with ReviewQueue(db) as queue:
-        assert all(it.cluster_key is None for it in queue.list_items())  # old items: decided one by one
-        queue_items(cluster_frame(["8", "10"]), queue)  # m1 changed: queued afresh, in its cluster
-        fresh = [it for it in queue.list_items() if it.cluster_key is not None]
-        assert [it.problem_id for it in fresh] == ["m1"]
+        # the cluster of the items queued before comes from their snapshots: decided as a whole
+        assert [it.cluster_key for it in queue.list_items()] == ["m0", "m0"]
+        item = queue.claim_next("ann")
+        assert {it.lease_owner for it in queue.cluster_items(item.id)} == {"ann"}
+        queue.decide_cluster(item.id, "ann", "drop_all")
+        assert {it.status for it in queue.cluster_items(item.id)} == {"rejected"}
     con = sqlite3.connect(db)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (3,)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (4,)
     con.close()
 
 
@@ -287,3 +289,23 @@ def test_a_rerun_after_not_duplicates_keeps_both_and_does_not_merge_them(tmp_pat
     assert second.destinations == {"kept": 3, "dropped": 0, "review": 0, "quarantined": 0}
     final = pl.read_parquet(second.last_file)
     assert final["cluster_id"].null_count() == 3 and not final["conflicting_answers"].any()
+
+
+def test_a_member_joining_a_decided_cluster_is_settled_and_deciding_it_decides_the_cluster_again(tmp_path):
+    df = cluster_frame(["8", "9"])
+    with ReviewQueue(tmp_path / "r.sqlite") as queue:
+        queue_items(df, queue)
+        ids = _items(queue)
+        queue.claim(ids["m0"], "ann")
+        queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["m0"])
+        grown = cluster_frame(["8", "9", "7"])  # a later run: a third copy with yet another answer
+        assert queue_items(grown, queue) == 1
+        place = _place(apply_review_decisions(grown, queue))
+        assert place == {"m0": "kept", "m1": "dropped", "m2": "dropped", "x": "kept"}  # settled meanwhile
+        new = _items(queue)["m2"]
+        assert queue.claim_next("bob").id == new
+        queue.decide_cluster(new, "bob", "not_duplicates")
+        assert {(it.problem_id, it.status) for it in queue.cluster_items(new)} == {
+            ("m0", "accepted"), ("m1", "accepted"), ("m2", "accepted")}
+        assert queue.distinct_groups() == [["m0", "m1", "m2"]]
+        assert _place(apply_review_decisions(grown, queue)) == {"m0": "kept", "m1": "kept", "m2": "kept", "x": "kept"}

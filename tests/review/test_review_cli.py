@@ -94,3 +94,47 @@ def test_cluster_commands_keep_undo_not_duplicates(tmp_path):
     assert refused.exit_code != 0 and "already" in str(refused.exception)
     for cmd in ("keep", "not-duplicates", "drop-all", "undo"):
         assert "--db" in runner.invoke(app, ["review", cmd, "--help"]).output
+
+
+def test_curate_dedup_honours_the_review_databases_not_duplicates(tmp_path):
+    from curation.review import ReviewQueue, queue_items
+    from schemas import conform
+
+    from .test_cluster_decisions import QUESTION
+
+    src = tmp_path / "in.parquet"
+    conform(pl.DataFrame({"id": ["a", "b"], "source": ["s", "s"], "question": [QUESTION, QUESTION + " "],
+                          "answer": ["8", "9"]})).write_parquet(src)
+    plain = tmp_path / "plain.parquet"
+    assert runner.invoke(app, ["dedup", str(src), str(plain), "--no-progress"]).exit_code == 0
+    marked = pl.read_parquet(plain)
+    assert marked["conflicting_answers"].all()
+    db = tmp_path / "review.sqlite"
+    with ReviewQueue(db) as queue:
+        queue_items(marked, queue)
+        item = queue.claim_next("ann")
+        queue.decide_cluster(item.id, "ann", "not_duplicates")
+    out = tmp_path / "out.parquet"
+    assert runner.invoke(app, ["dedup", str(src), str(out), "--no-progress", "--review-db", str(db)]).exit_code == 0
+    again = pl.read_parquet(out)
+    assert again["cluster_id"].null_count() == 2 and again["review_reason"].null_count() == 2
+    missing = runner.invoke(app, ["dedup", str(src), str(out), "--review-db", str(tmp_path / "nope.sqlite")])
+    assert missing.exit_code != 0 and "no review queue" in str(missing.exception)
+
+
+def test_review_apply_writes_the_table_with_the_cluster_decision_applied(tmp_path):
+    from .test_cluster_decisions import cluster_frame
+
+    db = str(tmp_path / "review.sqlite")
+    src = tmp_path / "in.parquet"
+    cluster_frame(["8", "9"]).write_parquet(src)
+    run("add", str(src), "--db", db)
+    run("next", "--db", db, "--reviewer", "ann")
+    run("keep", "2", "--answer", "8", "--db", db, "--reviewer", "ann")
+    out = tmp_path / "out.parquet"
+    printed = run("apply", str(src), str(out), "--db", db).output
+    assert "decisions applied: edited 1, duplicate 1" in printed and "still pending: 0" in printed
+    rows = {r["id"]: r for r in pl.read_parquet(out).to_dicts()}
+    assert len(rows) == 3 and rows["m1"]["answer"] == "8" and rows["m0"]["drop_reason"] == "duplicate_of_reviewed"
+    missing = runner.invoke(app, ["review", "apply", str(tmp_path / "nope.parquet"), str(out), "--db", db])
+    assert missing.exit_code != 0 and "not found" in str(missing.exception)

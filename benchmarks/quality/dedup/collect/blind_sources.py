@@ -1,7 +1,9 @@
 """Load every set in ../shared/corpora as (id, source, question, choices)."""
 import json, gzip, re
 from pathlib import Path
-C = Path(__file__).resolve().parents[5] / "shared" / "corpora"  # ../shared/corpora beside the repository
+import os
+# ../shared/corpora beside the repository, or where CURATE_CORPORA points (a git worktree lives elsewhere)
+C = Path(os.environ.get("CURATE_CORPORA") or Path(__file__).resolve().parents[5] / "shared" / "corpora")
 
 def _jsonl(p):
     return [json.loads(l) for l in open(p, encoding="utf-8") if l.strip()]
