@@ -6,6 +6,8 @@
            README there), BEFORE (the rule until issue 15: one shared word 8-gram, or equal digit-masked
            text) and AFTER (curation.decontaminate with default settings). Training file and benchmark are
            read whole, so the boilerplate statistics are the real ones. Needs ../shared/corpora.
+           Printed also: the same rule without the answer-confirmed path (`answer_confirmed = false`), in
+           the same run, and every hit that path makes on the whole files of answer_path_pairs.jsonl.
 --copies   verbatim and lightly edited copies of every item of MATH-500, AIME 2024, AMC 2023 and GSM8K
            test, hidden in the matching training set: share caught (must be 100%). Needs ../shared/corpora.
 --speed    rows x benchmarks x items on this machine, beside the old 8-gram rule (exact n-gram hash join)
@@ -119,7 +121,9 @@ def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_erro
     if "item_row" not in pairs.columns:
         pairs = pairs.with_columns(pl.lit(None, dtype=pl.Int64).alias("item_row"))
     print(f"{part} set {path.name}: {pairs.height} labelled pairs ({(pairs['label'] == 'same').sum()} same problem)")
-    totals = {"before": [0, 0, 0], "after": [0, 0, 0]}
+    # the same rule without the answer-confirmed path, in the same run: what the path adds
+    text_only = settings.model_copy(update={"answer_confirmed": False})
+    totals = {"before": [0, 0, 0], "text only": [0, 0, 0], "after": [0, 0, 0]}
     cache: dict[str, pl.DataFrame] = {}
     read = lambda name: cache.setdefault(name, _read(name))  # noqa: E731
     for (train_name, bench_name), group in pairs.group_by(["train", "benchmark"], maintain_order=True):
@@ -133,7 +137,8 @@ def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_erro
         old = old_rule_pairs(train["question"], bench["question"])
         marked = mark_contamination(train, benchmarks={bench_name: bench}, settings=settings)
         hit = marked[contam_column(bench_name)].to_list()
-        counts = {"before": [0, 0, 0], "after": [0, 0, 0]}
+        hit_text = mark_contamination(train, benchmarks={bench_name: bench}, settings=text_only)[contam_column(bench_name)].to_list()
+        counts = {"before": [0, 0, 0], "text only": [0, 0, 0], "after": [0, 0, 0]}
         # a row is reported with its best item; another item labelled the same problem for that row counts
         same_items = {
             (rec["train_row"], item_of_row[rec["item_row"]] if rec["item_row"] is not None else item_of[rec["item_id"]])
@@ -144,10 +149,13 @@ def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_erro
             it = item_of_row[rec["item_row"]] if rec["item_row"] is not None else item_of[rec["item_id"]]
             same = rec["label"] == "same"
             # an identical twin item, or one labelled the same problem for this row, counts as that item
-            new = hit[r] is not None and (
-                texts[item_of[hit[r]]] == texts[it] or (same and (rec["train_row"], item_of[hit[r]]) in same_items)
-            )
-            for key, pred in (("before", (r, it) in old), ("after", new)):
+            def caught(h: str | None) -> bool:
+                return h is not None and (
+                    texts[item_of[h]] == texts[it] or (same and (rec["train_row"], item_of[h]) in same_items)
+                )
+
+            new = caught(hit[r])
+            for key, pred in (("before", (r, it) in old), ("text only", caught(hit_text[r])), ("after", new)):
                 c = counts[key]
                 if pred and same:
                     c[0] += 1
@@ -162,12 +170,39 @@ def quality_of(path: Path, part: str, settings: DecontaminateSettings, show_erro
             totals[key] = [a + b for a, b in zip(totals[key], counts[key])]
         print(f"  {train_name} vs {bench_name} ({group.height} pairs):")
         print(f"    before  {_prf(*counts['before'])}")
+        print(f"    text only {_prf(*counts['text only'])}")
         print(f"    after   {_prf(*counts['after'])}")
         flagged_before = len({r for r, _ in old})
         flagged_after = int(marked[contam_column(bench_name)].is_not_null().sum())
         print(f"    rows flagged in the whole training file: before {flagged_before}, after {flagged_after} of {train.height}")
     print(f"  {part.upper()} ALL before  {_prf(*totals['before'])}")
+    print(f"  {part.upper()} ALL text only (answer-confirmed path off, same run)  {_prf(*totals['text only'])}")
     print(f"  {part.upper()} ALL after   {_prf(*totals['after'])}")
+
+
+def answer_path(settings: DecontaminateSettings) -> None:
+    """Every hit the answer-confirmed path made on the whole files of 13 sets (all ordered set pairs, any
+    coverage) was read and labelled (answer_path_pairs.jsonl): the path's precision with `settings`, and
+    any hit it makes now that is not in the file (unread: a change to look at)."""
+    pairs = pl.read_ndjson(QUALITY / "answer_path_pairs.jsonl", infer_schema_length=None)
+    label = {(r["train"], r["train_row"], r["benchmark"], r["item_id"]): r["label"] for r in pairs.iter_rows(named=True)}
+    cache: dict[str, pl.DataFrame] = {}
+    read = lambda name: cache.setdefault(name, _read(name))  # noqa: E731
+    tp = fp = unread = 0
+    for (train_name, bench_name), _ in pairs.group_by(["train", "benchmark"], maintain_order=True):
+        train, bench = read(train_name), read(bench_name)
+        marked = mark_contamination(train, benchmarks={bench_name: bench}, settings=settings)
+        ev = marked.select("source_row", "contamination").explode("contamination").unnest("contamination")
+        for rec in ev.filter(pl.col("kind") == "answer").iter_rows(named=True):
+            lab = label.get((train_name, rec["source_row"], bench_name, rec["item_id"]))
+            tp += lab == "same"
+            fp += lab == "different"
+            if lab is None:
+                unread += 1
+                print(f"    not in the file (read it): {train_name}:{rec['source_row']} vs {bench_name}:{rec['item_id']} score {rec['score']}")
+    n_same = int((pairs["label"] == "same").sum())
+    print(f"  answer-confirmed hits on the whole files: {tp + fp + unread} ({tp} same, {fp} different, {unread} unread); "
+          f"precision {tp / max(1, tp + fp):.3f}; of the {pairs.height} read pairs ({n_same} same) it made at any coverage")
 
 
 # -------------------------------------------------------------------------------------- copies
@@ -330,6 +365,8 @@ def main() -> None:
         if a.quality or run_all:
             print("== labelled real pairs ==")
             quality(settings, (a.part,) if a.part else ("tuning", "blind"), a.errors)
+            print("== answer-confirmed path on whole files (every hit it made, read) ==")
+            answer_path(settings)
         if a.copies or run_all:
             print("== synthetic copies of benchmark items ==")
             copies(settings)

@@ -182,6 +182,16 @@ class DecontaminateSettings(_Section):
         description="Coverage both sides need for a hit by agreement of the mathematics: the same numbers "
         "(multiset, at least one), the same asked part both ways, rare words kept; a reworded copy.",
     )
+    answer_confirmed: bool = Field(
+        True,
+        description="Also a hit: a candidate pair the text rules reject whose reference answers agree (the bounded "
+        "verifier) and are informative (no yes/no, letter or integer below 10), whose numbers agree (the side "
+        "with fewer numbers has all of them in the other) and whose coverage reaches answer_min_cover. "
+        "Evidence kind 'answer'.",
+    )
+    answer_min_cover: float = Field(
+        0.25, description="Coverage score (the better-covered side) an answer-confirmed hit needs."
+    )
     drop_contaminated: bool = True
     digit_masked: bool = Field(
         True, description="Also flag template matches (same wording, other numbers) as contam_template_<name>."

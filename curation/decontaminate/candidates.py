@@ -73,11 +73,15 @@ class Candidates:
 def _scored_pairs(
     matched: pl.DataFrame, bg: pl.DataFrame, row_size: np.ndarray, common: pl.DataFrame, threshold: float,
     *, n: int, numbers: tuple[np.ndarray, np.ndarray] | None = None, math_threshold: float = 1.0,
+    answered: tuple[np.ndarray, np.ndarray] | None = None, answer_threshold: float = 1.0,
 ) -> pl.DataFrame:
     """Pairs that share informative n-grams and are worth judging: coverage `threshold` on one side;
     or at most `n` of a side's informative n-grams missing, one shared (one edited token
     breaks up to `n` n-grams: a short text edited once is a candidate); or, with `numbers` (per row and
-    per item, 0 = none), the same numbers and coverage `math_threshold` on both sides."""
+    per item, 0 = none), the same numbers and coverage `math_threshold` on both sides. Column `by_text`
+    says which pairs those are; with `answered` (per row and per item: has a reference answer), pairs
+    where both sides have one and the score reaches `answer_threshold` are kept too (`by_text` false
+    when only that holds), for the answer-confirmed path."""
     informative_b = bg.join(common, on="h", how="anti")
     item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
     pairs = (
@@ -104,9 +108,17 @@ def _scored_pairs(
             (pl.col("rn") == pl.col("bn")) & (pl.col("rn") != 0)
             & (pl.min_horizontal("item_cover", "row_cover") >= math_threshold)
         )
+    pairs = pairs.with_columns(keep.alias("by_text"))
+    either = pl.col("by_text")
+    if answered is not None:
+        row_answered, item_answered = answered
+        either = either | (
+            pl.Series(row_answered).gather(pairs["doc"]) & pl.Series(item_answered).gather(pairs["item"])
+            & (pl.col("score") >= answer_threshold)
+        )
     return (
-        pairs.filter(keep)
-        .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover")
+        pairs.filter(either)
+        .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover", "by_text")
         .sort("row", "score", "item", descending=[False, True, False])
     )
 
@@ -121,7 +133,8 @@ def _joined_tokens(texts: pl.Series) -> pl.Series:
 def _short_item_pairs(rows: pl.Series, bench_texts: pl.Series, n: int) -> pl.DataFrame:
     """(row, item) pairs where a benchmark item shorter than n tokens (at least 2) occurs as a token
     run inside the row: such items have no n-gram, so the n-gram join cannot see them."""
-    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64}
+    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64,
+              "by_text": pl.Boolean}
     items = _joined_tokens(bench_texts)
     lens = items.str.count_matches(" ") - 1
     keep = ((lens >= 2) & (lens < n)).to_numpy()
@@ -135,24 +148,34 @@ def _short_item_pairs(rows: pl.Series, bench_texts: pl.Series, n: int) -> pl.Dat
                              "p": j.str.extract_many(patterns["p"].unique().to_list(), overlapping=True)})
         found.append(hits.explode("p").drop_nulls("p"))
     out = pl.concat(found).join(patterns, on="p").select("row", "item")
-    return out.with_columns(pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(0.0).alias("row_cover")).unique(
+    return out.with_columns(
+        pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(0.0).alias("row_cover"), pl.lit(True).alias("by_text")
+    ).unique(
         ["row", "item"]
     ).cast(schema)
 
 
 def _same_text_pairs(row_whole: list[np.ndarray], item_whole: np.ndarray) -> pl.DataFrame:
     """(row, item) pairs with the same whole token sequence (`Grams.whole`), scored 1."""
-    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64}
+    schema = {"row": pl.Int64, "item": pl.Int64, "score": pl.Float64, "item_cover": pl.Float64, "row_cover": pl.Float64,
+              "by_text": pl.Boolean}
     rows_h = np.concatenate(row_whole) if row_whole else np.zeros(0, dtype=np.uint64)
     left = pl.DataFrame({"row": np.arange(len(rows_h), dtype=np.int64), "k": rows_h}).filter(pl.col("k") != 0)
     right = pl.DataFrame({"item": np.arange(len(item_whole), dtype=np.int64), "k": item_whole}).filter(pl.col("k") != 0)
     same = left.join(right, on="k").select("row", "item")
-    return same.with_columns(pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(1.0).alias("row_cover")).cast(schema)
+    return same.with_columns(
+        pl.lit(1.0).alias("score"), pl.lit(1.0).alias("item_cover"), pl.lit(1.0).alias("row_cover"), pl.lit(True).alias("by_text")
+    ).cast(schema)
 
 
-def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings) -> Candidates:
+def candidate_pairs(
+    rows: pl.Series, bench_texts: pl.Series, bench_group: np.ndarray, *, settings: DecontaminateSettings,
+    answered: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Candidates:
     """Pairs (row, item) whose coverage score reaches the threshold, per kind (problem: exact tokens;
-    template: numbers masked), with columns row, item, score, item_cover, row_cover.
+    template: numbers masked), with columns row, item, score, item_cover, row_cover. With `answered`
+    (per row, per item: has a reference answer) also kind "answer": the exact-token pairs where both
+    sides have an answer and the score reaches `answer_min_cover` (for the answer-confirmed path).
 
     `bench_group` gives each benchmark item's benchmark (index), for the per-benchmark boilerplate count.
     Training-corpus frequencies come from all rows when there are at most `_SAMPLE_ROWS`, else from a seeded
@@ -214,11 +237,18 @@ def candidate_pairs(rows: pl.Series, bench_texts: pl.Series, bench_group: np.nda
         common = pl.DataFrame({"h": bh[boiler.mask(k, bh)]}, schema={"h": pl.UInt64})
         row_size = np.concatenate(sizes[k]) if sizes[k] else np.zeros(0, dtype=np.int64)
         numbers = (np.concatenate(row_numbers), bgr.numbers) if k == "problem" and row_numbers else None
-        pairs[k] = _scored_pairs(
-            m, bench[k], row_size, common, thresholds[k], n=n, numbers=numbers, math_threshold=settings.min_math_cover
+        scored = _scored_pairs(
+            m, bench[k], row_size, common, thresholds[k], n=n, numbers=numbers, math_threshold=settings.min_math_cover,
+            answered=answered if k == "problem" else None, answer_threshold=settings.answer_min_cover,
         )
+        if k == "problem" and answered is not None:
+            pairs["answer"] = scored.filter(
+                pl.Series(answered[0]).gather(scored["row"]) & pl.Series(answered[1]).gather(scored["item"])
+                & (pl.col("score") >= settings.answer_min_cover)
+            ).drop("by_text")
+        pairs[k] = scored.filter("by_text").drop("by_text")
         if k == "problem" and short.height:
-            pairs[k] = pl.concat([pairs[k], short.join(pairs[k], on=["row", "item"], how="anti")]).sort(
+            pairs[k] = pl.concat([pairs[k], short.drop("by_text").join(pairs[k], on=["row", "item"], how="anti")]).sort(
                 "row", "score", "item", descending=[False, True, False]
             )
     word_df = pl.concat(df_parts).group_by("w").agg(pl.col("df").sum())

@@ -265,3 +265,39 @@ def restated(norm_row: str, norm_item: str) -> bool:
     _, i1, i2, j1, j2 = edits[0]
     extra = a[i1:i2] + b[j1:j2]
     return (i1 == i2 or j1 == j2) and len(extra) == 1 and extra[0] in CONNECTIVES
+
+
+ANSWER = "answer"  # the evidence kind of an answer-confirmed hit
+
+
+def confirmed_by_answer(
+    row_toks: list[str], item_toks: list[str], row_answer: str | None, item_answer: str | None, *,
+    rare: set[str], row_ops: Counter = Counter(), item_ops: Counter = Counter(),
+) -> bool:
+    """A candidate pair the text rules reject is still the same problem when its reference answers say
+    so (a reworded copy: "rearranging" / "arranging", a renamed person and an added story sentence):
+    both answers informative (`curation.dedup.content.informative_answer` as for free response: no
+    yes/no, single letter, stock word or integer below 10, which many different problems share) and
+    equivalent (`curation.dedup.answers.same_answer`: the bounded verifier, never eval); each side
+    carries a number and the side with fewer numbers has all of them (multiset) in the other (a
+    template sibling with other numbers whose answer happens to agree stays apart); and what always
+    separates two problems does here too (a generic item, a negation or significant word changed).
+    `*_answer`: the reference answer, for a row in multiple-choice form its keyed option's text
+    (`curation.dedup.nodes.keyed_answers`). Coverage (`answer_min_cover`) is checked by the caller."""
+    from curation.dedup.answers import same_answer
+    from curation.dedup.content import informative_answer
+
+    if not (informative_answer(row_answer) and informative_answer(item_answer)):
+        return False
+    row_numbers, item_numbers = _numbers(row_toks), _numbers(item_toks)
+    if not row_numbers or not item_numbers:
+        return False
+    fewer, more = sorted((row_numbers, item_numbers), key=lambda c: sum(c.values()))
+    if _contained(fewer, more) < 1.0:
+        return False
+    if not _distinctive(item_toks, rare, item_ops) or _changed_meaning(row_toks, item_toks):
+        return False
+    try:
+        return same_answer(row_answer, item_answer)
+    except Exception:  # a verifier failure on untrusted text confirms nothing
+        return False
