@@ -80,8 +80,8 @@ def _scored_pairs(
     breaks up to `n` n-grams: a short text edited once is a candidate); or, with `numbers` (per row and
     per item, 0 = none), the same numbers and coverage `math_threshold` on both sides. Column `by_text`
     says which pairs those are; with `answered` (per row and per item: has a reference answer), pairs
-    where both sides have one and the score reaches `answer_threshold` are kept too (`by_text` false
-    when only that holds), for the answer-confirmed path."""
+    where both sides have one and the score reaches `answer_threshold` are kept too (column `by_answer`),
+    for the answer-confirmed path."""
     informative_b = bg.join(common, on="h", how="anti")
     item_size = informative_b.group_by("item").len().rename({"len": "item_size"})
     pairs = (
@@ -108,17 +108,17 @@ def _scored_pairs(
             (pl.col("rn") == pl.col("bn")) & (pl.col("rn") != 0)
             & (pl.min_horizontal("item_cover", "row_cover") >= math_threshold)
         )
-    pairs = pairs.with_columns(keep.alias("by_text"))
-    either = pl.col("by_text")
+    by_answer = pl.lit(False)
     if answered is not None:
         row_answered, item_answered = answered
-        either = either | (
+        by_answer = (
             pl.Series(row_answered).gather(pairs["doc"]) & pl.Series(item_answered).gather(pairs["item"])
             & (pl.col("score") >= answer_threshold)
         )
+    pairs = pairs.with_columns(keep.alias("by_text"), by_answer.alias("by_answer"))
     return (
-        pairs.filter(either)
-        .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover", "by_text")
+        pairs.filter(pl.col("by_text") | pl.col("by_answer"))
+        .select(pl.col("doc").alias("row"), "item", "score", "item_cover", "row_cover", "by_text", "by_answer")
         .sort("row", "score", "item", descending=[False, True, False])
     )
 
@@ -242,11 +242,8 @@ def candidate_pairs(
             answered=answered if k == "problem" else None, answer_threshold=settings.answer_min_cover,
         )
         if k == "problem" and answered is not None:
-            pairs["answer"] = scored.filter(
-                pl.Series(answered[0]).gather(scored["row"]) & pl.Series(answered[1]).gather(scored["item"])
-                & (pl.col("score") >= settings.answer_min_cover)
-            ).drop("by_text")
-        pairs[k] = scored.filter("by_text").drop("by_text")
+            pairs["answer"] = scored.filter("by_answer").drop("by_text", "by_answer")
+        pairs[k] = scored.filter("by_text").drop("by_text", "by_answer")
         if k == "problem" and short.height:
             pairs[k] = pl.concat([pairs[k], short.drop("by_text").join(pairs[k], on=["row", "item"], how="anti")]).sort(
                 "row", "score", "item", descending=[False, True, False]

@@ -157,7 +157,7 @@ def mark_contamination(
     for name, bench in benchmarks.items():
         if "question" not in bench.columns:
             raise SourceError(f"benchmark {name!r}: no 'question' column (columns: {', '.join(bench.columns)})")
-    answers = keyed_answers(df) if settings.answer_confirmed else None
+    answers = keyed_answers(df) if settings.answer_confirmed else None  # (MC keys are resolved row by row)
     matches = find_matches(df["question"], benchmarks, settings=settings, answers=answers) if df.height and benchmarks else None
     cols: list[pl.Series] = []
     base = pl.DataFrame({"row": np.arange(df.height, dtype=np.int64)})

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from curation.config import DecontaminateSettings
-from curation.decontaminate import mark_contamination
+from curation.decontaminate import find_matches, mark_contamination
 from curation.errors import ConfigError
 from schemas import conform
 
@@ -107,6 +107,24 @@ def test_a_missing_answer_confirms_nothing():
 
 def test_setting_off_disables_the_path():
     assert _mark(COPY, "51/145", DecontaminateSettings(answer_confirmed=False))["contamination"] == []
+
+
+def test_find_matches_honours_the_setting_when_given_answers():
+    rows = pl.Series([COPY, *FILLER])
+    answers = pl.Series(["51/145"] + ["12"] * len(FILLER))
+    on = find_matches(rows, {"bench": BENCH}, settings=DecontaminateSettings(), answers=answers)
+    off = find_matches(rows, {"bench": BENCH}, settings=DecontaminateSettings(answer_confirmed=False), answers=answers)
+    assert on.filter(pl.col("row") == 0)["kind"].to_list() == ["answer"]
+    assert off.filter(pl.col("row") == 0).height == 0
+
+
+def test_texts_without_numbers_are_not_confirmed_by_answer():
+    item = "Which planet of the solar system has the longest day, measured from sunrise to sunrise?"
+    row = "In our solar system, on which planet does a day last longest, counting from one sunrise to the next?"
+    bench = pl.DataFrame({"source_id": ["venus"], "question": [item], "answer": ["Venus"]})
+    df = conform(pl.DataFrame({"question": [row, *FILLER], "answer": ["Venus"] + ["12"] * len(FILLER)}))
+    out = mark_contamination(df, benchmarks={"bench": bench}, settings=DecontaminateSettings(answer_min_cover=0.0))
+    assert out["contam_bench"][0] is None
 
 
 def test_coverage_threshold_is_a_setting():
