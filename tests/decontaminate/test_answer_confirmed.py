@@ -120,7 +120,7 @@ def test_find_matches_honours_the_setting_when_given_answers():
 
 def test_texts_without_numbers_are_not_confirmed_by_answer():
     item = "Which planet of the solar system has the longest day, measured from sunrise to sunrise?"
-    row = "In our solar system, on which planet does a day last longest, counting from one sunrise to the next?"
+    row = "Which planet of the solar system has the longest day? Count it from one sunrise to the next sunrise."
     bench = pl.DataFrame({"source_id": ["venus"], "question": [item], "answer": ["Venus"]})
     df = conform(pl.DataFrame({"question": [row, *FILLER], "answer": ["Venus"] + ["12"] * len(FILLER)}))
     out = mark_contamination(df, benchmarks={"bench": bench}, settings=DecontaminateSettings(answer_min_cover=0.0))
@@ -144,3 +144,8 @@ def test_a_verbatim_copy_is_still_a_text_hit():
 def test_answer_min_cover_must_be_a_share():
     with pytest.raises(ConfigError):
         _mark(COPY, "51/145", DecontaminateSettings(answer_min_cover=1.5))
+
+
+def test_a_negation_blocks_the_path_even_with_the_same_answer():
+    negated = COPY.replace("both marbles drawn are blue", "both marbles drawn are not blue")
+    assert _mark(negated, "51/145")["contam_bench"] is None
