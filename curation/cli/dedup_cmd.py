@@ -223,7 +223,9 @@ def register(app: typer.Typer) -> None:
         write_problems(out, output)
         s = contamination_summary(out)
         per = ", ".join(
-            f"{name}: {v['problem']}" + (f" +{v['template']} template" if v["template"] else "") for name, v in s["benchmarks"].items()
+            f"{name}: {v['problem']}" + (f" ({v['answer']} by answer)" if v.get("answer") else "")
+            + (f" +{v['template']} template" if v["template"] else "")
+            for name, v in s["benchmarks"].items()
         )
         console.print(
             f"decontaminate: {out.height} rows; contaminated {s['rows']} ({per}); marked for drop {s['dropped']}",

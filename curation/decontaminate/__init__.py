@@ -49,6 +49,14 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
      function words and question phrasing free, typos, one redundant extra word, a copy cut in its
      first or last word), or its significant tokens equal but for one connective word ("where" /
      "in which").
+   - answer-confirmed (`answer_confirmed`, on by default; a candidate pair the text rules reject, with
+     score at least `answer_min_cover`; candidates are widened to that score only for pairs where both
+     sides have a reference answer): both answers informative (the near-duplicate tier's
+     `informative_answer` as for free response: no yes/no, single letter, stock word or integer below
+     10) and equivalent (`curation.dedup.answers.same_answer`, the bounded verifier); for a row or
+     item in multiple-choice form the keyed option's text (`curation.dedup.nodes.keyed_answers`);
+     each side has a number and the side with fewer numbers has all of them in the other; the generic,
+     negation and significant-word checks above hold. Evidence kind `answer`.
 6. The same with numbers masked (`#`, n-grams of mostly numbers left out; the coverage path only)
    gives the weaker template flag: the item's wording with other numbers (`template_min_score` of the
    item covered). It does not drop unless `drop_templates`; `digit_masked = false` turns it off.
@@ -56,7 +64,7 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
 Output columns: `contam_<name>` (id of the matched item of benchmark `name`, null when none),
 `contam_template_<name>` (template matches, only rows without a hit on that benchmark),
 `contaminated_by` (benchmark names with a hit appended, unique), `contamination` (evidence: one
-struct per benchmark and kind with `benchmark`, `item_id`, `kind` = problem | template, `score`,
+struct per benchmark and kind with `benchmark`, `item_id`, `kind` = problem | answer | template, `score`,
 `span` = the longest common token span) and, with `drop_contaminated`, `drop_reason = "contaminated"`
 where null. The item id is the benchmark's own id (`source_id`), else curate's `id`, else its row.
 

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from curation.config import DecontaminateSettings
-from curation.decontaminate import find_matches, mark_contamination
+from curation.decontaminate import contamination_card_section, contamination_summary, find_matches, mark_contamination
 from curation.errors import ConfigError
 from schemas import conform
 
@@ -149,3 +149,12 @@ def test_answer_min_cover_must_be_a_share():
 def test_a_negation_blocks_the_path_even_with_the_same_answer():
     negated = COPY.replace("both marbles drawn are blue", "both marbles drawn are not blue")
     assert _mark(negated, "51/145")["contam_bench"] is None
+
+
+def test_summary_and_card_count_answer_confirmed_hits_as_hits():
+    df = conform(pl.DataFrame({"question": [COPY, ITEM, *FILLER], "answer": ["51/145", ITEM_ANSWER] + ["12"] * len(FILLER)}))
+    out = mark_contamination(df, benchmarks={"bench": BENCH}, settings=DecontaminateSettings())
+    s = contamination_summary(out)
+    assert s["benchmarks"]["bench"] == {"problem": 2, "answer": 1, "template": 0}
+    assert s["rows"] == 2
+    assert "| bench | 2 | 1 | 0 |" in contamination_card_section(out)
