@@ -78,8 +78,10 @@ _THOUSANDS = r"(\d)(?:\{,\}|,)(\d{3})\b"
 # where a problem comes from, not what it asks: "(2013 AMC 8 Problem, Question #14)", "(adapted from 2006
 # Math Kangaroo, Level 1-2)". A parenthesis that opens with a year and names a contest or a problem number.
 # Its numbers are not the problem's numbers (they are left out of the number key too).
+# The year may follow a space, "adapted (from)", "US" or "$$" (TAL writes "( 2014 AMC 10B ...)",
+# "(adapted 2019 AMC 8 ...)", "($$2012$$ AMC $$8$$ ...)", "(US $$1998$$ Math kangaroo ...)").
 _CITATION = (
-    r"\((?:adapted from\s*)?\$?(?:19|20)\d\d\$?[^()]{0,100}?"
+    r"\(\s*(?:adapted\s*(?:from)?\s*|usa?\s+)?\$*\s*(?:19|20)\d\d\s*\$*[^()]{0,100}?"
     r"\b(?:amc|aime|kangaroo|mathcounts|olympiad|contest|competition|problems?|questions?)\b[^()]{0,100}\)"
 )
 # an example sentence illustrates a definition, it does not pose the problem ("For example, $9$ is a

@@ -10,7 +10,8 @@ import polars as pl
 #: 2: the number key leaves out source citations (`curation.dedup.content`); older indexes are refused
 #: 3: a multiple-choice row's dedup text carries its options (`dedup_question`)
 #: 4: the number key leaves out example sentences ("For example, $9 = 3 \\times 3$.")
-NORMALIZATION_VERSION = 4
+#: 5: citations spelled "( 2014 AMC ...)", "(adapted 2019 ...)", "($$2012$$ AMC ...)" are left out too
+NORMALIZATION_VERSION = 5
 #: characters of a text that near-duplicate detection reads (the exact-duplicate key reads all)
 MAX_SHINGLE_CHARS = 20_000
 

@@ -62,6 +62,10 @@ ACCEPTED = {
         "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails? (adapted from 2008 Math Kangaroo, Level 3-4, Question #9)",
         "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails?（2008 Math Kangaroo Problem, Question \\#9）",
     ),
+    "a citation with a space, dollars and 'adapted' without 'from'": (
+        "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails? ( $$2004$$ AMC $$8$$ Problem, Question \\#$$12$$)",
+        "Ten coins lie in a row and $4$ show heads. How many ways are there to pick $2$ tails? (adapted 2019 AMC 8, Question \\#8)",
+    ),
     "bold type around a statement": (
         r"Ann said: \textbf{Bea took the pen.} Bea said: \textbf{Cal took it.} Only one of the $3$ girls lies. Who took the pen?",
         "Ann said: Bea took the pen. Bea said: Cal took it. Only one of the $3$ girls lies. Who took the pen?",
@@ -154,9 +158,10 @@ def test_look_alike_edit_is_another_problem(name: str) -> None:
 
 def test_source_citation_numbers_are_not_problem_numbers() -> None:
     # the citation's year and problem number must not split the copies into two LSH buckets
-    a, b = ACCEPTED["a source citation after the question"]
-    ka, kb = number_keys(normalize_series(pl.Series([a, b])))
-    assert ka == kb
+    for name in ("a source citation after the question", "a citation with a space, dollars and 'adapted' without 'from'"):
+        a, b = ACCEPTED[name]
+        ka, kb = number_keys(normalize_series(pl.Series([a, b])))
+        assert ka == kb, name
     c, d = REJECTED["a parenthesis with a year that is part of the problem"]
     kc, kd = number_keys(normalize_series(pl.Series([c, d])))
     assert kc != kd
