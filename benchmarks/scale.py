@@ -131,11 +131,14 @@ def _problem(sid: pl.Expr) -> pl.Expr:
 
 
 def quality(out: pl.DataFrame) -> dict:
-    """Precision / recall of duplicate links against the planted copies (template corpus)."""
+    """Precision / recall of duplicate links against the planted copies. A link between two rows of
+    identical dedup text (the normalized question, with the options of a multiple-choice row) is
+    right whatever their planted ids say: the generator repeats a few short problems by chance."""
     from curation.dedup import normalize_series
+    from curation.dedup.normalize import dedup_question
 
     df = out.select("id", "cluster_id", "duplicate_of", "question", pl.col("source_id").alias("sid")).with_columns(
-        _problem(pl.col("sid")).alias("problem"), normalize_series(out["question"]).alias("_n")
+        _problem(pl.col("sid")).alias("problem"), normalize_series(dedup_question(out)).alias("_n")
     )
     # predicted duplicate pairs: (member, its representative); ids are content hashes, so rows are
     # matched through the representative row (cluster member without `duplicate_of`)
@@ -345,7 +348,7 @@ def run_end_to_end(path: Path, work: Path) -> dict:
     dedup = next(c for c, _ in rows if c.stage == "dedup")
     checked = int(re.match(r"([\d,]+) candidate pairs", dedup.note or "0").group(1).replace(",", "")) if dedup.note else 0
     dedup_file = next((work / "out" / "work").glob("*_dedup.parquet"), None)
-    out = pl.read_parquet(dedup_file, columns=["id", "cluster_id", "duplicate_of", "question", "source_id"]) if dedup_file else None
+    out = pl.read_parquet(dedup_file, columns=["id", "cluster_id", "duplicate_of", "question", "choices", "source_id"]) if dedup_file else None
     q = quality(out) if out is not None and out["source_id"].str.ends_with("-copy").any() else None
     return {
         "rows": n_in, "wall": total, "cpu": total_cpu, "peak": ru_peak(), "dedup_peak": (dedup.peak_rss_mb or 0) * 1e6,
@@ -408,6 +411,7 @@ def _cross_batch_quality(out: pl.DataFrame, indexed: pl.DataFrame, index_dir: Pa
     """Links from this batch to rows of the index (earlier batches): right when the target is the
     same planted problem or has the identical normalized text; recall over the `-xcopy` rows."""
     from curation.dedup import normalize_series
+    from curation.dedup.normalize import dedup_question
 
     # a cluster whose representative is an indexed row has no batch row without `duplicate_of` (an
     # indexed row may share its content id with a batch row: ids are content hashes)
@@ -415,7 +419,7 @@ def _cross_batch_quality(out: pl.DataFrame, indexed: pl.DataFrame, index_dir: Pa
     linked = out.filter(pl.col("duplicate_of").is_not_null() & ~pl.col("duplicate_of").is_in(batch_reps.implode()))
     linked = linked.select(
         pl.col("duplicate_of").alias("id"), _problem(pl.col("source_id")).alias("problem"),
-        normalize_series(linked["question"]).alias("_n"), pl.col("source_id").str.ends_with("-xcopy").alias("x"),
+        normalize_series(dedup_question(linked)).alias("_n"), pl.col("source_id").str.ends_with("-xcopy").alias("x"),
     ).join(indexed.rename({"problem": "target_problem"}), on="id", how="left")
     texts = (
         pl.scan_parquet(sorted(index_dir.glob("part-*.parquet"))).select("id", pl.col("norm").alias("target_n"))
@@ -540,7 +544,7 @@ def run_single(work: Path, n: int, batch: int, copies: float) -> None:
     print("  phases (CPU-s): " + ", ".join(f"{k} {v:.0f}" for k, v in stats.get("phases", {}).items()))
     print(f"  checked pairs {stats.get('candidates', 0):,} ({stats.get('candidates', 0) / out.height:.3f} per row), "
           f"near edges {stats.get('verified_pairs', 0):,}, dropped {out['drop_reason'].is_not_null().sum():,}")
-    q = quality(out.select("id", "cluster_id", "duplicate_of", "question", "source_id"))
+    q = quality(out.select("id", "cluster_id", "duplicate_of", "question", "choices", "source_id"))
     print(f"  ground truth: {q['planted']:,} planted copies, recall {q['recall']:.4f}; {q['predicted_links']:,} duplicate "
           f"links, precision {q['precision']:.4f} ({q['wrong_links']:,} wrong); process peak RSS {gb(ru_peak())}")
 
