@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from enum import Enum
 from pathlib import Path
@@ -10,6 +11,17 @@ from typing import Optional
 import typer
 
 DEFAULT_CONFIG = Path("data/curate.toml")
+
+
+def _said_once(logger: logging.Logger, message: str) -> None:
+    """Drop `logger`'s records of `message`: the CLI has printed it already, in its own words."""
+
+    class _AlreadySaid(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return record.getMessage() != message
+
+    if not any(isinstance(f, logging.Filter) and type(f).__name__ == "_AlreadySaid" for f in logger.filters):
+        logger.addFilter(_AlreadySaid())
 
 
 class Engine(str, Enum):
@@ -95,6 +107,9 @@ def register(app: typer.Typer) -> None:
                 "math are near-random: this run demonstrates the mechanics only. For real curation set ",
                 ("difficulty.model.base_url", "bold"), " to a real OpenAI-compatible endpoint.",
             ))
+            from curation.model.embedded import DEMO_WARNING
+
+            _said_once(logging.getLogger("curation.difficulty"), DEMO_WARNING)  # the note above says it
         use_prefect = engine == Engine.prefect or (engine == Engine.auto and os.environ.get("PREFECT_API_URL"))
         if use_prefect:
             from flows.pipeline import run_with_prefect
@@ -114,13 +129,14 @@ def register(app: typer.Typer) -> None:
             def show(count) -> None:
                 dropped = sum(count.dropped.values())
                 flag = " (disabled)" if count.skipped else ""
+                # one line of figures that fits 80 columns; the stage's note goes on its own line
                 console.print(styled(
                     ("✓", "green"),
-                    f" {count.stage:<14} {count.rows:>8} rows  {dropped:>6} dropped  "
-                    f"{sum(count.review.values()):>4} to review  {count.seconds:6.1f}s"
-                    + (f"  peak {count.peak_rss_mb:,.0f} MB" if count.peak_rss_mb else "") + flag,
-                    ("  " + count.note if count.note else "", "dim"),
+                    f" {count.stage:<13} {count.rows:>8} rows {dropped:>7} dropped {sum(count.review.values()):>5} review"
+                    f" {count.seconds:6.1f}s" + (f"  peak {count.peak_rss_mb:,.0f} MB" if count.peak_rss_mb else "") + flag,
                 ))
+                if count.note:
+                    console.print(styled(("    " + count.note, "dim")))
 
             import time
 

@@ -315,7 +315,8 @@ async def grade_difficulty_async(
     n_uns = sum(1 for s in scores.values() if s.result["status"] == "unscored")
     log.info("difficulty: %d graded: %d too easy, %d for review, %d unscored", len(scores), n_easy, n_disp, n_uns)
     if embedded and scores:
-        log.warning("difficulty decisions above come from the embedded demo model: mechanics only")
+        # info, not a warning: DEMO_WARNING was already given when the server started
+        log.info("difficulty decisions above come from the embedded demo model: mechanics only")
     check_unscored_share(scores, prompts, row_prompt, settings.max_unscored_share)
     return out, evidence
 
