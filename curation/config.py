@@ -185,7 +185,7 @@ class DecontaminateSettings(_Section):
     answer_confirmed: bool = Field(
         True,
         description="Also a hit: a candidate pair the text rules reject whose reference answers agree (the bounded "
-        "verifier) and are informative (no yes/no, letter or integer below 10), whose numbers agree (the side "
+        "verifier) and are informative (no yes/no, letter, integer below 10 or relation such as 'x + y = 0'), whose numbers agree (the side "
         "with fewer numbers has all of them in the other) and whose coverage reaches answer_min_cover. "
         "Evidence kind 'answer'.",
     )

@@ -53,7 +53,8 @@ What counts as "the same problem" (every threshold is a `DecontaminateSettings` 
      score at least `answer_min_cover`; candidates are widened to that score only for pairs where both
      sides have a reference answer): both answers informative (the near-duplicate tier's
      `informative_answer` as for free response: no yes/no, single letter, stock word or integer below
-     10) and equivalent (`curation.dedup.answers.same_answer`, the bounded verifier); for a row or
+     10; never a relation such as "x + y = 0", which the verifier compares by its right-hand side)
+     and equivalent (`curation.dedup.answers.same_answer`, the bounded verifier); for a row or
      item in multiple-choice form the keyed option's text (`curation.dedup.nodes.keyed_answers`);
      each side has a number and the side with fewer numbers has all of them in the other; the generic,
      negation and significant-word checks above hold. Evidence kind `answer`.

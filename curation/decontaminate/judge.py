@@ -268,6 +268,11 @@ def restated(norm_row: str, norm_item: str) -> bool:
 
 
 ANSWER = "answer"  # the evidence kind of an answer-confirmed hit
+# an answer that is a relation ("2x - y + 3z + 8 = 0", "lim ... = 1/2", "x \neq 1") is compared by
+# `same_answer` through its last right-hand side, so two different equations "... = 0" agree (seven
+# labelled different pairs against one MATH-500 plane equation; a college_math explanation "= 1/2"
+# against a series summing to 1/2): such answers confirm nothing here
+_RELATION = re.compile(r"[=<>≤≥≠]|\\(?:neq?|leq?|geq?|lt|gt|to|rightarrow|approx|sim|equiv|in|subset|subseteq)(?![a-z])")
 
 
 def confirmed_by_answer(
@@ -281,13 +286,16 @@ def confirmed_by_answer(
     equivalent (`curation.dedup.answers.same_answer`: the bounded verifier, never eval); each side
     carries a number and the side with fewer numbers has all of them (multiset) in the other (a
     template sibling with other numbers whose answer happens to agree stays apart); and what always
-    separates two problems does here too (a generic item, a negation or significant word changed).
+    separates two problems does here too (a generic item, a negation or significant word changed). An
+    answer that is a relation (`=`, `<`, `\\neq`, `\\to`, ...) confirms nothing (see `_RELATION`).
     `*_answer`: the reference answer, for a row in multiple-choice form its keyed option's text
     (`curation.dedup.nodes.keyed_answers`). Coverage (`answer_min_cover`) is checked by the caller."""
     from curation.dedup.answers import same_answer
     from curation.dedup.content import informative_answer
 
     if not (informative_answer(row_answer) and informative_answer(item_answer)):
+        return False
+    if _RELATION.search(row_answer) or _RELATION.search(item_answer):
         return False
     row_numbers, item_numbers = _numbers(row_toks), _numbers(item_toks)
     if not row_numbers or not item_numbers:

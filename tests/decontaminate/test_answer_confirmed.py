@@ -158,3 +158,15 @@ def test_summary_and_card_count_answer_confirmed_hits_as_hits():
     assert s["benchmarks"]["bench"] == {"problem": 2, "answer": 1, "template": 0}
     assert s["rows"] == 2
     assert "| bench | 2 | 1 | 0 |" in contamination_card_section(out)
+
+
+@pytest.mark.parametrize(
+    "item_answer,row_answer",
+    [("x - y = 0", "2x + y = 0"), ("\\lim_{n \\to \\infty} a_n = \\frac{51}{145}", "\\frac{51}{145}"), ("x \\neq 1", "x \\neq 1")],
+)
+def test_relation_answers_never_confirm(item_answer, row_answer):
+    # the verifier compares equations by their right-hand side: two different ones "= 0" would agree
+    bench = BENCH.with_columns(pl.Series("answer", [item_answer, "\\frac{9}{16}"]))
+    df = conform(pl.DataFrame({"question": [COPY, *FILLER], "answer": [row_answer] + ["12"] * len(FILLER)}))
+    out = mark_contamination(df, benchmarks={"bench": bench}, settings=DecontaminateSettings())
+    assert out["contam_bench"][0] is None
