@@ -11,7 +11,8 @@ ASDiv vs MAWPS (benchmarks/review_conflicts.py):
   rounded or cut to the shorter one's places (at least 2), gives the shorter one;
 * a worked solution given as the answer (college_math: "... The area is $\\sqrt{36+121+4}=\\sqrt{161}$."):
   its final value, the last math span after its last `=` (not when that span lists several
-  values, `a=2, b=3`), compared by the verifier.
+  values, `a=2, b=3`, nor when the left side relates variables, `x + y + z = 0`: that is an
+  equation, compared whole), compared by the verifier.
 
 These only ever turn "differ" into "agree" where the verifier says the values are equal; anything
 the verifier cannot read stays a conflict for a human.
@@ -43,20 +44,41 @@ def final_value(text: str) -> str | None:
         return None
     spans = [next(g for g in m.groups() if g is not None) for m in _MATH_SPAN.finditer(text)]
     span = (spans[-1] if spans else text).strip()
-    depth, cut, listed = 0, -1, False
+    depth, cut, before, listed = 0, -1, -1, False
     for i, ch in enumerate(span):
         if ch in "{([":
             depth += 1
         elif ch in "})]":
             depth -= 1
         elif depth == 0 and ch == "=":
-            cut = i
+            before, cut = cut, i
         elif depth == 0 and ch in ",;" and not _THOUSANDS.match(span, max(0, i - 1)):
             listed = True
     if listed:
         return None
+    if cut >= 0 and _is_relation(span[before + 1:cut]):
+        return None  # "x + y + z = 0" is a plane, not the value 0
     value = span[cut + 1:].strip().rstrip(".").strip("$ ")
     return value or None
+
+
+def _is_relation(left: str) -> bool:
+    """True when `left = value` states a relation between variables rather than naming a value:
+    the left side has letters joined by a top-level `+` or `-` (`x + y + z`, `5x - 11y + z - 17`).
+    A computation (`\\sqrt{36+121+4}`), a named quantity (`x`, `f(2)`, `|\\det A|`, `a_n`) or a
+    product (`xy`) names the value on the right."""
+    plain = re.sub(r"\\[A-Za-z]+", " ", left)  # LaTeX commands are not variables
+    if not re.search(r"[A-Za-z]", plain):
+        return False
+    depth = 0
+    for i, ch in enumerate(plain):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and ch in "+-" and plain[:i].strip():  # a binary operator, not a leading sign
+            return True
+    return False
 
 
 def answer_value(text: str) -> str:

@@ -35,6 +35,10 @@ DIFFERENT = [
     ("1", "The eigenvalues are -1 and 1"),
     ("6 (birds) and 2", "6"),
     ("2 (mod 5)", "7"),
+    # equations are compared whole: two planes through the origin are not "the value 0"
+    ("5x - 11y + z - 17 = 0", "x + y + z = 0"),
+    ("x^2 + y^2 = 25", "25"),
+    ("The plane is $x + y + z = 0$.", "The plane is $2x - y = 0$."),
 ]
 
 
@@ -103,6 +107,8 @@ def test_final_value():
     assert final_value("so the volume is $|\\det A|=113$.") == "113"
     assert final_value("$a=2, b=3$") is None and final_value("") is None
     assert final_value("$1,625$") == "1,625"
+    assert final_value("$f(2) = 7$") == "7" and final_value("x = 5") == "5"  # a named value
+    assert final_value("x + y + z = 0") is None and final_value("$5x - 11y + z - 17 = 0$") is None  # a relation
     assert final_value("x" * 30_000) is None  # bounded: long texts are compared as they are
 
 
