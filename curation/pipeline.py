@@ -355,15 +355,15 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="clean", run=step_clean,
     description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
-    reads=("question", "answer", "answer_type", "kind", "choices", "image", "drop_reason"),
+    reads=("question", "answer", "answer_type", "kind", "choices", "image"),  # and drop_reason (written)
     writes=("clean_flags", "has_figure_code", "drop_reason"),
     card_section=_alarms_card,
 ))
 PIPELINE.register(Stage(
     name="convert_mcq", run=step_convert_mcq, section="mcq",
     description="Multiple-choice → fill-in conversion (curation/mcq/).",
-    # mcq_status: a converted row is not converted again; source/source_row: the alarm names them
-    reads=("question", "answer", "answer_type", "choices", "kind", "mcq_status", "metadata", "source", "source_row"),
+    # source/source_row: the alarm names them; mcq_status (written): a converted row is not converted again
+    reads=("question", "answer", "answer_type", "choices", "kind", "metadata", "source", "source_row"),
     writes=("question", "answer", "answer_type", "answer_unit", "choices", "original_question", "original_answer",
             "original_choices", "rewritten_by", "mcq_status", "mcq_method", "mcq_reason", "metadata", *_OUTCOME),
     network=lambda cfg: cfg.mcq.model_mode,
