@@ -355,7 +355,8 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="clean", run=step_clean,
     description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
-    reads=("question", "answer", "answer_type", "kind", "choices", "image"),  # and drop_reason (written)
+    # and drop_reason (written); source, source_row, metadata: the sanity alarms (curation/alarms.py)
+    reads=("question", "answer", "answer_type", "kind", "choices", "image", "source", "source_row", "metadata"),
     writes=("clean_flags", "has_figure_code", "drop_reason"),
     card_section=_alarms_card,
 ))
