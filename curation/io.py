@@ -40,7 +40,11 @@ def read_problems(path: str | Path, *, quarantine_to: str | Path | None = None) 
     if not path.exists() and not is_hub:
         raise SourceError(f"input not found: {path}")
     if path.is_dir():
-        shards = sorted(p for p in path.rglob("*.parquet") if is_curated_parquet(p))
+        # an export folder also holds the RL layout (rl/: prompt, reward_model, ...): the same kept rows
+        # in another shape, not problems; reading it would add every kept row again with no question
+        shards = sorted(
+            p for p in path.rglob("*.parquet") if is_curated_parquet(p) and "question" in pl.read_parquet_schema(p)
+        )
         if shards:
             return conform(pl.concat([pl.read_parquet(p) for p in shards], how="diagonal_relaxed"))
     elif is_curated_parquet(path):

@@ -145,6 +145,11 @@ def register(app: typer.Typer) -> None:
             ).items()
             if v is not None
         }
+        if index is not None and not update_index and not index.exists():
+            from curation.errors import ConfigError
+
+            # nothing would be read or written: a mistyped path would silently dedup against nothing
+            raise ConfigError(f"no dedup index at {index} (--no-update-index only reads an existing index)")
         if keep_duplicates:
             overrides["drop_duplicates"] = False
         if overrides:
@@ -192,6 +197,12 @@ def register(app: typer.Typer) -> None:
         ngram: Optional[int] = typer.Option(None, help="Token n-gram length (default 5)."),
         keep: bool = typer.Option(False, "--keep", help="Only flag; do not set drop_reason='contaminated'."),
         no_digit_mask: bool = typer.Option(False, "--no-digit-mask", help="Do not look for template matches (other numbers)."),
+        answer_confirmed: Optional[bool] = typer.Option(
+            None,
+            "--answer-confirmed/--no-answer-confirmed",
+            help="Also flag a reworded copy whose informative reference answer agrees with the item's (evidence kind "
+            "'answer'; default on, [decontaminate] answer_confirmed).",
+        ),
     ) -> None:
         """Flag problems that are the same problem as a benchmark item (and template matches: other numbers)."""
         from curation.cli.console import console as make_console
@@ -215,6 +226,8 @@ def register(app: typer.Typer) -> None:
             overrides["drop_contaminated"] = False
         if no_digit_mask:
             overrides["digit_masked"] = False
+        if answer_confirmed is not None:
+            overrides["answer_confirmed"] = answer_confirmed
         settings = DecontaminateSettings.model_validate({**settings.model_dump(), **overrides})
         console = make_console(stderr=True)
         benches = load_benchmarks(sources, base_dir=base_dir)

@@ -168,6 +168,25 @@ def _apply_cluster_decisions(out: pl.DataFrame, tmp: str) -> pl.DataFrame:
     ).drop(tmp + "canon", tmp + "canon_group")
 
 
+# the dedup links a row carries to its cluster's representative (`curation.dedup`)
+_LINK_FIELDS = ("duplicate_of", "exact_dup_of", "dup_similarity", "same_problem_by")
+
+
+def _clear_kept_member_links(out: pl.DataFrame, tmp: str) -> pl.DataFrame:
+    """The member a "keep one" decision kept is its cluster's representative now: dedup had linked it
+    to another member (`duplicate_of`, `exact_dup_of`, ...), which the decision dropped as *its*
+    duplicate, so those links would point in a circle. Cleared, as on any representative."""
+    kept_ids = out.filter(pl.col(tmp + "status") == DUPLICATE)[tmp + "duplicate_of"].drop_nulls().unique()
+    if kept_ids.len() == 0:
+        return out
+    kept = pl.col("id").is_in(kept_ids.implode()) & pl.col(tmp + "status").is_in([ACCEPTED, EDITED])
+    return out.with_columns(
+        pl.when(kept).then(pl.lit(None, dtype=out.schema[c])).otherwise(pl.col(c)).alias(c)
+        for c in _LINK_FIELDS
+        if c in out.columns
+    )
+
+
 #: review decisions a row can carry once applied, in the order reports list them
 APPLIED_DECISIONS = (ACCEPTED, EDITED, DUPLICATE, REJECTED)
 
@@ -293,6 +312,7 @@ def apply_review_decisions(df: pl.DataFrame, queue: ReviewQueue) -> pl.DataFrame
         .alias("drop_reason"),
         pl.when(status == DUPLICATE).then(pl.col(tmp + "duplicate_of")).otherwise(pl.col("duplicate_of")).alias("duplicate_of"),
     )
+    out = _clear_kept_member_links(out, tmp)
     out = _apply_cluster_decisions(out, tmp)
     added = [c for c in ("original_question", "original_answer", "rewritten_by", "review_status", "drop_reason", "duplicate_of")
              if c not in cols]

@@ -826,8 +826,14 @@ class ReviewQueue:
         item = self.get(last.item_id)
         if item.status in (*FINAL, SKIPPED) and item.decided_by not in (None, reviewer):
             raise ReviewError(f"review item {item.id} was decided again by {item.decided_by} since; not undone")
-        if item.status in (*FINAL, SKIPPED):
-            self.reopen(item.id, reviewer, note=f"undo of {last.decision}")
+        if item.status not in (*FINAL, SKIPPED):
+            # already taken back (an earlier undo or a reopen): claiming it again and saying "undone"
+            # would report an undo that did nothing
+            raise ReviewError(
+                f"{reviewer}'s last decision ({last.decision} on review item {item.id}) is already taken back; "
+                f"the item is {item.status}" + (f" by {item.lease_owner}" if item.lease_owner else "")
+            )
+        self.reopen(item.id, reviewer, note=f"undo of {last.decision}")
         return self.claim(item.id, reviewer)
 
     # ----------------------------------------------------------------- reading

@@ -52,3 +52,24 @@ def test_unreadable_benchmark_is_one_line_and_exit_2(tmp_path):
     assert res.returncode == 2
     assert "mybench" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_no_answer_confirmed_switches_the_answer_path_off_from_the_command_line(tmp_path):
+    """`[decontaminate] answer_confirmed` has a CLI switch, as `curate dedup --no-answer-confirmed` does."""
+    from .test_answer_confirmed import BENCH, COPY, FILLER
+
+    rows = [COPY, *FILLER]
+    src = write_problems(
+        conform(pl.DataFrame({"id": [f"r{i}" for i in range(len(rows))], "question": rows,
+                              "answer": ["51/145"] + ["12"] * len(FILLER), "source": "s"})),
+        tmp_path / "in.parquet",
+    )
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"id": r["source_id"], "question": r["question"], "answer": r["answer"]}) + "\n"
+                             for r in BENCH.to_dicts()))
+    on = _curate("decontaminate", str(src), str(tmp_path / "on.parquet"), "--benchmark", str(bench))
+    off = _curate("decontaminate", str(src), str(tmp_path / "off.parquet"), "--benchmark", str(bench), "--no-answer-confirmed")
+    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
+    assert "by answer" in on.stderr
+    assert pl.read_parquet(tmp_path / "on.parquet")["contam_bench"][0] == "jar"
+    assert pl.read_parquet(tmp_path / "off.parquet")["contam_bench"][0] is None

@@ -46,6 +46,11 @@ def test_dedup_command_marks_and_keeps_all_rows(tmp_path):
     # different parameters against the same index are refused with a CurateError
     res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o3.parquet"), "--index", str(tmp_path / "idx"), "--num-perm", "64", "--bands", "8"])
     assert res.exit_code != 0 and "different parameters" in str(res.exception)
+    # a mistyped index path with --no-update-index would dedup against nothing, silently: refused
+    res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o4.parquet"), "--index", str(tmp_path / "idz"),
+                                      "--no-update-index"])
+    assert res.exit_code != 0 and "no dedup index at" in str(res.exception)
+    assert not (tmp_path / "o4.parquet").exists() and not (tmp_path / "idz").exists()
 
 
 def test_decontaminate_command(tmp_path):

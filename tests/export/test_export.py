@@ -451,3 +451,17 @@ def test_kill_between_renames_is_recovered(tmp_path, curated):
     recover_dataset_dir(tmp_path)
     assert find_dataset_dir(tmp_path) == tmp_path / "dataset"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "dataset"]
+
+
+def test_an_export_folder_read_as_a_stage_input_holds_each_row_once(tmp_path, curated):
+    """`curate dedup out/dataset ...` (or any stage given the export folder): the rl/ shards are the
+    kept rows again in the RL shape (no question); they must not come back as extra question-less rows."""
+    from curation.io import read_problems
+
+    outcomes, quarantine = curated
+    res = export_dataset(outcomes, out_dir=tmp_path, settings=ExportSettings(), quarantine=quarantine)
+    assert list((res.dataset_dir / "rl").glob("*.parquet"))  # the RL layout is there to be skipped
+    whole = read_problems(res.dataset_dir)
+    assert whole.height == outcomes.kept.height + outcomes.dropped.height + outcomes.review.height
+    assert whole["question"].is_not_null().all()
+    assert read_problems(res.dataset_dir / "data").height == outcomes.kept.height

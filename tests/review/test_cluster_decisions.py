@@ -70,6 +70,28 @@ def test_keep_one_with_a_corrected_answer(tmp_path):
     assert len({h["cluster_decision_id"] for h in history}) == 1
 
 
+def test_the_kept_member_no_longer_points_at_a_member_dropped_as_its_duplicate(tmp_path):
+    """Dedup linked m1 to m0 (duplicate_of, exact_dup_of, similarity, by); keeping m1 drops m0 as m1's
+    duplicate, so the exported m1 must not still name m0 as the row it duplicates (a circle)."""
+    df = cluster_frame(["8", "9"]).with_columns(
+        pl.when(pl.col("id") == "m1").then(pl.lit("m0")).otherwise(pl.lit(None)).alias("exact_dup_of"),
+        pl.when(pl.col("id") == "m1").then(pl.lit(1.0)).otherwise(pl.lit(None)).alias("dup_similarity"),
+        pl.when(pl.col("id") == "m1").then(pl.lit("text")).otherwise(pl.lit(None)).alias("same_problem_by"),
+    )
+    with ReviewQueue(tmp_path / "r.sqlite") as queue:
+        queue_items(df, queue)
+        ids = _items(queue)
+        queue.claim(ids["m0"], "ann")
+        queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["m1"], answer="8")
+        out = apply_review_decisions(df, queue)
+    rows = {r["id"]: r for r in out.to_dicts()}
+    assert rows["m0"]["duplicate_of"] == "m1" and rows["m0"]["drop_reason"] == "duplicate_of_reviewed"
+    kept = rows["m1"]
+    assert (kept["duplicate_of"], kept["exact_dup_of"], kept["dup_similarity"], kept["same_problem_by"]) == (None,) * 4
+    assert kept["cluster_id"] == "m0" and kept["review_status"] == "edited"
+    assert _place(out) == {"m0": "dropped", "m1": "kept", "x": "kept"}
+
+
 def test_drop_all_rejects_every_member(tmp_path):
     df = cluster_frame(["8", "9"])
     with ReviewQueue(tmp_path / "r.sqlite") as queue:

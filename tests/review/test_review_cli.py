@@ -87,6 +87,8 @@ def test_cluster_commands_keep_undo_not_duplicates(tmp_path):
     assert "keep_one" in kept and "1 duplicate (duplicate of m1)" in kept and "2 edited" in kept
     assert "duplicate" in run("show", "1", "--db", db).output
     assert "undone" in run("undo", "--db", db, "--reviewer", "ann").output
+    again = run("undo", "--db", db, "--reviewer", "ann", ok=False)  # nothing left to take back: no false "undone"
+    assert again.exit_code != 0 and "already taken back" in str(again.exception) and "undone" not in again.output
     run("not-duplicates", "1", "--db", db, "--reviewer", "ann")
     stats = json.loads(run("stats", "--db", db, "--json").output)
     assert stats["by_status"]["accepted"] == 2 and stats["by_status"]["duplicate"] == 0
