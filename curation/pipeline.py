@@ -421,8 +421,8 @@ PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
     reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
-    writes=("question", "answer", "review_status", "duplicate_of", "original_question", "original_answer",
-            "rewritten_by", *_OUTCOME),
+    writes=("question", "answer", "review_status", "duplicate_of", "exact_dup_of", "dup_similarity", "same_problem_by",
+            "original_question", "original_answer", "rewritten_by", *_OUTCOME),
     projection=False,  # whole rows: the queue stores each flagged row for the reviewer (review/apply.py)
     cacheable=False,  # the review database changes between runs (human decisions)
     card_section=_review_card,
