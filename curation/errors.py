@@ -35,3 +35,7 @@ class ReviewError(CurateError):
 
 class GeneratorConfigError(CurateError, ValueError):
     """A puzzle generator config is invalid."""
+
+
+class StageContractError(CurateError):
+    """A stage broke its declaration: it used a column it does not declare, or added or removed rows."""

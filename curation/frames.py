@@ -37,7 +37,10 @@ def apply_to_subset(
     if _ROW not in inside.columns or inside.height != indexed.filter(mask).height:
         raise RuntimeError("a stage applied to a subset dropped rows or columns; stages must keep both")
     merged = pl.concat([conform(inside), conform(indexed.filter(~mask))], how="diagonal_relaxed")
-    return merged.sort(_ROW).drop(_ROW)
+    # conform gives the rows outside the subset the schema default of the columns `fn` added; the
+    # schema columns neither side had are left out (a projected stage has only its own columns)
+    had = set(inside.columns) | set(indexed.columns)
+    return merged.select([c for c in merged.columns if c in had]).sort(_ROW).drop(_ROW)
 
 
 def with_review_evidence(df: pl.DataFrame, evidence: dict[str, dict]) -> pl.DataFrame:
@@ -46,7 +49,8 @@ def with_review_evidence(df: pl.DataFrame, evidence: dict[str, dict]) -> pl.Data
     The evidence a stage gives the reviewer travels in the frame, so it reaches the review queue
     whichever way the stages run (`curate run`, the flows, or stage commands one by one).
     """
-    df = conform(df)
+    if "review_evidence" not in df.columns:  # only this column: a projected stage has only its own
+        df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias("review_evidence"))
     if not evidence:
         return df
     found = pl.DataFrame(

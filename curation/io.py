@@ -6,13 +6,14 @@ ingest in the import graph; they are importable from here too, as many callers d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from curation.errors import SourceError
 from curation.files import atomic_path, sqlite_url, write_text_atomic  # noqa: F401  (the shared file utilities)
-from schemas import SCHEMA_VERSION, conform
+from schemas import SCHEMA_VERSION, conform, polars_schema
 
 SCHEMA_KEY = "curate_schema_version"
 
@@ -63,4 +64,72 @@ def write_problems(df: pl.DataFrame, path: str | Path, *, compression: str = "zs
     df = conform(df)
     with atomic_path(path) as tmp:
         df.write_parquet(tmp, compression=compression, metadata={SCHEMA_KEY: SCHEMA_VERSION})
+    return path
+
+
+#: rows of the untouched columns held at once while a projected stage's output is written
+MERGE_BATCH_ROWS = 100_000
+
+
+def read_columns(
+    path: str | Path, columns: Sequence[str], *, also: Callable[[str], bool] = lambda _: False
+) -> pl.DataFrame | None:
+    """Only `columns` (and any file column `also` accepts) of one curate Parquet file, in file order.
+
+    None when `path` is not a curate Parquet file, or lacks one of `columns`, or holds it at another
+    dtype than the schema's (an older file): the caller then reads the whole table with
+    `read_problems`, which conforms it. The polars read of only these columns is what bounds a
+    projected stage's memory (the record schema has ~50 columns; a stage reads a handful).
+    """
+    path = Path(path)
+    if not is_curated_parquet(path):
+        return None
+    have = pl.read_parquet_schema(path)
+    schema = polars_schema()
+    if any(c not in have or (c in schema and have[c] != schema[c]) for c in columns):
+        return None
+    wanted = set(columns)
+    return pl.read_parquet(path, columns=[c for c in have if c in wanted or also(c)])
+
+
+def write_merged(result: pl.DataFrame, source: str | Path, path: str | Path, *, compression: str = "zstd") -> Path:
+    """Write `result` joined row for row with the columns of `source` it lacks, atomically.
+
+    `result` is a projected stage's output (same rows, same order as `source`); the other columns
+    are streamed from `source` `MERGE_BATCH_ROWS` rows at a time and never held whole. Each merged
+    batch is conformed like `write_problems` does (schema columns first, extra columns after: the
+    source's, then the result's new ones) and the file carries the same schema-version metadata.
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    source_file = pq.ParquetFile(source)
+    if source_file.metadata.num_rows != result.height:
+        raise ValueError(f"{source}: {source_file.metadata.num_rows} rows, the result has {result.height}")
+    source_columns = source_file.schema_arrow.names
+    untouched = [c for c in source_columns if c not in result.columns]
+    order = [*source_columns, *(c for c in result.columns if c not in source_columns)]
+    if not untouched:  # nothing to stream
+        return write_problems(result.select(order), path, compression=compression)
+    if result.height == 0:
+        empty = pl.DataFrame(pl.from_arrow(source_file.schema_arrow.empty_table())).select(untouched)
+        return write_problems(pl.concat([empty, result], how="horizontal").select(order), path, compression=compression)
+    with atomic_path(path) as tmp:
+        writer = None
+        offset = 0
+        try:
+            for batch in source_file.iter_batches(batch_size=MERGE_BATCH_ROWS, columns=untouched):
+                part = pl.DataFrame(pl.from_arrow(batch))
+                merged = pl.concat([part, result.slice(offset, part.height)], how="horizontal")
+                table = conform(merged.select(order)).to_arrow()
+                if writer is None:
+                    metadata = {**(table.schema.metadata or {}), SCHEMA_KEY: SCHEMA_VERSION}
+                    writer = pq.ParquetWriter(tmp, table.schema.with_metadata(metadata), compression=compression)
+                writer.write_table(table)
+                offset += part.height
+        finally:
+            if writer is not None:
+                writer.close()
+        if offset != result.height:
+            raise ValueError(f"{source}: {offset} rows streamed for a result of {result.height}")
     return path

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import polars as pl
 
-from curation.errors import ConfigError
+from curation.errors import ConfigError, StageContractError
 from curation.config import PipelineConfig
 from curation.frames import apply_to_subset, value_counts, with_review_evidence
-from curation.io import read_problems, sqlite_url, write_problems
+from curation.io import read_columns, read_problems, sqlite_url, write_merged, write_problems
 from curation.memory import PeakRss
 from curation.stage import Stage, StageRegistry, dump
 from schemas import conform, polars_schema
@@ -137,6 +137,15 @@ def _added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 # --- the built-in stages: each maps the previous table to the next one -----------------------------
 
 
+def _given_or_written(stage: str, given: pl.DataFrame, out: pl.DataFrame) -> pl.DataFrame:
+    """`out` without the schema columns a conforming library function added (defaults where absent):
+    only the columns the stage was given and those it declares writing, so a projected run streams
+    the others unchanged from the input. The declared `reads` of such a stage must be checked
+    against the library's code (a conform hides an undeclared read behind a default)."""
+    spec = PIPELINE[stage]
+    return out.select([c for c in out.columns if c in given.columns or spec.declares(c)])
+
+
 def step_ingest(ws: Workspace, df: pl.DataFrame | None = None) -> tuple[pl.DataFrame, str | None]:
     from curation.ingest import ingest_sources, write_quarantine
 
@@ -218,6 +227,7 @@ def step_dedup(ws: Workspace, df: pl.DataFrame, *, signatures=None, near_edges=N
         signatures=signatures, near_edges=near_edges, progress=ws.progress_for("dedup"),
         not_duplicates=_reviewed_distinct(ws.cfg), stats=stats,
     )
+    out = _given_or_written("dedup", df, out)
     # the linking work, so a run shows it stays linear (when the pairs were checked in this process)
     note = None
     if "candidates" in stats and df.height:
@@ -233,7 +243,7 @@ def step_decontaminate(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, s
     if not settings.benchmarks:
         return df, "no benchmarks configured"
     benchmarks = load_benchmarks(settings.benchmarks, base_dir=ws.cfg.base_dir)
-    return mark_contamination(df, benchmarks=benchmarks, settings=settings), None
+    return _given_or_written("decontaminate", df, mark_contamination(df, benchmarks=benchmarks, settings=settings)), None
 
 
 def step_difficulty(ws: Workspace, df: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
@@ -332,6 +342,7 @@ PIPELINE.register(Stage(
     name="ingest", run=step_ingest, section="sources",
     description="Read every configured source into one table (unreadable rows go to quarantine.jsonl).",
     writes=_RECORD,
+    projection=False,  # no input table: it reads the sources
     external_files=lambda cfg: [cfg.resolve(s.path) for s in cfg.sources],
     side_files=lambda ws: [ws.quarantine_file],
 ))
@@ -339,19 +350,23 @@ PIPELINE.register(Stage(
     name="generate", run=step_generate,
     description="Procedural puzzle generation (sudoku, maze), appended to the ingested table.",
     writes=(*_RECORD, "level"),
+    projection=False,  # appends rows (the puzzles)
 ))
 PIPELINE.register(Stage(
     name="clean", run=step_clean,
     description="Cleaning filters (curation/clean.py): each flag drops the row with that reason.",
-    reads=("question", "answer", "kind", "choices", "image"), writes=("clean_flags", "has_figure_code", "drop_reason"),
+    # and drop_reason (written); source, source_row, metadata: the sanity alarms (curation/alarms.py)
+    reads=("question", "answer", "answer_type", "kind", "choices", "image", "source", "source_row", "metadata"),
+    writes=("clean_flags", "has_figure_code", "drop_reason"),
     card_section=_alarms_card,
 ))
 PIPELINE.register(Stage(
     name="convert_mcq", run=step_convert_mcq, section="mcq",
     description="Multiple-choice → fill-in conversion (curation/mcq/).",
-    reads=("question", "answer", "choices", "kind"),
+    # source/source_row: the alarm names them; mcq_status (written): a converted row is not converted again
+    reads=("question", "answer", "answer_type", "choices", "kind", "metadata", "source", "source_row"),
     writes=("question", "answer", "answer_type", "answer_unit", "choices", "original_question", "original_answer",
-            "original_choices", "rewritten_by", "mcq_status", "mcq_method", "mcq_reason", *_OUTCOME),
+            "original_choices", "rewritten_by", "mcq_status", "mcq_method", "mcq_reason", "metadata", *_OUTCOME),
     network=lambda cfg: cfg.mcq.model_mode,
     cache_settings=lambda cfg: {
         "mcq": dump(cfg.mcq), "model": dump(cfg.difficulty.model) if cfg.mcq.model_mode else None,
@@ -361,7 +376,9 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="dedup", run=step_dedup,
     description="Exact, template and near-duplicate detection (MinHash LSH).",
-    reads=("id", "source", "kind", "question", "answer", "choices", "drop_reason"),
+    # curation/dedup/__init__.py "Input columns" (answer_type, solution: the representative's rank)
+    reads=("id", "source", "kind", "question", "answer", "answer_type", "solution", "choices", "drop_reason",
+           "review_reason"),
     writes=("exact_dup_of", "template_group", "cluster_id", "duplicate_of", "dup_similarity",
             "conflicting_answers", "same_problem_by", *_OUTCOME),
     cache_settings=lambda cfg: {
@@ -375,21 +392,28 @@ PIPELINE.register(Stage(
 PIPELINE.register(Stage(
     name="decontaminate", run=step_decontaminate,
     description="Drop items that overlap held-out benchmarks (n-gram match). Benchmarks are sources.",
-    reads=("question",), writes=("contaminated_by", "contamination", "contam_*", "drop_reason"),
+    # answer, choices: the answer-confirmed tier (curation.dedup.nodes.keyed_answers)
+    reads=("question", "answer", "choices", "drop_reason"),
+    writes=("contaminated_by", "contamination", "contam_*", "drop_reason"),
     external_files=lambda cfg: [cfg.resolve(b.path) for b in cfg.decontaminate.benchmarks],
     card_section=_contamination_card,
 ))
 PIPELINE.register(Stage(
     name="code_tests", run=step_code_tests, section="code",
     description="Code problems: run the reference solutions on their tests in the sandbox (results cached).",
-    reads=("kind", "code_language", "code_tests", "code_references", "code_time_limit", "code_memory_limit"),
-    writes=("code_validation", "code_validation_detail", "code_test_count", *_OUTCOME),
+    reads=("id", "kind", "code_language", "code_tests", "code_references", "code_time_limit", "code_memory_limit",
+           "drop_reason", "review_reason"),
+    # review_evidence: a reference timeout's evidence for the reviewer (curation/code/validate.py)
+    writes=("code_validation", "code_validation_detail", "code_test_count", "review_evidence", *_OUTCOME),
 ))
 PIPELINE.register(Stage(
     name="difficulty", run=step_difficulty,
     description="Drop easy items by sampling a model k times (OpenAI-compatible endpoint).",
     reads=("id", "kind", "question", "answer", "answer_type", "drop_reason"),
     writes=("difficulty", "difficulty_label", "review_evidence", *_OUTCOME),
+    # whole rows: the math and code engines (curation/difficulty/engine.py, curation/code/difficulty.py)
+    # conform their input and read more columns (code_*, answer_unit, ...) than declared here
+    projection=False,
     network=lambda cfg: True,
     cache_settings=lambda cfg: {"difficulty": dump(cfg.difficulty), "code": dump(cfg.code)},
 ))
@@ -397,7 +421,9 @@ PIPELINE.register(Stage(
     name="review", run=step_review, flow_name="curate-review-sync",
     description="Human review queue (SQLite by default): queue flagged items, apply the decisions taken.",
     reads=("id", "question", "answer", "choices", "review_reason", "review_evidence"),
-    writes=("question", "answer", "review_status", "duplicate_of", *_OUTCOME),
+    writes=("question", "answer", "review_status", "duplicate_of", "exact_dup_of", "dup_similarity", "same_problem_by",
+            "original_question", "original_answer", "rewritten_by", *_OUTCOME),
+    projection=False,  # whole rows: the queue stores each flagged row for the reviewer (review/apply.py)
     cacheable=False,  # the review database changes between runs (human decisions)
     card_section=_review_card,
 ))
@@ -412,14 +438,43 @@ def stage_enabled(cfg: PipelineConfig, stage: str) -> bool:
     return PIPELINE[stage].enabled(cfg)
 
 
+def _projected_input(spec: Stage, input_file: Path | None, projection: bool) -> pl.DataFrame | None:
+    """The stage's own columns of `input_file`, or None when the stage gets whole rows."""
+    if not (projection and spec.projection and input_file is not None):
+        return None
+    return read_columns(input_file, spec.projected_columns(), also=spec.declares)
+
+
+def _check_projected(spec: Stage, before: pl.DataFrame, after: pl.DataFrame) -> None:
+    """A projected stage keeps every row in order and returns only columns it was handed or declares."""
+    if after.height != before.height:
+        raise StageContractError(f"stage {spec.name!r} turned {before.height} rows into {after.height}: "
+                                 "a stage adds flags, never adds or removes rows")
+    if "id" in after.columns and not after["id"].equals(before["id"]):
+        raise StageContractError(f"stage {spec.name!r} changed the order or the ids of its rows")
+    undeclared = [c for c in after.columns if c not in before.columns and not spec.declares(c)]
+    if undeclared:
+        raise StageContractError(
+            f"stage {spec.name!r} returned columns it neither reads nor writes: {', '.join(undeclared)} "
+            "(declare them in its Stage(reads=/writes=))"
+        )
+
+
 def run_stage(
-    ws: Workspace, stage: str, input_file: Path | None, *, out_file: Path | None = None, **inputs
+    ws: Workspace, stage: str, input_file: Path | None, *, out_file: Path | None = None, projection: bool = True,
+    **inputs,
 ) -> tuple[Path, StageCount]:
     """Run one stage from its input file to its output Parquet; return the file and its counts.
 
     The input is the previous stage's work file, or any file `read_problems` reads; the output is
     the stage's work file unless `out_file` is given. `inputs` are handed to the stage's run
     function (precomputed work, e.g. `signatures=` for dedup).
+
+    With `projection` (default) and a stage declared `projection=True`, the stage is handed only
+    its declared columns of a curate Parquet input (`Stage.projected_columns`); the other columns
+    are streamed from the input into the output, so memory is that of the stage's columns. A stage
+    that then uses an undeclared column fails (`ColumnNotFoundError` or `StageContractError`)
+    instead of reading nulls.
     """
     started = time.perf_counter()
     with PeakRss() as peak:
@@ -427,13 +482,27 @@ def run_stage(
         enabled = spec.enabled(ws.cfg)
         if ws.progress is not None and enabled:
             ws.progress(stage, 0, None, {})
-        df_in = read_problems(input_file) if input_file is not None else None
+        narrow = _projected_input(spec, input_file, projection)
+        if narrow is not None:
+            df_in = narrow
+        else:
+            df_in = read_problems(input_file) if input_file is not None else None
         if enabled:
-            df, note = spec.run(ws, df_in, **inputs)
+            try:
+                df, note = spec.run(ws, df_in, **inputs)
+            except pl.exceptions.ColumnNotFoundError as exc:
+                if narrow is None:
+                    raise
+                raise StageContractError(f"stage {stage!r} used a column it does not declare in reads: {exc}") from exc
         else:
             df, note = (df_in if df_in is not None else pl.DataFrame(schema=polars_schema())), "disabled in config"
-        df = conform(df)
-        out_file = write_problems(df, out_file or ws.stage_file(stage))
+        out_file = out_file or ws.stage_file(stage)
+        if narrow is not None:
+            _check_projected(spec, narrow, df)
+            write_merged(df, input_file, out_file)
+        else:
+            df = conform(df)
+            write_problems(df, out_file)
         before_drop = value_counts(df_in, "drop_reason")
         before_review = value_counts(df_in, "review_reason")
     count = StageCount(
@@ -503,18 +572,20 @@ def run_pipeline(
     *,
     on_stage: Callable[[StageCount], None] | None = None,
     on_progress: StageProgress | None = None,
+    projection: bool = True,
 ) -> PipelineReport:
     """Run every configured stage in order, then split and export. Returns the run report.
 
     `on_stage(count)` after each stage; `on_progress(stage, done, total, info)` as a stage starts
     (done 0, total None) and, for stages that count their work (difficulty), as it advances.
+    `projection=False` hands every stage whole rows (see `run_stage`; the output is the same).
     """
     ws = Workspace(cfg, progress=on_progress)
     ws.work.mkdir(parents=True, exist_ok=True)
     counts: list[StageCount] = []
     current: Path | None = None
     for stage in stage_names():
-        current, count = run_stage(ws, stage, current)
+        current, count = run_stage(ws, stage, current, projection=projection)
         counts.append(count)
         if on_stage:
             on_stage(count)

@@ -67,6 +67,11 @@ class Stage:
     - `flow_name`: override of the flow name `curate-<name>` (kept for deployed flow names).
     - `settings_model`: the stage's settings class when it is not a field of `PipelineConfig`;
       registering the stage makes every config accept and validate its `[section]` table.
+    - `projection`: True (default) when the stage sees only the columns it declares (`reads`,
+      `writes`, and the run report's `id`, `drop_reason`, `review_reason`); the other columns are
+      streamed from the input file to the output (`curation.io.write_merged`), so a stage's memory
+      is that of its own columns. False for a stage that needs whole rows or adds rows (ingest has
+      no input; generate appends puzzles).
     """
 
     name: str
@@ -83,6 +88,7 @@ class Stage:
     cacheable: bool = True
     flow_name: str | None = None
     settings_model: type[BaseModel] | None = None
+    projection: bool = True
 
     @property
     def config_section(self) -> str:
@@ -98,6 +104,15 @@ class Stage:
 
     def enabled(self, cfg: "PipelineConfig") -> bool:
         return bool(getattr(self.settings(cfg), "enabled", True))
+
+    def projected_columns(self) -> tuple[str, ...]:
+        """The columns the stage is handed under projection (`*` families are added by the caller)."""
+        wanted = ("id", *self.reads, *self.writes, "drop_reason", "review_reason")
+        return tuple(dict.fromkeys(c for c in wanted if not c.endswith("*")))
+
+    def declares(self, column: str) -> bool:
+        """True when `column` is among the stage's reads or writes (a `prefix*` family included)."""
+        return any(column == d or (d.endswith("*") and column.startswith(d[:-1])) for d in (*self.reads, *self.writes))
 
     def cache_data(self, cfg: "PipelineConfig") -> Any:
         """JSON-able config data the stage's result depends on."""

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from curation.cli.main import app
 from curation.config import load_config
-from curation.errors import ConfigError
+from curation.errors import ConfigError, StageContractError
 from curation.pipeline import PIPELINE, Workspace, run_pipeline, run_stage, stage_names
 from curation.stage import Stage
 from schemas import polars_schema
@@ -62,7 +62,11 @@ def test_declaration_contract_catches_an_undeclared_write(tmp_path):
         return df.with_columns(pl.lit("x").alias("subject")), None
 
     with PIPELINE.replaced("clean", run=sneaky):
-        out, _ = run_stage(ws, "clean", first)
+        # projected (the default), the stage is refused outright (tests/pipeline/test_projection.py);
+        # with whole rows the write goes through, and the diff sees it
+        with pytest.raises(StageContractError, match="subject"):
+            run_stage(ws, "clean", first)
+        out, _ = run_stage(ws, "clean", first, projection=False)
     a, b = pl.read_parquet(first), pl.read_parquet(out)
     changed = [c for c in b.columns if not b[c].equals(a[c])]
     assert changed == ["subject"] and not _matches("subject", PIPELINE["clean"].writes)
