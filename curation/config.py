@@ -122,7 +122,12 @@ class DedupSettings(_Section):
     threshold: float = 0.5
     seed: int = 1
     drop_duplicates: bool = True
-    existing: Optional[str] = Field(None, description="Curated dataset folder to dedup against (incremental).")
+    existing: Optional[str] = Field(
+        None,
+        description="Curated dataset folder to dedup against (incremental). Rows already in its index are dropped "
+        "as duplicates, the same rows rerun included, and a run exports only its own batch: pointed at the run's own "
+        "output_dir/dataset, a rerun replaces that dataset with the rows not seen before.",
+    )
     index_dir: Optional[str] = Field(
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."
     )

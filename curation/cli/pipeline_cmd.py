@@ -24,6 +24,31 @@ def _said_once(logger: logging.Logger, message: str) -> None:
         logger.addFilter(_AlreadySaid())
 
 
+# the loggers Prefect's engine reports a failed task / flow run on (with the traceback)
+PREFECT_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
+
+
+class _NoTracebackForCurateErrors(logging.Filter):
+    """A named curate error (bad input, a refused export, a strict alarm) is one line, also under
+    Prefect: its engine logs a failed task and then the failed flow with the whole traceback (two of
+    them, ~90 lines) before the CLI prints the error. The record stays, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from curation.errors import CurateError
+
+        if record.exc_info and isinstance(record.exc_info[1], CurateError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_curate_error_tracebacks() -> None:
+    """Install `_NoTracebackForCurateErrors` on Prefect's run loggers (once)."""
+    for name in PREFECT_RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoTracebackForCurateErrors) for f in logger.filters):
+            logger.addFilter(_NoTracebackForCurateErrors())
+
+
 class Engine(str, Enum):
     auto = "auto"
     local = "local"
@@ -114,6 +139,7 @@ def register(app: typer.Typer) -> None:
         if use_prefect:
             from flows.pipeline import run_with_prefect
 
+            quiet_curate_error_tracebacks()
             if not os.environ.get("PREFECT_API_URL"):
                 console.print("Starting Prefect's temporary API server (20-50 s on a small machine)...")
             report = run_with_prefect(

@@ -74,9 +74,12 @@ def _require_same_params(index_dir: Path, stored: dict, settings: DedupSettings)
     diff = {k: (stored.get(k), v) for k, v in want.items() if stored.get(k) != v}
     if diff:
         detail = ", ".join(f"{k}: index has {a!r}, settings have {b!r}" for k, (a, b) in diff.items())
+        # format, normalization and hash come with the code: no setting brings them back
+        by_version = bool(diff.keys() & {"index_format", "normalization", "hash"})
         raise DedupIndexError(
             f"{index_dir}: dedup index was built with different parameters ({detail}); "
-            "rebuild the index or use its parameters"
+            + ("an earlier curate version built it: rebuild it from your dataset's kept rows (docs/upgrading.md)"
+               if by_version else "rebuild the index or use its parameters")
         )
 
 

@@ -560,6 +560,8 @@ class ReviewQueue:
         if decision == EDITED:
             if question is not None and not question.strip():
                 raise ReviewError("an edited question cannot be empty")
+            if answer is not None and not answer.strip():
+                raise ReviewError("an edited answer cannot be empty (reject the item if it has no answer)")
             if question is None and answer is None:
                 raise ReviewError("an edit needs a new question and/or a new answer")
         elif question is not None or answer is not None:
@@ -667,6 +669,8 @@ class ReviewQueue:
                 raise ReviewError("keep one: say which member to keep (its item id)")
             if question is not None and not question.strip():
                 raise ReviewError("an edited question cannot be empty")
+            if answer is not None and not answer.strip():
+                raise ReviewError("an edited answer cannot be empty (drop all if no member has an answer)")
         elif keep is not None or question is not None or answer is not None:
             raise ReviewError(f"a member to keep and corrections go with keep_one, not with {decision}")
         with self._tx() as conn:

@@ -38,3 +38,34 @@ def test_stage_lines_fit_80_columns_and_notes_go_on_their_own_line(tmp_path):
     assert all(len(ln) <= 80 for ln in stage_lines), stage_lines
     ingest = next(i for i, ln in enumerate(lines) if ln.startswith("✓ ingest"))
     assert "1 quarantined" in lines[ingest + 1] and lines[ingest + 1].startswith("    ")
+
+
+def test_a_named_curate_error_under_prefect_is_logged_without_its_traceback():
+    """Prefect's engine logs a failed task and flow run with exc_info; for a named curate error (a
+    refused export, a strict alarm) the CLI's one line is the message, so the traceback is left out.
+    Any other exception keeps it. (Checked by hand on a real `curate run --engine prefect` refusal.)"""
+    import io
+
+    from curation.cli.pipeline_cmd import PREFECT_RUN_LOGGERS, quiet_curate_error_tracebacks
+    from curation.errors import ExportError
+
+    quiet_curate_error_tracebacks()
+    quiet_curate_error_tracebacks()  # once per process, however many runs
+    for name in PREFECT_RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        assert sum(type(f).__name__ == "_NoTracebackForCurateErrors" for f in logger.filters) == 1
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        logger.addHandler(handler)
+        try:
+            for exc in (ExportError("refusing to replace the dataset"), ValueError("a real bug")):
+                try:
+                    raise exc
+                except Exception:
+                    logger.error("Task run failed with exception: %r", exc, exc_info=True)
+        finally:
+            logger.removeHandler(handler)
+        text = stream.getvalue()
+        assert "Task run failed with exception: ExportError('refusing to replace the dataset')" in text
+        assert text.count("Traceback") == 1 and "ValueError: a real bug" in text
+        assert "raise exc\nExportError" not in text

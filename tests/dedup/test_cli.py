@@ -46,6 +46,13 @@ def test_dedup_command_marks_and_keeps_all_rows(tmp_path):
     # different parameters against the same index are refused with a CurateError
     res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o3.parquet"), "--index", str(tmp_path / "idx"), "--num-perm", "64", "--bands", "8"])
     assert res.exit_code != 0 and "different parameters" in str(res.exception)
+    assert "use its parameters" in str(res.exception)
+    # an index an earlier version built (older normalization) cannot be matched by settings: the rebuild is named
+    params = tmp_path / "idx" / "params.json"
+    params.write_text(params.read_text().replace('"normalization": ', '"normalization": -1, "old_normalization": '))
+    res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o5.parquet"), "--index", str(tmp_path / "idx")])
+    assert res.exit_code != 0 and "earlier curate version" in str(res.exception)
+    assert "docs/upgrading.md" in str(res.exception) and "use its parameters" not in str(res.exception)
     # a mistyped index path with --no-update-index would dedup against nothing, silently: refused
     res = CliRunner().invoke(_app(), ["dedup", str(src2), str(tmp_path / "o4.parquet"), "--index", str(tmp_path / "idz"),
                                       "--no-update-index"])

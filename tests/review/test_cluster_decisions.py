@@ -154,6 +154,7 @@ def test_refused_cluster_decisions_write_nothing(tmp_path):
             (lambda: queue.decide_cluster(ids["m0"], "ann", "not_duplicates", answer="8"), "go with keep_one"),
             (lambda: queue.decide_cluster(ids["m0"], "ann", "merge"), "unknown cluster decision"),
             (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["m0"], question=" "), "cannot be empty"),
+            (lambda: queue.decide_cluster(ids["m0"], "ann", "keep_one", keep=ids["m0"], answer="  "), "answer cannot be empty"),
             (lambda: queue.decide_cluster(ids["x"], "bob", "drop_all"), "not a member of a duplicate cluster"),
         ]
         for call, message in bad:

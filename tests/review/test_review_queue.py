@@ -171,6 +171,9 @@ def test_edit_requires_content_and_records_event(queue):
         queue.edit(item.id, "alice")
     with pytest.raises(ReviewError, match="only be given with an edit"):
         queue.decide(item.id, "alice", "accepted", answer="3")
+    with pytest.raises(ReviewError, match="answer cannot be empty"):  # a kept row with a blank reference
+        queue.edit(item.id, "alice", answer="  ")
+    assert queue.get(item.id).status == "claimed"
     queue.edit(item.id, "alice", answer="8", note="reference was off by one")
     got = queue.get(item.id)
     assert (got.status, got.edited_answer, got.edited_question, got.decided_by) == ("edited", "8", None, "alice")
