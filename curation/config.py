@@ -124,9 +124,10 @@ class DedupSettings(_Section):
     drop_duplicates: bool = True
     existing: Optional[str] = Field(
         None,
-        description="Curated dataset folder to dedup against (incremental). Rows already in its index are dropped "
-        "as duplicates, the same rows rerun included, and a run exports only its own batch: pointed at the run's own "
-        "output_dir/dataset, a rerun replaces that dataset with the rows not seen before.",
+        description="Curated dataset folder of earlier batches to dedup against (incremental). Rows already in its "
+        "index are dropped as duplicates (ids are content hashes: the same rows rerun included), and a run exports "
+        "only its own batch. The run's own output_dir/dataset is refused: a rerun would replace it with the rows "
+        "not seen before.",
     )
     index_dir: Optional[str] = Field(
         None, description="Persisted dedup index folder (incremental mode); default `<existing>/dedup_index`."

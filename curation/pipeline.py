@@ -81,6 +81,24 @@ class PipelineReport:
 StageProgress = Callable[[str, int, "int | None", dict], None]
 
 
+def _refuse_own_dataset_as_index(cfg: PipelineConfig, out: Path) -> None:
+    """Incremental dedup against the dataset this very run replaces loses rows: ids are content hashes,
+    so on a rerun every row is "already in the dataset", dropped as a duplicate, and the export
+    replaces the dataset with what is left. Refused, naming the field."""
+    index = cfg.dedup_index_dir()
+    if index is None:
+        return
+    dataset = (out / cfg.export.dataset_dir).resolve()
+    index = index.resolve()
+    if index == dataset or dataset in index.parents:
+        field = "dedup.index_dir" if cfg.dedup.index_dir else "dedup.existing"
+        raise ConfigError(
+            f"{field}: {index} is inside this run's own output dataset ({dataset}), which the run replaces: "
+            "a rerun would drop every row as a duplicate of itself. Point it at the dataset of earlier "
+            "batches, or write this run to another output_dir"
+        )
+
+
 class Workspace:
     """Paths of one run: the output folder, its work folder, and the stores next to the data."""
 
@@ -91,6 +109,7 @@ class Workspace:
         self.out = cfg.output_path
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"output_dir: {self.out} exists and is not a folder")
+        _refuse_own_dataset_as_index(cfg, self.out)
         self.work = self.out / "work"
 
     def progress_for(self, stage: str) -> Callable[[int, int, dict], None] | None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from curation.cli.main import app
@@ -69,3 +74,21 @@ def test_curate_run_and_curate_dedup_use_the_same_incremental_index(tmp_path):
     assert result.exit_code == 0, result.output
     df = pl.read_parquet(out)
     assert df["duplicate_of"].null_count() == 0  # both match the rows `curate run` indexed
+
+
+@pytest.mark.parametrize("setting", ['existing = "out/dataset"', 'index_dir = "out/dataset/dedup_index"'])
+def test_incremental_dedup_against_the_runs_own_dataset_is_refused(tmp_path, setting):
+    """A rerun would drop every row as a duplicate of itself and replace the dataset with the rest."""
+    from curation.errors import ConfigError
+
+    _write(tmp_path / "p.jsonl", [{"question": "How many positive divisors does 360 have? Give the count.", "answer": "24"}])
+    config = tmp_path / "c.toml"
+    config.write_text(f'output_dir = "out"\n[[sources]]\npath = "p.jsonl"\n[difficulty]\nenabled = false\n[dedup]\n{setting}\n')
+    with pytest.raises(ConfigError, match=r"dedup\.(existing|index_dir): .* own output dataset"):
+        run_pipeline(load_config(config))
+    assert not (tmp_path / "out" / "dataset").exists()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = subprocess.run([sys.executable, "-m", "curation.cli.main", "run", "-c", str(config), "--engine", "local"],
+                            capture_output=True, text=True, env=env, cwd=tmp_path)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1 and "own output dataset" in lines[0], result.stderr
