@@ -415,13 +415,7 @@ def main() -> None:
     settings = DedupSettings() if args.threshold is None else DedupSettings(threshold=args.threshold)
 
     if args.real_only:
-        real_pairs_quality(args.real, settings)
-        print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
-        real_pairs_quality(args.holdout, settings)
-        print("blind (draw 1 labelled before the rule changes of helper neardup2, draw 2 after most of them; quality/dedup/README.md):")
-        blind_pairs_quality(args.blind, settings)
-        print(TIER_NOTE)
-        real_pairs_quality(args.tier, settings)
+        labelled_real_quality(args, settings)
         return
     t0 = time.perf_counter()
     texts, src, problem = make_docs(args.n, seed=args.seed)
@@ -483,6 +477,11 @@ def main() -> None:
         ours_p, ours_r = prf(sub_found, sub_truth)
         print(f"on the baseline subset ({k_texts:,} texts, {len(sub_truth):,} true pairs): datasketch precision "
               f"{bp:.4f}, recall {brec:.4f} ({len(pairs):,} pairs); curate precision {ours_p:.4f}, recall {ours_r:.4f}")
+    labelled_real_quality(args, settings)
+
+
+def labelled_real_quality(args, settings: DedupSettings) -> None:
+    """Every labelled real set, in one order: dev, holdout, blind (population-weighted), answer tier."""
     real_pairs_quality(args.real, settings)
     print("holdout (collected after the first rule changes; which figures are blind: quality/dedup/README.md):")
     real_pairs_quality(args.holdout, settings)

@@ -13,15 +13,26 @@ import typer
 DEFAULT_CONFIG = Path("data/curate.toml")
 
 
+def _install_once(logger: logging.Logger, new: logging.Filter) -> None:
+    """Add `new` to `logger` unless an equal filter (same class, same settings) is there already:
+    `curate run` may run several times in one process (tests, notebooks)."""
+    if not any(type(f) is type(new) and vars(f) == vars(new) for f in logger.filters):
+        logger.addFilter(new)
+
+
+class _AlreadySaid(logging.Filter):
+    """Drops a logger's records of `message`: the CLI has printed it already, in its own words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 def _said_once(logger: logging.Logger, message: str) -> None:
-    """Drop `logger`'s records of `message`: the CLI has printed it already, in its own words."""
-
-    class _AlreadySaid(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            return record.getMessage() != message
-
-    if not any(isinstance(f, logging.Filter) and type(f).__name__ == "_AlreadySaid" for f in logger.filters):
-        logger.addFilter(_AlreadySaid())
+    _install_once(logger, _AlreadySaid(message))
 
 
 # the loggers Prefect's engine reports a failed task / flow run on (with the traceback)
@@ -44,9 +55,7 @@ class _NoTracebackForCurateErrors(logging.Filter):
 def quiet_curate_error_tracebacks() -> None:
     """Install `_NoTracebackForCurateErrors` on Prefect's run loggers (once)."""
     for name in PREFECT_RUN_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _NoTracebackForCurateErrors) for f in logger.filters):
-            logger.addFilter(_NoTracebackForCurateErrors())
+        _install_once(logging.getLogger(name), _NoTracebackForCurateErrors())
 
 
 class Engine(str, Enum):
