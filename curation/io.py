@@ -19,11 +19,13 @@ SCHEMA_KEY = "curate_schema_version"
 
 
 def is_curated_parquet(path: Path) -> bool:
-    """True for a Parquet file written by curate (it carries the schema version in its metadata)."""
+    """True for a problem table written by curate: it carries the schema version in its metadata and
+    has a `question` column. An export's RL layout (rl/: prompt, reward_model, ...) carries the tag
+    too, but holds the kept rows in another shape, not problems."""
     if path.suffix != ".parquet" or not path.is_file():
         return False
     try:
-        return SCHEMA_KEY in pl.read_parquet_metadata(path)
+        return SCHEMA_KEY in pl.read_parquet_metadata(path) and "question" in pl.read_parquet_schema(path)
     except Exception:
         return False
 
@@ -40,11 +42,8 @@ def read_problems(path: str | Path, *, quarantine_to: str | Path | None = None) 
     if not path.exists() and not is_hub:
         raise SourceError(f"input not found: {path}")
     if path.is_dir():
-        # an export folder also holds the RL layout (rl/: prompt, reward_model, ...): the same kept rows
-        # in another shape, not problems; reading it would add every kept row again with no question
-        shards = sorted(
-            p for p in path.rglob("*.parquet") if is_curated_parquet(p) and "question" in pl.read_parquet_schema(p)
-        )
+        # an export folder also holds the RL layout, which is_curated_parquet leaves out
+        shards = sorted(p for p in path.rglob("*.parquet") if is_curated_parquet(p))
         if shards:
             return conform(pl.concat([pl.read_parquet(p) for p in shards], how="diagonal_relaxed"))
     elif is_curated_parquet(path):
