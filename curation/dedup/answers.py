@@ -44,15 +44,11 @@ def final_value(text: str) -> str | None:
         return None
     spans = [next(g for g in m.groups() if g is not None) for m in _MATH_SPAN.finditer(text)]
     span = (spans[-1] if spans else text).strip()
-    depth, cut, before, listed = 0, -1, -1, False
-    for i, ch in enumerate(span):
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth -= 1
-        elif depth == 0 and ch == "=":
+    cut, before, listed = -1, -1, False
+    for i, ch in _top_level(span):
+        if ch == "=":
             before, cut = cut, i
-        elif depth == 0 and ch in ",;" and not _THOUSANDS.match(span, max(0, i - 1)):
+        elif ch in ",;" and not _THOUSANDS.match(span, max(0, i - 1)):
             listed = True
     if listed:
         return None
@@ -70,15 +66,20 @@ def _is_relation(left: str) -> bool:
     plain = re.sub(r"\\[A-Za-z]+", " ", left)  # LaTeX commands are not variables
     if not re.search(r"[A-Za-z]", plain):
         return False
+    # a binary operator, not a leading sign
+    return any(ch in "+-" and plain[:i].strip() for i, ch in _top_level(plain))
+
+
+def _top_level(text: str):
+    """(position, character) of the characters of `text` outside any bracket."""
     depth = 0
-    for i, ch in enumerate(plain):
+    for i, ch in enumerate(text):
         if ch in "{([":
             depth += 1
         elif ch in "})]":
             depth -= 1
-        elif depth == 0 and ch in "+-" and plain[:i].strip():  # a binary operator, not a leading sign
-            return True
-    return False
+        elif depth == 0:
+            yield i, ch
 
 
 def answer_value(text: str) -> str:
