@@ -252,12 +252,10 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
     Near duplicates (different stems) and the multiple-choice stratum (one stem, options compared)
     are printed apart and together; all draws pooled, then each later draw alone (a draw holds only
     the strata it re-sampled: the others, enumerated whole in draw 1, are taken from there)."""
-    if not path.exists():
-        print(f"blind labelled pairs: {path} not found, skipped")
+    loaded = _labelled(path, "blind labelled pairs", settings)
+    if loaded is None:
         return
-    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    cluster = _clusters(pairs, settings)
-    off = tier_effect(pairs, settings, cluster)
+    pairs, cluster, off = loaded
     wrong: list[str] = []
 
     def count(rows: list[dict], cluster: dict = cluster) -> dict[str, dict]:
@@ -321,14 +319,23 @@ def blind_pairs_quality(path: Path, settings: DedupSettings) -> None:
     print("\n".join(wrong))
 
 
-def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
-    """Pair precision / recall of the dedup stage on near-duplicate pairs labelled by reading."""
+def _labelled(path: Path, what: str, settings: DedupSettings):
+    """(pairs, clusters with the tier as configured, clusters without it) of a labelled file, or None
+    (said) when the file is missing."""
     if not path.exists():
-        print(f"real labelled pairs: {path} not found, skipped")
-        return
+        print(f"{what}: {path} not found, skipped")
+        return None
     pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cluster = _clusters(pairs, settings)
-    off = tier_effect(pairs, settings, cluster)
+    return pairs, cluster, tier_effect(pairs, settings, cluster)
+
+
+def real_pairs_quality(path: Path, settings: DedupSettings) -> None:
+    """Pair precision / recall of the dedup stage on near-duplicate pairs labelled by reading."""
+    loaded = _labelled(path, "real labelled pairs", settings)
+    if loaded is None:
+        return
+    pairs, cluster, off = loaded
     if off is not cluster:
         tp0 = sum(_merged(off, r) and r["label"] == "same" for r in pairs)
         m0 = sum(_merged(off, r) for r in pairs)
