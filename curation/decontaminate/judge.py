@@ -268,10 +268,12 @@ def restated(norm_row: str, norm_item: str) -> bool:
 
 
 ANSWER = "answer"  # the evidence kind of an answer-confirmed hit
-# an answer that is a relation ("2x - y + 3z + 8 = 0", "lim ... = 1/2", "x \neq 1") is compared by
-# `same_answer` through its last right-hand side, so two different equations "... = 0" agree (seven
-# labelled different pairs against one MATH-500 plane equation; a college_math explanation "= 1/2"
-# against a series summing to 1/2): such answers confirm nothing here
+# an answer that is a relation ("2x - y + 3z + 8 = 0", "lim ... = 1/2", "x \neq 1") confirms nothing
+# here. `same_answer` compares an equation relating variables whole, but reads a named value
+# (`f(2) = 7`) or a worked solution's last step by its right-hand side, so a college_math explanation
+# "... = 1/2" agrees with a series summing to 1/2; and before that fix seven labelled different pairs
+# matched one MATH-500 plane equation "... = 0". A stricter rule than dedup's, which also requires
+# identical math tokens.
 _RELATION = re.compile(r"[=<>≤≥≠]|\\(?:neq?|leq?|geq?|lt|gt|to|rightarrow|approx|sim|equiv|in|subset|subseteq)(?![a-z])")
 
 
